@@ -1,0 +1,9 @@
+//! Domain core of the AdvancedCopy Manager suite.
+//!
+//! Everything more than one command needs lives here or in a crate below it:
+//! where state lives ([`paths`]), how it is written so that a crash never leaves
+//! it half-written ([`store`]), and how sizes are read and printed ([`size`]).
+
+pub mod paths;
+pub mod size;
+pub mod store;
