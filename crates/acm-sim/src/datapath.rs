@@ -1,0 +1,632 @@
+//! The data path: every byte the host reads or writes, and every byte a copy
+//! moves, passes here, so that sessions see every write.
+//!
+//! A LUN has a *view* (what the host reads) and *storage* (its file). They differ
+//! only where the LUN is the destination of a session: an OPC grain not yet copied
+//! reads through to the source; a snapshot grain not yet saved reads through to the
+//! newer generations, then the source. Writing a view first lets every session that
+//! depends on the old bytes act (copy-before-write, copy-on-write, change tracking,
+//! mirroring), commits that metadata, and only then stores the new bytes: a crash
+//! between the two leaves metadata that still describes the data (the dm-era rule).
+
+use crate::array::{Array, Bid};
+use crate::state::*;
+use acm_scsi::model::{CopyError, BLOCK};
+
+/// A session's key: owner box and id.
+pub type SKey = (Bid, u32);
+
+/// Why a view is being changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// The host (or a mirror) writes these bytes now.
+    Write,
+    /// An OPC logical copy changes the view at once; the bytes arrive later.
+    Logical,
+}
+
+/// Grain range `[g0, g1)` of extent `e` that overlaps LUN bytes `[off, off+len)`.
+pub(crate) fn grains_in(e: &Extent, grain: u64, off: u64, len: u64) -> Option<(u64, u64)> {
+    let a = off.max(e.start());
+    let b = (off + len).min(e.end());
+    (a < b).then(|| ((a - e.start()) / grain, (b - e.start()).div_ceil(grain)))
+}
+
+/// LUN byte range of grains `[g0, g1)` of extent `e`.
+pub(crate) fn grain_span(e: &Extent, grain: u64, g0: u64, g1: u64) -> (u64, u64) {
+    let a = g0 * grain;
+    let b = (g1 * grain).min(e.bytes());
+    (e.start() + a, b.saturating_sub(a))
+}
+
+impl Array {
+    pub(crate) fn sess(&self, k: &SKey) -> Result<&Session, CopyError> {
+        self.st(&k.0)?
+            .sessions
+            .get(&k.1)
+            .ok_or(CopyError::NoSuchSession)
+    }
+
+    pub(crate) fn sess_mut(&mut self, k: &SKey) -> Result<&mut Session, CopyError> {
+        self.state_mut(&k.0)?
+            .sessions
+            .get_mut(&k.1)
+            .ok_or(CopyError::NoSuchSession)
+    }
+
+    pub(crate) fn all_sessions(&self) -> Vec<SKey> {
+        self.boxes
+            .iter()
+            .flat_map(|(b, l)| l.state.sessions.keys().map(move |id| (*b, *id)))
+            .collect()
+    }
+
+    /// Sessions whose source or destination extent overlaps LUN bytes `[off, off+len)`.
+    pub(crate) fn touching(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Vec<SKey> {
+        let probe = Extent {
+            box_id: *bid,
+            olu,
+            start_lba: off / BLOCK,
+            blocks: 0,
+        };
+        let hits = |e: &Extent| {
+            e.same_lun(&probe) && e.start() < off + len.max(1) && off < e.end()
+        };
+        self.all_sessions()
+            .into_iter()
+            .filter(|k| {
+                self.sess(k)
+                    .map(|s| hits(&s.src) || hits(&s.dst))
+                    .unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Other generations of the SnapOPC+ source of `k`, oldest first, with `k` itself.
+    pub(crate) fn generations(&self, k: &SKey) -> Vec<SKey> {
+        let Ok(s) = self.sess(k) else { return vec![] };
+        let src = s.src;
+        let mut gens: Vec<(u64, SKey)> = self
+            .all_sessions()
+            .into_iter()
+            .filter_map(|o| {
+                let t = self.sess(&o).ok()?;
+                (t.kind == Kind::SnapOpcPlus && t.src == src && t.phase != Phase::Readying)
+                    .then_some((t.generation_seq, o))
+            })
+            .collect();
+        gens.sort();
+        gens.into_iter().map(|(_, k)| k).collect()
+    }
+
+    // ----- reading -----
+
+    /// Reads what the host sees of LUN bytes `[off, off+buf.len())`.
+    pub fn read_view(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        buf: &mut [u8],
+    ) -> Result<(), CopyError> {
+        self.read_view_in(bid, olu, off, buf, &mut Vec::new())
+    }
+
+    fn read_view_in(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        buf: &mut [u8],
+        visiting: &mut Vec<SKey>,
+    ) -> Result<(), CopyError> {
+        let len = buf.len() as u64;
+        let mut dsts: Vec<(u64, SKey)> = self
+            .touching(bid, olu, off, len)
+            .into_iter()
+            .filter_map(|k| {
+                let s = self.sess(&k).ok()?;
+                (s.dst.box_id == *bid && s.dst.olu == olu && grains_in(&s.dst, 1, off, len).is_some())
+                    .then_some((s.dst.start(), k))
+            })
+            .collect();
+        dsts.sort();
+        let mut pos = off;
+        for (start, k) in dsts {
+            if pos < start {
+                let n = (start.min(off + len) - pos) as usize;
+                let at = (pos - off) as usize;
+                self.raw_read(bid, olu, pos, &mut buf[at..at + n])?;
+                pos += n as u64;
+            }
+            let end = self.sess(&k)?.dst.end().min(off + len);
+            if pos < end {
+                let at = (pos - off) as usize;
+                let n = (end - pos) as usize;
+                self.read_dst(&k, pos, &mut buf[at..at + n], visiting)?;
+                pos = end;
+            }
+        }
+        if pos < off + len {
+            let at = (pos - off) as usize;
+            self.raw_read(bid, olu, pos, &mut buf[at..])?;
+        }
+        Ok(())
+    }
+
+    /// Reads bytes at LUN offset `off` that lie inside the destination of session `k`.
+    fn read_dst(
+        &mut self,
+        k: &SKey,
+        off: u64,
+        buf: &mut [u8],
+        visiting: &mut Vec<SKey>,
+    ) -> Result<(), CopyError> {
+        let s = self.sess(k)?.clone();
+        let (bid, olu) = (s.dst.box_id, s.dst.olu);
+        if visiting.contains(k) {
+            return self.raw_read(&bid, olu, off, buf);
+        }
+        if s.is_mirror() && s.dest_access == DestAccess::NoAccess {
+            return Err(CopyError::AccessDenied);
+        }
+        if s.is_snap() && s.status == Status::ErrorSuspend(ErrorReason::Overflow) {
+            return Err(CopyError::CapacityExhausted);
+        }
+        let grain = self.grain(&k.0);
+        let newer: Vec<SKey> = if s.kind == Kind::SnapOpcPlus {
+            let gens = self.generations(k);
+            let me = gens.iter().position(|g| g == k).unwrap_or(gens.len());
+            gens.into_iter().skip(me + 1).collect()
+        } else {
+            vec![]
+        };
+        // Where grain g of this destination reads from.
+        #[derive(PartialEq, Clone, Copy)]
+        enum From {
+            Own,
+            Source,
+            Newer(usize),
+        }
+        let route = |this: &Array, g: u64| -> From {
+            if s.phase == Phase::Readying {
+                return From::Own;
+            }
+            match s.kind {
+                Kind::Opc | Kind::QuickOpc if s.pending.contains(g) => From::Source,
+                Kind::SnapOpc | Kind::SnapOpcPlus if !s.changed.contains(g) => newer
+                    .iter()
+                    .position(|n| this.sess(n).map(|t| t.changed.contains(g)).unwrap_or(false))
+                    .map(From::Newer)
+                    .unwrap_or(From::Source),
+                _ => From::Own,
+            }
+        };
+        let len = buf.len() as u64;
+        let mut pos = off;
+        while pos < off + len {
+            let g = (pos - s.dst.start()) / grain;
+            let from = route(self, g);
+            // Extend the run while the route stays the same.
+            let mut g_end = g + 1;
+            while s.dst.start() + g_end * grain < off + len && route(self, g_end) == from {
+                g_end += 1;
+            }
+            let run_end = (s.dst.start() + g_end * grain).min(off + len);
+            let part = &mut buf[(pos - off) as usize..(run_end - off) as usize];
+            let rel = pos - s.dst.start();
+            match from {
+                From::Own => self.raw_read(&bid, olu, pos, part)?,
+                From::Source => {
+                    visiting.push(*k);
+                    let r = self.read_view_in(
+                        &s.src.box_id,
+                        s.src.olu,
+                        s.src.start() + rel,
+                        part,
+                        visiting,
+                    );
+                    visiting.pop();
+                    r?
+                }
+                From::Newer(i) => {
+                    let t = self.sess(&newer[i])?.dst;
+                    self.raw_read(&t.box_id, t.olu, t.start() + rel, part)?
+                }
+            }
+            pos = run_end;
+        }
+        Ok(())
+    }
+
+    // ----- writing -----
+
+    /// Writes what the host sees of LUN bytes at `off`, letting every session react.
+    /// `exclude` is the session doing the write (a mirror or copy), which must not react
+    /// to itself.
+    pub fn write_view(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        data: &[u8],
+        exclude: Option<SKey>,
+    ) -> Result<(), CopyError> {
+        let len = data.len() as u64;
+        let keys: Vec<SKey> = self
+            .touching(bid, olu, off, len)
+            .into_iter()
+            .filter(|k| Some(*k) != exclude)
+            .collect();
+        // Refusals first: nothing may change before we know the write is allowed.
+        for k in &keys {
+            let s = self.sess(k)?;
+            let on_dst = s.dst.box_id == *bid
+                && s.dst.olu == olu
+                && grains_in(&s.dst, 1, off, len).is_some();
+            let on_src = s.src.box_id == *bid
+                && s.src.olu == olu
+                && grains_in(&s.src, 1, off, len).is_some();
+            if on_dst && s.phase != Phase::Readying {
+                if s.is_mirror() && s.dest_access == DestAccess::NoAccess {
+                    return Err(CopyError::AccessDenied);
+                }
+                if s.is_mirror() && matches!(s.status, Status::Active | Status::Halt(_)) {
+                    return Err(CopyError::WriteProtected);
+                }
+                if s.is_snap() && s.status == Status::ErrorSuspend(ErrorReason::Overflow) {
+                    return Err(CopyError::CapacityExhausted);
+                }
+            }
+            if on_src
+                && s.kind == Kind::Rec
+                && matches!(s.status, Status::Halt(_))
+                && s.rec.is_some_and(|r| r.transfer == Transfer::Sync && r.split == Split::Manual)
+            {
+                return Err(CopyError::PathFailure);
+            }
+        }
+        let lun = self.lun(bid, olu)?;
+        if off.checked_add(len).is_none_or(|e| e > lun.size_bytes) {
+            return Err(CopyError::LbaOutOfRange);
+        }
+        if self.st(bid)?.faults.hardware.contains(&olu) {
+            return Err(CopyError::HardwareError);
+        }
+
+        let mut meta = false;
+        for k in &keys {
+            meta |= self.react(k, bid, olu, off, len, Some(data), Change::Write)?;
+        }
+        meta |= self.sdv_host_alloc(bid, olu, off, len, &keys)?;
+        if meta {
+            self.commit().map_err(|_| CopyError::HardwareError)?;
+        }
+        self.raw_write(bid, olu, off, data)?;
+        if let Some(Some(n)) = self.state_mut(bid)?.monitors.get_mut(&olu) {
+            *n += len.div_ceil(BLOCK);
+        }
+        // Synchronous mirrors carry the write to their destination now.
+        for k in &keys {
+            let s = self.sess(k)?.clone();
+            let sync = s.kind == Kind::Ec
+                || s.rec.is_some_and(|r| r.transfer == Transfer::Sync);
+            if !(s.is_mirror() && sync && s.status == Status::Active)
+                || s.phase == Phase::Readying
+                || !(s.src.box_id == *bid && s.src.olu == olu)
+            {
+                continue;
+            }
+            let Some((g0, _)) = grains_in(&s.src, 1, off, len) else { continue };
+            let a = s.src.start() + g0;
+            let b = (off + len).min(s.src.end());
+            let part = &data[(a - off) as usize..(b - off) as usize];
+            let to = s.dst.start() + (a - s.src.start());
+            if let Err(e) = self.write_view(&s.dst.box_id, s.dst.olu, to, part, Some(*k)) {
+                let reason = match e {
+                    CopyError::BadSector(_) => ErrorReason::BadSector,
+                    _ => ErrorReason::Other,
+                };
+                self.fail(k, reason)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How session `k` reacts to a change of LUN bytes `[off, off+len)` of (`bid`, `olu`),
+    /// before the change happens. Returns whether metadata changed.
+    pub(crate) fn react(
+        &mut self,
+        k: &SKey,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        len: u64,
+        data: Option<&[u8]>,
+        change: Change,
+    ) -> Result<bool, CopyError> {
+        let s = self.sess(k)?.clone();
+        if s.failed() || s.phase == Phase::Readying {
+            return Ok(false);
+        }
+        let grain = self.grain(&k.0);
+        let on = |e: &Extent| (e.box_id == *bid && e.olu == olu).then(|| grains_in(e, grain, off, len)).flatten();
+        let mut meta = false;
+        if let Some((g0, g1)) = on(&s.src) {
+            meta |= self.react_source(k, &s, g0, g1, off, data, change)?;
+        }
+        if let Some((g0, g1)) = on(&s.dst) {
+            meta |= self.react_destination(k, &s, g0, g1)?;
+        }
+        Ok(meta)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn react_source(
+        &mut self,
+        k: &SKey,
+        s: &Session,
+        g0: u64,
+        g1: u64,
+        off: u64,
+        data: Option<&[u8]>,
+        change: Change,
+    ) -> Result<bool, CopyError> {
+        let mut meta = false;
+        match s.kind {
+            Kind::Opc | Kind::QuickOpc => {
+                for g in g0..g1 {
+                    if s.pending.contains(g) {
+                        self.materialize(k, g, g + 1)?;
+                        meta = true;
+                    }
+                }
+                if s.kind == Kind::QuickOpc {
+                    let t = self.sess_mut(k)?;
+                    (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+                }
+            }
+            Kind::SnapOpc | Kind::SnapOpcPlus => {
+                let newest = s.kind == Kind::SnapOpc || self.generations(k).last() == Some(k);
+                if newest {
+                    for g in g0..g1 {
+                        if !self.sess(k)?.changed.contains(g) && !self.sess(k)?.failed() {
+                            self.snap_save(k, k, g)?;
+                            meta = true;
+                        }
+                    }
+                }
+            }
+            Kind::Ec | Kind::Rec => {
+                let rec = s.rec;
+                let transfer = rec.map(|r| r.transfer).unwrap_or(Transfer::Sync);
+                match s.status {
+                    Status::Active => match (change, transfer) {
+                        (Change::Write, Transfer::Sync) => {}
+                        (Change::Write, Transfer::Consistency) => {
+                            if let Some(d) = data {
+                                self.journal_append(k, s, off, d)?;
+                                meta = true;
+                            }
+                        }
+                        _ => {
+                            let t = self.sess_mut(k)?;
+                            (g0..g1).for_each(|g| meta |= t.pending.insert(g));
+                            if !t.pending.is_empty() && t.phase == Phase::Equivalent {
+                                t.phase = Phase::Copying;
+                            }
+                        }
+                    },
+                    Status::Halt(HaltDetail::UseBuffer | HaltDetail::UseDiskBuffer)
+                        if change == Change::Write && data.is_some() =>
+                    {
+                        self.journal_append(k, s, off, data.unwrap_or_default())?;
+                        meta = true;
+                    }
+                    _ => {
+                        let t = self.sess_mut(k)?;
+                        (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+                    }
+                }
+            }
+        }
+        Ok(meta)
+    }
+
+    fn react_destination(&mut self, k: &SKey, s: &Session, g0: u64, g1: u64) -> Result<bool, CopyError> {
+        let mut meta = false;
+        match s.kind {
+            Kind::Opc | Kind::QuickOpc => {
+                for g in g0..g1 {
+                    if s.pending.contains(g) {
+                        self.materialize(k, g, g + 1)?;
+                        meta = true;
+                    }
+                }
+                if s.kind == Kind::QuickOpc {
+                    let t = self.sess_mut(k)?;
+                    (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+                }
+            }
+            Kind::SnapOpc | Kind::SnapOpcPlus => {
+                let gens = self.generations(k);
+                let older = gens
+                    .iter()
+                    .position(|x| x == k)
+                    .and_then(|i| i.checked_sub(1))
+                    .map(|i| gens[i]);
+                for g in g0..g1 {
+                    // The next older generation reads through this one: keep its view.
+                    if let Some(o) = older {
+                        let ot = self.sess(&o)?;
+                        if s.kind == Kind::SnapOpcPlus && !ot.failed() && !ot.changed.contains(g) {
+                            self.snap_save(&o, k, g)?;
+                            meta = true;
+                        }
+                    }
+                    if !self.sess(k)?.changed.contains(g) && !self.sess(k)?.failed() {
+                        self.snap_save(k, k, g)?;
+                        meta = true;
+                    }
+                }
+            }
+            Kind::Ec | Kind::Rec => {
+                let t = self.sess_mut(k)?;
+                (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+            }
+        }
+        Ok(meta)
+    }
+
+    /// Physically copies OPC grains `[g0, g1)` of session `k` (from the source's view
+    /// into the destination's storage) and marks them copied.
+    pub(crate) fn materialize(&mut self, k: &SKey, g0: u64, g1: u64) -> Result<(), CopyError> {
+        let s = self.sess(k)?.clone();
+        let grain = self.grain(&k.0);
+        let (from, len) = grain_span(&s.src, grain, g0, g1);
+        let (to, _) = grain_span(&s.dst, grain, g0, g1);
+        // Where nothing redirects the source's view, its storage is its view: copy
+        // storage to storage in the kernel.
+        let redirected = self
+            .touching(&s.src.box_id, s.src.olu, from, len)
+            .into_iter()
+            .any(|o| {
+                self.sess(&o)
+                    .map(|t| t.dst.same_lun(&s.src) && grains_in(&t.dst, 1, from, len).is_some())
+                    .unwrap_or(false)
+            });
+        if redirected {
+            let mut buf = vec![0u8; len as usize];
+            self.read_view(&s.src.box_id, s.src.olu, from, &mut buf)?;
+            self.raw_write(&s.dst.box_id, s.dst.olu, to, &buf)?;
+        } else {
+            self.raw_copy((&s.src.box_id, s.src.olu, from), (&s.dst.box_id, s.dst.olu, to), len)?;
+        }
+        let t = self.sess_mut(k)?;
+        (g0..g1).for_each(|g| {
+            t.pending.remove(g);
+        });
+        t.copied_bytes += len;
+        Ok(())
+    }
+
+    /// Saves grain `g` of snapshot `target` as the view of snapshot `view_of` shows it now,
+    /// taking capacity from the Snap Data Volume, then the pool. On exhaustion the
+    /// snapshot (and every older generation) fails instead.
+    fn snap_save(&mut self, target: &SKey, view_of: &SKey, g: u64) -> Result<(), CopyError> {
+        let grain = self.grain(&target.0);
+        let v = self.sess(view_of)?.dst;
+        let t = self.sess(target)?.dst;
+        let (voff, len) = grain_span(&v, grain, g, g + 1);
+        let (toff, _) = grain_span(&t, grain, g, g + 1);
+        let mut buf = vec![0u8; len as usize];
+        self.read_view(&v.box_id, v.olu, voff, &mut buf)?;
+        if !self.sdv_alloc(&t.box_id, t.olu, toff, len, true)? {
+            return self.fail(target, ErrorReason::Overflow);
+        }
+        self.raw_write(&t.box_id, t.olu, toff, &buf)?;
+        self.sess_mut(target)?.changed.insert(g);
+        Ok(())
+    }
+
+    /// Allocates the SDV grains covering `[off, off+len)`; false when capacity is gone.
+    pub(crate) fn sdv_alloc(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        len: u64,
+        by_copy: bool,
+    ) -> Result<bool, CopyError> {
+        let grain = self.grain(bid);
+        let st = self.st(bid)?;
+        let LunKind::Sdv(sdv) = &st.luns.get(&olu).ok_or(CopyError::NoSuchLun)?.kind else {
+            return Ok(true);
+        };
+        let want: Vec<u64> = (off / grain..(off + len).div_ceil(grain))
+            .filter(|g| !sdv.allocated.contains(*g))
+            .collect();
+        if want.is_empty() {
+            return Ok(true);
+        }
+        let own_free = (sdv.physical_bytes / grain).saturating_sub(sdv.allocated.count());
+        let from_pool = (want.len() as u64).saturating_sub(own_free);
+        if from_pool > 0 {
+            let pool_total = st.pool.capacity_bytes / grain;
+            let pool_used: u64 = st
+                .luns
+                .values()
+                .filter_map(|l| match &l.kind {
+                    LunKind::Sdv(s) => Some(s.pool_grains(grain)),
+                    _ => None,
+                })
+                .sum();
+            if pool_used + from_pool > pool_total {
+                return Ok(false);
+            }
+        }
+        let st = self.state_mut(bid)?;
+        if let Some(Lun {
+            kind: LunKind::Sdv(sdv),
+            ..
+        }) = st.luns.get_mut(&olu)
+        {
+            for g in &want {
+                sdv.allocated.insert(*g);
+            }
+            if by_copy {
+                sdv.copy_grains += want.len() as u64;
+            } else {
+                sdv.host_grains += want.len() as u64;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Host writes to an SDV outside any session take capacity as "host" usage.
+    fn sdv_host_alloc(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        len: u64,
+        keys: &[SKey],
+    ) -> Result<bool, CopyError> {
+        if !matches!(self.lun(bid, olu)?.kind, LunKind::Sdv(_)) {
+            return Ok(false);
+        }
+        let in_session = keys.iter().any(|k| {
+            self.sess(k)
+                .map(|s| s.dst.box_id == *bid && s.dst.olu == olu)
+                .unwrap_or(false)
+        });
+        if in_session {
+            return Ok(false);
+        }
+        if !self.sdv_alloc(bid, olu, off, len, false)? {
+            return Err(CopyError::CapacityExhausted);
+        }
+        Ok(true)
+    }
+
+    /// Puts a session into error suspend; a failed SnapOPC+ generation takes every
+    /// older one with it (they read through it).
+    pub(crate) fn fail(&mut self, k: &SKey, reason: ErrorReason) -> Result<(), CopyError> {
+        let now = self.now_secs();
+        let victims = if self.sess(k)?.kind == Kind::SnapOpcPlus {
+            let gens = self.generations(k);
+            let me = gens.iter().position(|g| g == k).unwrap_or(0);
+            gens[..=me].to_vec()
+        } else {
+            vec![*k]
+        };
+        for v in victims {
+            let s = self.sess_mut(&v)?;
+            if !s.failed() {
+                s.status = Status::ErrorSuspend(reason);
+                s.transition_time = now;
+            }
+        }
+        Ok(())
+    }
+}

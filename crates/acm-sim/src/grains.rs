@@ -1,0 +1,207 @@
+//! Sets of grains: the bitmaps behind every copy session.
+//!
+//! A session's extent is cut into fixed-size grains (64 KiB by default); which
+//! grains still wait for the physical copy, which changed since the last logical
+//! copy, which a snapshot has saved, are each one [`GrainSet`]. In memory it is a
+//! dense bitmap; on disk it is stored as runs, which keeps the state file small
+//! for the usual all-set or nearly-empty cases.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GrainSet {
+    len: u64,
+    count: u64,
+    words: Vec<u64>,
+}
+
+impl GrainSet {
+    /// An empty set over `len` grains.
+    pub fn new(len: u64) -> GrainSet {
+        GrainSet {
+            len,
+            count: 0,
+            words: vec![0; len.div_ceil(64) as usize],
+        }
+    }
+
+    /// The set of all `len` grains.
+    pub fn full(len: u64) -> GrainSet {
+        let mut s = GrainSet::new(len);
+        s.insert_range(0, len);
+        s
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn contains(&self, g: u64) -> bool {
+        g < self.len && self.words[(g / 64) as usize] & (1 << (g % 64)) != 0
+    }
+
+    /// Adds `g`; returns whether it was absent.
+    pub fn insert(&mut self, g: u64) -> bool {
+        if g >= self.len {
+            return false;
+        }
+        let w = &mut self.words[(g / 64) as usize];
+        let bit = 1 << (g % 64);
+        let added = *w & bit == 0;
+        *w |= bit;
+        self.count += added as u64;
+        added
+    }
+
+    /// Removes `g`; returns whether it was present.
+    pub fn remove(&mut self, g: u64) -> bool {
+        if g >= self.len {
+            return false;
+        }
+        let w = &mut self.words[(g / 64) as usize];
+        let bit = 1 << (g % 64);
+        let had = *w & bit != 0;
+        *w &= !bit;
+        self.count -= had as u64;
+        had
+    }
+
+    pub fn insert_range(&mut self, start: u64, end: u64) {
+        for g in start..end.min(self.len) {
+            self.insert(g);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.words.iter_mut().for_each(|w| *w = 0);
+        self.count = 0;
+    }
+
+    /// Adds every member of `other` (which must be over the same length).
+    pub fn union_with(&mut self, other: &GrainSet) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= *b;
+        }
+        self.count = self.words.iter().map(|w| w.count_ones() as u64).sum();
+    }
+
+    /// The first member at or after `from`.
+    pub fn next_at_or_after(&self, from: u64) -> Option<u64> {
+        if from >= self.len {
+            return None;
+        }
+        let mut wi = (from / 64) as usize;
+        let mut word = self.words[wi] & (!0u64 << (from % 64));
+        loop {
+            if word != 0 {
+                let g = wi as u64 * 64 + word.trailing_zeros() as u64;
+                return (g < self.len).then_some(g);
+            }
+            wi += 1;
+            if wi >= self.words.len() {
+                return None;
+            }
+            word = self.words[wi];
+        }
+    }
+
+    /// Members in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut next = self.next_at_or_after(0);
+        std::iter::from_fn(move || {
+            let g = next?;
+            next = self.next_at_or_after(g + 1);
+            Some(g)
+        })
+    }
+
+    /// Maximal runs `[start, end)` of members.
+    pub fn runs(&self) -> Vec<(u64, u64)> {
+        let mut runs = Vec::new();
+        let mut cur: Option<(u64, u64)> = None;
+        for g in self.iter() {
+            cur = match cur {
+                Some((s, e)) if e == g => Some((s, g + 1)),
+                Some(run) => {
+                    runs.push(run);
+                    Some((g, g + 1))
+                }
+                None => Some((g, g + 1)),
+            };
+        }
+        runs.extend(cur);
+        runs
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    len: u64,
+    runs: Vec<(u64, u64)>,
+}
+
+impl Serialize for GrainSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            len: self.len,
+            runs: self.runs(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for GrainSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        if stored.len > (1 << 40) {
+            return Err(serde::de::Error::custom("grain set too long"));
+        }
+        let mut set = GrainSet::new(stored.len);
+        for (s, e) in stored.runs {
+            if s > e || e > stored.len {
+                return Err(serde::de::Error::custom("grain run outside the set"));
+            }
+            set.insert_range(s, e);
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn matches_a_btreeset(len in 0u64..300, ops in proptest::collection::vec((any::<bool>(), 0u64..320), 0..200)) {
+            let mut set = GrainSet::new(len);
+            let mut model = std::collections::BTreeSet::new();
+            for (ins, g) in ops {
+                if ins {
+                    prop_assert_eq!(set.insert(g), g < len && model.insert(g));
+                } else {
+                    prop_assert_eq!(set.remove(g), model.remove(&g));
+                }
+            }
+            prop_assert_eq!(set.count(), model.len() as u64);
+            prop_assert_eq!(set.iter().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
+            let json = serde_json::to_string(&set).unwrap();
+            let back: GrainSet = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, set);
+        }
+    }
+
+    #[test]
+    fn rejects_runs_outside() {
+        assert!(serde_json::from_str::<GrainSet>(r#"{"len":4,"runs":[[2,9]]}"#).is_err());
+    }
+}

@@ -1,0 +1,998 @@
+//! Copy sessions: their life cycle (start, restart, suspend, cancel, reverse, mode
+//! change, Concurrent OPC), REC links and buffers, and the background copy engine
+//! that the array runs whenever it is opened.
+
+use crate::array::{Array, Bid};
+use crate::datapath::{grain_span, grains_in, Change, SKey};
+use crate::grains::GrainSet;
+use crate::state::*;
+use acm_scsi::model::{self as m, CopyError};
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+
+impl Array {
+    /// Finds session `id` among the sessions that involve box `bid` (owned by it, or
+    /// with an extent on it).
+    pub(crate) fn find(&self, bid: &Bid, id: u32) -> Result<SKey, CopyError> {
+        self.all_sessions()
+            .into_iter()
+            .find(|k| {
+                k.1 == id
+                    && self
+                        .sess(k)
+                        .map(|s| k.0 == *bid || s.src.box_id == *bid || s.dst.box_id == *bid)
+                        .unwrap_or(false)
+            })
+            .ok_or(CopyError::NoSuchSession)
+    }
+
+    fn check_obtainable(&self, bid: &Bid) -> Result<(), CopyError> {
+        if self.st(bid)?.faults.unobtainable {
+            return Err(CopyError::Unobtainable);
+        }
+        Ok(())
+    }
+
+    fn path_up(&self, a: &Bid, b: &Bid) -> Option<bool> {
+        let bs = std::str::from_utf8(b).ok()?;
+        self.state(a)?.paths.get(bs).copied()
+    }
+
+    // ----- start -----
+
+    /// Starts (or defines, for Concurrent OPC) a copy session; the request arrives at `bid`.
+    pub fn start(&mut self, bid: &Bid, req: &m::StartRequest) -> Result<u32, CopyError> {
+        self.check_obtainable(bid)?;
+        let kind: Kind = req.kind.into();
+        let src: Extent = req.src.into();
+        let dst: Extent = req.dst.into();
+        for e in [&src, &dst] {
+            let lun = self.lun(&e.box_id, e.olu)?;
+            if e.blocks == 0 || e.end() > lun.size_bytes {
+                return Err(CopyError::ExtentSize);
+            }
+            if self.st(&e.box_id)?.faults.hardware.contains(&e.olu) {
+                return Err(CopyError::HardwareError);
+            }
+        }
+        if src.blocks != dst.blocks {
+            return Err(CopyError::ExtentSize);
+        }
+        if src.overlaps(&dst) {
+            return Err(CopyError::ExtentConflict);
+        }
+        let inter_box = src.box_id != dst.box_id;
+        if inter_box != (kind == Kind::Rec) {
+            return Err(CopyError::NotSupported);
+        }
+        let dst_sdv = matches!(self.lun(&dst.box_id, dst.olu)?.kind, LunKind::Sdv(_));
+        let src_sdv = matches!(self.lun(&src.box_id, src.olu)?.kind, LunKind::Sdv(_));
+        let snap = matches!(kind, Kind::SnapOpc | Kind::SnapOpcPlus);
+        if snap != dst_sdv || (matches!(kind, Kind::Ec | Kind::Rec) && src_sdv) {
+            return Err(CopyError::NotSupported);
+        }
+        if kind == Kind::Rec {
+            match self.path_up(&src.box_id, &dst.box_id) {
+                None => return Err(CopyError::NotSupported),
+                Some(false) => return Err(CopyError::PathFailure),
+                Some(true) => {}
+            }
+        }
+
+        // A destination takes one session. Re-running OPC/SnapOPC on the same pair
+        // replaces the old session; SnapOPC+ may reuse only its oldest generation.
+        let conflicts: Vec<SKey> = self
+            .all_sessions()
+            .into_iter()
+            .filter(|k| {
+                self.sess(k)
+                    .map(|s| s.dst.overlaps(&dst) || s.src.overlaps(&dst) && s.dst.overlaps(&src) && s.is_mirror())
+                    .unwrap_or(false)
+            })
+            .collect();
+        let mut replace = Vec::new();
+        for k in conflicts {
+            let s = self.sess(&k)?;
+            let same_pair = s.src == src && s.dst == dst;
+            match (s.kind, kind) {
+                (Kind::Opc | Kind::QuickOpc, Kind::Opc) if same_pair => replace.push(k),
+                (Kind::SnapOpc, Kind::SnapOpc) if same_pair => replace.push(k),
+                (Kind::SnapOpcPlus, Kind::SnapOpcPlus) if same_pair => {
+                    if self.generations(&k).first() != Some(&k) {
+                        return Err(CopyError::NotOldestGeneration);
+                    }
+                    replace.push(k)
+                }
+                _ if s.dst.overlaps(&dst) => return Err(CopyError::ExtentConflict),
+                _ => return Err(CopyError::WrongPhase),
+            }
+        }
+        if kind == Kind::SnapOpcPlus
+            && self.all_sessions().iter().any(|k| {
+                self.sess(k)
+                    .map(|s| s.kind == Kind::SnapOpcPlus && s.src == dst)
+                    .unwrap_or(false)
+            })
+        {
+            return Err(CopyError::ExtentConflict);
+        }
+
+        // Limits, counted without the sessions being replaced.
+        let owner = src.box_id;
+        let live = |a: &Array, f: &dyn Fn(&Session) -> bool| {
+            a.all_sessions()
+                .iter()
+                .filter(|k| !replace.contains(k))
+                .filter(|k| a.sess(k).map(f).unwrap_or(false))
+                .count() as u32
+        };
+        let limits = self.st(&owner)?.limits.clone();
+        if live(self, &|_| true) >= limits.box_sessions {
+            return Err(CopyError::SessionLimit);
+        }
+        for e in [&src, &dst] {
+            let n = live(self, &|s: &Session| s.src.same_lun(e) || s.dst.same_lun(e));
+            if n >= self.st(&e.box_id)?.limits.lun_sessions {
+                return Err(CopyError::LunSessionLimit);
+            }
+        }
+
+        for k in replace {
+            self.remove_session(&k)?;
+        }
+
+        let grain = self.grain(&owner);
+        let grains = src.bytes().div_ceil(grain);
+        let now = self.now_secs();
+        let seq = if kind == Kind::SnapOpcPlus {
+            self.all_sessions()
+                .iter()
+                .filter_map(|k| self.sess(k).ok())
+                .filter(|s| s.kind == Kind::SnapOpcPlus && s.src == src)
+                .map(|s| s.generation_seq)
+                .max()
+                .unwrap_or(0)
+                + 1
+        } else {
+            0
+        };
+        let id = self.next_session_id();
+        let mut s = Session {
+            id,
+            kind,
+            src,
+            dst,
+            phase: Phase::Readying,
+            status: Status::Active,
+            pending: GrainSet::new(grains),
+            changed: GrainSet::new(grains),
+            generation_seq: seq,
+            rec: (kind == Kind::Rec).then(|| {
+                req.rec.map(RecModes::from).unwrap_or(RecModes {
+                    transfer: Transfer::Through,
+                    split: Split::Auto,
+                    recovery: Recovery::Auto,
+                })
+            }),
+            dest_access: req.dest_access.into(),
+            transition_time: 0,
+            copied_bytes: 0,
+            skipped_initial: false,
+            journal: Vec::new(),
+        };
+        if snap {
+            self.sdv_release(&dst)?;
+        }
+        match kind {
+            Kind::Opc | Kind::QuickOpc => s.pending = self.opc_pending(&src, &dst, grains)?,
+            Kind::Ec | Kind::Rec if req.skip_initial_copy => {
+                s.status = Status::Suspended;
+                s.phase = Phase::Equivalent;
+                s.skipped_initial = true;
+                s.transition_time = now;
+            }
+            Kind::Ec | Kind::Rec => s.pending = GrainSet::full(grains),
+            _ => {}
+        }
+        let key = (owner, id);
+        self.state_mut(&owner)?.sessions.insert(id, s);
+        if !req.define_only {
+            self.go_live(&key)?;
+        }
+        Ok(id)
+    }
+
+    fn next_session_id(&mut self) -> u32 {
+        // Unique across the whole home, so an id names one session whichever box is asked.
+        let id = self
+            .boxes
+            .values()
+            .map(|b| b.state.next_session)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for b in self.boxes.values_mut() {
+            b.state.next_session = id + 1;
+            b.dirty = true;
+        }
+        id
+    }
+
+    /// The grains an OPC from `src` to `dst` must copy. A restore onto the source of a
+    /// QuickOPC or snapshot session needs only the grains that differ: those that
+    /// session recorded.
+    fn opc_pending(&self, src: &Extent, dst: &Extent, grains: u64) -> Result<GrainSet, CopyError> {
+        for k in self.all_sessions() {
+            let s = self.sess(&k)?;
+            if s.src != *dst || s.dst != *src || s.failed() || s.phase == Phase::Readying {
+                continue;
+            }
+            match s.kind {
+                Kind::QuickOpc if s.pending.is_empty() => return Ok(s.changed.clone()),
+                Kind::SnapOpc => return Ok(s.changed.clone()),
+                Kind::SnapOpcPlus => {
+                    let gens = self.generations(&k);
+                    let me = gens.iter().position(|g| *g == k).unwrap_or(0);
+                    let mut set = GrainSet::new(grains);
+                    for g in &gens[me..] {
+                        set.union_with(&self.sess(g)?.changed);
+                    }
+                    return Ok(set);
+                }
+                _ => {}
+            }
+        }
+        Ok(GrainSet::full(grains))
+    }
+
+    /// Takes the logical copy of a defined session: its destination's view changes now.
+    fn go_live(&mut self, k: &SKey) -> Result<(), CopyError> {
+        let s = self.sess(k)?.clone();
+        let now = self.now_secs();
+        let phase = match s.kind {
+            Kind::Opc => Phase::Copying,
+            Kind::QuickOpc => Phase::TrackingCopying,
+            Kind::SnapOpc | Kind::SnapOpcPlus => Phase::CopyOnWrite,
+            Kind::Ec | Kind::Rec if s.skipped_initial => Phase::Equivalent,
+            Kind::Ec | Kind::Rec => Phase::Copying,
+        };
+        if matches!(s.kind, Kind::Opc | Kind::QuickOpc) {
+            self.logical_copy(k, &s.pending)?;
+        }
+        let t = self.sess_mut(k)?;
+        t.phase = phase;
+        if !t.is_mirror() {
+            t.transition_time = now;
+        }
+        if t.kind == Kind::QuickOpc && t.pending.is_empty() {
+            t.phase = Phase::Tracking;
+        }
+        Ok(())
+    }
+
+    /// Lets every other session that reads the destination of `k` react to its view
+    /// changing over `grains` (e.g. a snapshot of the destination saves the old bytes).
+    fn logical_copy(&mut self, k: &SKey, grains: &GrainSet) -> Result<(), CopyError> {
+        let dst = self.sess(k)?.dst;
+        let grain = self.grain(&k.0);
+        for (g0, g1) in grains.runs() {
+            let (off, len) = grain_span(&dst, grain, g0, g1);
+            for o in self.touching(&dst.box_id, dst.olu, off, len) {
+                if o == *k {
+                    continue;
+                }
+                self.react(&o, &dst.box_id, dst.olu, off, len, None, Change::Logical)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- restart -----
+
+    /// Differential QuickOPC restart, or resume of a suspended EC/REC session.
+    pub fn restart(&mut self, bid: &Bid, req: &m::RestartRequest) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        let k = self.find(bid, req.id)?;
+        let s = self.sess(&k)?.clone();
+        let now = self.now_secs();
+        match (s.kind, s.status, s.phase) {
+            (Kind::QuickOpc, Status::Active, Phase::Tracking | Phase::TrackingCopying) => {
+                let changed = s.changed.clone();
+                self.logical_copy(&k, &changed)?;
+                let t = self.sess_mut(&k)?;
+                t.pending.union_with(&changed);
+                t.changed.clear();
+                t.phase = if t.pending.is_empty() {
+                    Phase::Tracking
+                } else {
+                    Phase::TrackingCopying
+                };
+                t.transition_time = now;
+                t.copied_bytes = 0;
+                Ok(())
+            }
+            (Kind::Ec | Kind::Rec, Status::Suspended, _) => {
+                if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+                    return Err(CopyError::PathFailure);
+                }
+                let t = self.sess_mut(&k)?;
+                if t.skipped_initial && !req.remain {
+                    t.pending = GrainSet::full(t.pending.len());
+                } else {
+                    let changed = t.changed.clone();
+                    t.pending.union_with(&changed);
+                }
+                t.changed.clear();
+                t.skipped_initial = false;
+                t.status = Status::Active;
+                t.phase = if t.pending.is_empty() {
+                    Phase::Equivalent
+                } else {
+                    Phase::Copying
+                };
+                t.copied_bytes = 0;
+                if let Some(r) = req.rec {
+                    t.rec = Some(r.into());
+                }
+                Ok(())
+            }
+            _ => Err(CopyError::WrongPhase),
+        }
+    }
+
+    // ----- suspend -----
+
+    /// Suspends EC/REC sessions together (Concurrent Suspend when several).
+    pub fn suspend(&mut self, bid: &Bid, ids: &[u32], forced: bool) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        if ids.is_empty() {
+            return Err(CopyError::InvalidParameter(0));
+        }
+        let keys = ids
+            .iter()
+            .map(|id| self.find(bid, *id))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Check every session before touching any: all suspend, or none.
+        for k in &keys {
+            let s = self.sess(k)?;
+            let ok = s.is_mirror()
+                && match s.status {
+                    Status::Active if forced => true,
+                    Status::Halt(_) => forced,
+                    Status::Active => s.phase == Phase::Equivalent && s.pending.is_empty(),
+                    _ => false,
+                };
+            if !ok {
+                return Err(CopyError::WrongPhase);
+            }
+            if !forced && !s.journal.is_empty() && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+                return Err(CopyError::Timeout);
+            }
+        }
+        let now = self.now_secs();
+        for k in &keys {
+            let s = self.sess(k)?.clone();
+            if !forced {
+                // Consistency mode: the buffered writes reach the destination first.
+                self.drain_journal(k, u64::MAX)?;
+            }
+            let grain = self.grain(&k.0);
+            let t = self.sess_mut(k)?;
+            let pending = std::mem::replace(&mut t.pending, GrainSet::new(s.pending.len()));
+            t.changed.union_with(&pending);
+            for j in std::mem::take(&mut t.journal) {
+                let (g0, g1) = (j.offset / grain, (j.offset + j.len).div_ceil(grain));
+                t.changed.insert_range(g0, g1);
+            }
+            let was_halted = matches!(t.status, Status::Halt(_));
+            t.status = Status::Suspended;
+            t.phase = Phase::Equivalent;
+            if !forced || was_halted {
+                t.transition_time = now;
+            }
+            self.journal_truncate(k)?;
+        }
+        Ok(())
+    }
+
+    // ----- cancel -----
+
+    pub fn cancel(&mut self, bid: &Bid, req: &m::CancelRequest) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        let k = self.find(bid, req.id)?;
+        let s = self.sess(&k)?.clone();
+        if req.only_if_halted && !matches!(s.status, Status::Halt(_)) {
+            return Err(CopyError::WrongPhase);
+        }
+        if req.tracking_only {
+            if s.kind != Kind::QuickOpc {
+                return Err(CopyError::WrongPhase);
+            }
+            if s.pending.is_empty() || s.phase == Phase::Readying {
+                return self.remove_session(&k);
+            }
+            let t = self.sess_mut(&k)?;
+            t.kind = Kind::Opc;
+            t.phase = Phase::Copying;
+            t.changed.clear();
+            return Ok(());
+        }
+        if s.kind == Kind::SnapOpcPlus {
+            let gens = self.generations(&k);
+            let me = gens.iter().position(|g| *g == k).unwrap_or(0);
+            if me > 0 && !req.with_older_generations {
+                return Err(CopyError::NotOldestGeneration);
+            }
+            for g in gens[..=me].to_vec() {
+                self.remove_session(&g)?;
+            }
+            return Ok(());
+        }
+        self.remove_session(&k)
+    }
+
+    pub(crate) fn remove_session(&mut self, k: &SKey) -> Result<(), CopyError> {
+        let s = self.sess(k)?.clone();
+        if s.is_snap() {
+            self.sdv_release(&s.dst)?;
+        }
+        self.journal_truncate(k)?;
+        self.state_mut(&k.0)?.sessions.remove(&k.1);
+        Ok(())
+    }
+
+    /// Frees the snapshot capacity held by an SDV extent.
+    fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
+        let grain = self.grain(&e.box_id);
+        let st = self.state_mut(&e.box_id)?;
+        if let Some(Lun {
+            kind: LunKind::Sdv(sdv),
+            ..
+        }) = st.luns.get_mut(&e.olu)
+        {
+            let mut freed = 0;
+            for g in e.start() / grain..e.end().div_ceil(grain) {
+                freed += sdv.allocated.remove(g) as u64;
+            }
+            let from_copy = freed.min(sdv.copy_grains);
+            sdv.copy_grains -= from_copy;
+            sdv.host_grains = sdv.host_grains.saturating_sub(freed - from_copy);
+        }
+        Ok(())
+    }
+
+    // ----- reverse, mode change, Concurrent OPC -----
+
+    pub fn reverse(&mut self, bid: &Bid, id: u32) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        let k = self.find(bid, id)?;
+        let s = self.sess_mut(&k)?;
+        if !s.is_mirror() || s.status != Status::Suspended {
+            return Err(CopyError::WrongPhase);
+        }
+        std::mem::swap(&mut s.src, &mut s.dst);
+        Ok(())
+    }
+
+    pub fn change_mode(&mut self, bid: &Bid, id: u32, c: &m::ModeChange) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        let k = self.find(bid, id)?;
+        let s = self.sess_mut(&k)?;
+        let Some(rec) = s.rec.as_mut() else {
+            return Err(CopyError::NotSupported);
+        };
+        if matches!(s.status, Status::ErrorSuspend(_) | Status::Halt(_)) {
+            return Err(CopyError::WrongPhase);
+        }
+        if let Some(t) = c.transfer {
+            rec.transfer = t.into();
+        }
+        if let Some(sp) = c.split {
+            rec.split = sp.into();
+        }
+        if let Some(r) = c.recovery {
+            rec.recovery = r.into();
+        }
+        if rec.transfer != Transfer::Sync {
+            rec.split = Split::Auto;
+        }
+        Ok(())
+    }
+
+    pub fn start_concurrent(&mut self, bid: &Bid, ids: &[u32]) -> Result<(), CopyError> {
+        self.check_obtainable(bid)?;
+        let keys = ids
+            .iter()
+            .map(|id| self.find(bid, *id))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty()
+            || keys
+                .iter()
+                .any(|k| self.sess(k).map(|s| s.phase != Phase::Readying).unwrap_or(true))
+        {
+            return Err(CopyError::WrongPhase);
+        }
+        for k in &keys {
+            self.go_live(k)?;
+        }
+        Ok(())
+    }
+
+    // ----- queries -----
+
+    /// Sessions in which (`bid`, `olu`) takes part, as the wire model describes them.
+    pub fn session_infos(&self, bid: &Bid, olu: u32) -> Result<Vec<m::SessionInfo>, CopyError> {
+        self.check_obtainable(bid)?;
+        let size = self.lun(bid, olu)?.size_bytes;
+        let mut out = Vec::new();
+        for k in self.touching(bid, olu, 0, size) {
+            out.push(self.info(&k)?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn info(&self, k: &SKey) -> Result<m::SessionInfo, CopyError> {
+        let s = self.sess(k)?;
+        let (generation, active) = if s.kind == Kind::SnapOpcPlus {
+            let gens = self.generations(k);
+            let pos = gens.iter().position(|g| g == k).map(|p| p as u32 + 1).unwrap_or(0);
+            (pos, gens.last() == Some(k))
+        } else {
+            (0, false)
+        };
+        Ok(m::SessionInfo {
+            id: s.id,
+            owner: m::BoxId(k.0),
+            kind: s.kind.into(),
+            src: s.src.into(),
+            dst: s.dst.into(),
+            phase: s.phase.into(),
+            status: s.status.into(),
+            total_grains: s.grains(),
+            pending_grains: s.pending.count(),
+            changed_grains: s.changed.count(),
+            tracking: s.kind == Kind::QuickOpc,
+            generation,
+            active_generation: active,
+            rec: s.rec.map(Into::into),
+            dest_access: s.dest_access.into(),
+            transition_time: s.transition_time,
+            copied_bytes: s.copied_bytes,
+        })
+    }
+
+    // ----- REC links, buffers, journal -----
+
+    /// Brings the REC path between two boxes up or down (creating it if needed).
+    /// Down halts the REC sessions that use it; up resumes those with automatic recovery.
+    pub fn set_path(&mut self, a: &Bid, b: &Bid, up: bool) -> Result<(), CopyError> {
+        if a == b {
+            return Err(CopyError::InvalidParameter(0));
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            let ys = String::from_utf8_lossy(y).into_owned();
+            self.state_mut(x)?.paths.insert(ys, up);
+        }
+        let now = self.now_secs();
+        for k in self.all_sessions() {
+            let s = self.sess(&k)?.clone();
+            let between = (s.src.box_id == *a && s.dst.box_id == *b) || (s.src.box_id == *b && s.dst.box_id == *a);
+            if s.kind != Kind::Rec || !between {
+                continue;
+            }
+            let consistency = s.rec.is_some_and(|r| r.transfer == Transfer::Consistency);
+            let has_buffer = self.send_buffer(&s).is_some();
+            let t = self.sess_mut(&k)?;
+            match (up, t.status) {
+                (false, Status::Active) => {
+                    t.status = Status::Halt(if consistency && has_buffer {
+                        HaltDetail::UseBuffer
+                    } else if t.phase == Phase::Equivalent {
+                        HaltDetail::Equivalent
+                    } else {
+                        HaltDetail::Sync
+                    });
+                    t.transition_time = now;
+                }
+                (true, Status::Halt(_)) if t.rec.is_some_and(|r| r.recovery == Recovery::Auto) => {
+                    let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
+                    t.pending.union_with(&changed);
+                    t.status = Status::Active;
+                    t.phase = if t.pending.is_empty() && t.journal.is_empty() {
+                        Phase::Equivalent
+                    } else {
+                        Phase::Copying
+                    };
+                    t.transition_time = 0;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The SEND buffer the owner of `s` has toward its destination box, if any.
+    fn send_buffer(&self, s: &Session) -> Option<u64> {
+        let remote = s.dst.box_str().to_string();
+        self.state(&s.src.box_id)?
+            .rec_buffers
+            .values()
+            .find(|b| b.usage == BufferUse::Send && b.remote_box == remote)
+            .map(|b| b.size_bytes)
+    }
+
+    /// The box's REC buffers as `swsrprecbuffstat` reports them.
+    pub fn rec_buffer_infos(&self, bid: &Bid) -> Result<Vec<m::RecBufferInfo>, CopyError> {
+        let st = self.st(bid)?;
+        let mut out = Vec::new();
+        for (id, b) in &st.rec_buffers {
+            let remote = crate::array::bid_of(&b.remote_box).map_err(|_| CopyError::NoSuchBox)?;
+            let used = |on_disk: bool| -> u64 {
+                self.all_sessions()
+                    .iter()
+                    .filter_map(|k| self.sess(k).ok())
+                    .filter(|s| s.src.box_id == *bid && s.dst.box_id == remote)
+                    .map(|s| s.journal_bytes(on_disk))
+                    .sum()
+            };
+            let pct = |used: u64, size: u64| -> u8 {
+                if size == 0 {
+                    0
+                } else {
+                    (used.saturating_mul(100).div_ceil(size)).min(100) as u8
+                }
+            };
+            let (rate, disk, disk_rate) = match b.usage {
+                BufferUse::Recv => (Some(0), m::DiskBufferState::None, None),
+                BufferUse::Send => match &st.disk_buffer {
+                    None => (Some(pct(used(false), b.size_bytes)), m::DiskBufferState::None, None),
+                    Some(d) => (
+                        Some(pct(used(false), b.size_bytes)),
+                        match d.fault {
+                            None => m::DiskBufferState::Active,
+                            Some(code) => m::DiskBufferState::Inactive(code),
+                        },
+                        d.fault.is_none().then(|| pct(used(true), d.size_bytes)),
+                    ),
+                },
+            };
+            out.push(m::RecBufferInfo {
+                id: *id,
+                usage: b.usage.into(),
+                rate,
+                remote_box: m::BoxId(remote),
+                disk_buffer: disk,
+                disk_rate,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes the use of a REC buffer; refused while a Consistency session through it
+    /// is active or error-suspended.
+    pub fn set_rec_buffer(&mut self, bid: &Bid, id: u32, usage: BufferUse) -> Result<(), CopyError> {
+        let remote = self
+            .st(bid)?
+            .rec_buffers
+            .get(&id)
+            .ok_or(CopyError::InvalidParameter(0))?
+            .remote_box
+            .clone();
+        let busy = self.all_sessions().iter().filter_map(|k| self.sess(k).ok()).any(|s| {
+            s.rec.is_some_and(|r| r.transfer == Transfer::Consistency)
+                && matches!(s.status, Status::Active | Status::ErrorSuspend(_))
+                && ((s.src.box_id == *bid && s.dst.box_str() == remote)
+                    || (s.dst.box_id == *bid && s.src.box_str() == remote))
+        });
+        if busy {
+            return Err(CopyError::BufferInUse);
+        }
+        if let Some(b) = self.state_mut(bid)?.rec_buffers.get_mut(&id) {
+            b.usage = usage;
+        }
+        Ok(())
+    }
+
+    fn journal_path(&self, k: &SKey) -> Option<std::path::PathBuf> {
+        self.boxes.get(&k.0).map(|b| b.dir.join(format!("journal-{}.bin", k.1)))
+    }
+
+    /// Buffered bytes of Consistency sessions from the owner of `s` to its destination box.
+    fn buffered(&self, s: &Session, on_disk: bool) -> u64 {
+        self.all_sessions()
+            .iter()
+            .filter_map(|k| self.sess(k).ok())
+            .filter(|t| t.src.box_id == s.src.box_id && t.dst.box_id == s.dst.box_id)
+            .map(|t| t.journal_bytes(on_disk))
+            .sum()
+    }
+
+    /// Keeps a Consistency-mode write in order in the REC buffer (then the disk
+    /// buffer). When both are full the session falls back to a change bitmap.
+    pub(crate) fn journal_append(&mut self, k: &SKey, s: &Session, off: u64, data: &[u8]) -> Result<(), CopyError> {
+        let grain = self.grain(&k.0);
+        let Some((g0, _)) = grains_in(&s.src, 1, off, data.len() as u64) else {
+            return Ok(());
+        };
+        let a = s.src.start() + g0;
+        let b = (off + data.len() as u64).min(s.src.end());
+        let part = &data[(a - off) as usize..(b - off) as usize];
+        let rel = a - s.src.start();
+        let len = part.len() as u64;
+        let room = self.send_buffer(s).unwrap_or(0);
+        let disk = self
+            .state(&s.src.box_id)
+            .and_then(|st| st.disk_buffer.as_ref())
+            .filter(|d| d.fault.is_none())
+            .map(|d| d.size_bytes)
+            .unwrap_or(0);
+        let on_disk = if self.buffered(s, false) + len <= room {
+            Some(false)
+        } else if self.buffered(s, true) + len <= disk {
+            Some(true)
+        } else {
+            None
+        };
+        let Some(on_disk) = on_disk else {
+            // Buffers full: remember positions only, as a bitmap.
+            let t = self.sess_mut(k)?;
+            for j in std::mem::take(&mut t.journal) {
+                t.changed.insert_range(j.offset / grain, (j.offset + j.len).div_ceil(grain));
+            }
+            t.changed.insert_range(rel / grain, (rel + len).div_ceil(grain));
+            match t.status {
+                Status::Halt(_) => {
+                    t.status = Status::Halt(if t.phase == Phase::Equivalent {
+                        HaltDetail::Equivalent
+                    } else {
+                        HaltDetail::Sync
+                    })
+                }
+                _ => {
+                    let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
+                    t.pending.union_with(&changed);
+                    t.phase = Phase::Copying;
+                }
+            }
+            self.journal_truncate(k)?;
+            return Ok(());
+        };
+        let path = self.journal_path(k).ok_or(CopyError::NoSuchBox)?;
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(&path)
+            .map_err(|_| CopyError::HardwareError)?;
+        let at = f.metadata().map_err(|_| CopyError::HardwareError)?.len();
+        f.write_all_at(part, at).map_err(|_| CopyError::HardwareError)?;
+        let t = self.sess_mut(k)?;
+        t.journal.push(JournalEntry { offset: rel, len, at, on_disk });
+        if on_disk {
+            if let Status::Halt(_) = t.status {
+                t.status = Status::Halt(HaltDetail::UseDiskBuffer);
+            }
+        }
+        Ok(())
+    }
+
+    fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
+        if let Some(p) = self.journal_path(k) {
+            let _ = std::fs::remove_file(p);
+        }
+        Ok(())
+    }
+
+    /// Applies buffered writes to the destination in order; returns bytes moved.
+    fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
+        let s = self.sess(k)?.clone();
+        if s.journal.is_empty() {
+            return Ok(0);
+        }
+        let path = self.journal_path(k).ok_or(CopyError::NoSuchBox)?;
+        let f = std::fs::File::open(&path).map_err(|_| CopyError::HardwareError)?;
+        let mut used = 0;
+        let mut done = 0;
+        for j in &s.journal {
+            if used + j.len > budget && used > 0 {
+                break;
+            }
+            let mut buf = vec![0u8; j.len as usize];
+            f.read_exact_at(&mut buf, j.at).map_err(|_| CopyError::HardwareError)?;
+            self.write_view(&s.dst.box_id, s.dst.olu, s.dst.start() + j.offset, &buf, Some(*k))?;
+            used += j.len;
+            done += 1;
+        }
+        let t = self.sess_mut(k)?;
+        t.journal.drain(..done);
+        t.copied_bytes += used;
+        if t.journal.is_empty() {
+            self.journal_truncate(k)?;
+        }
+        Ok(used)
+    }
+
+    // ----- the copy engine -----
+
+    fn has_work(&self, k: &SKey) -> bool {
+        let Ok(s) = self.sess(k) else { return false };
+        s.status == Status::Active
+            && s.phase != Phase::Readying
+            && !s.is_snap()
+            && (!s.pending.is_empty() || !s.journal.is_empty())
+    }
+
+    /// Catches every box's background copy up to now at its rate.
+    pub(crate) fn catch_up(&mut self) {
+        let now = self.now_ns;
+        for bid in self.box_ids() {
+            let Some(st) = self.state(&bid) else { continue };
+            let (rate, last, carry) = (st.rate, st.last_tick_ns, st.carry_bytes);
+            let busy: Vec<SKey> = st
+                .sessions
+                .keys()
+                .map(|id| (bid, *id))
+                .filter(|k| self.has_work(k))
+                .collect();
+            if busy.is_empty() {
+                // Nothing to copy: move the clock without writing the box.
+                if let Some(b) = self.boxes.get_mut(&bid) {
+                    b.state.last_tick_ns = now;
+                    b.state.carry_bytes = 0;
+                }
+                continue;
+            }
+            let elapsed = now.saturating_sub(last);
+            let budget = match rate {
+                Rate::Unlimited => u64::MAX,
+                Rate::Paused => 0,
+                Rate::BytesPerSecond(r) => {
+                    ((r as u128 * elapsed as u128) / 1_000_000_000).min(u64::MAX as u128 / 2) as u64 + carry
+                }
+            };
+            let used = self.advance(&bid, budget).unwrap_or(budget);
+            if let Ok(st) = self.state_mut(&bid) {
+                st.last_tick_ns = now;
+                st.carry_bytes = if rate == Rate::Unlimited || rate == Rate::Paused {
+                    0
+                } else {
+                    budget.saturating_sub(used).min(st.grain_bytes)
+                };
+            }
+        }
+    }
+
+    /// Copies up to `budget` bytes for the sessions box `bid` owns, in session order.
+    /// Returns the bytes copied.
+    pub fn advance(&mut self, bid: &Bid, budget: u64) -> Result<u64, CopyError> {
+        let mut used = 0u64;
+        let grain = self.grain(bid);
+        let ids: Vec<u32> = self.st(bid)?.sessions.keys().copied().collect();
+        for id in ids {
+            let k = (*bid, id);
+            if used >= budget {
+                break;
+            }
+            if !self.has_work(&k) {
+                continue;
+            }
+            let s = self.sess(&k)?.clone();
+            if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+                continue;
+            }
+            let result = (|| -> Result<(), CopyError> {
+                used += self.drain_journal(&k, budget - used)?;
+                for (g0, g1) in self.sess(&k)?.pending.runs() {
+                    if used >= budget {
+                        break;
+                    }
+                    let room = ((budget - used) / grain).max(1);
+                    // Copy in slices of at most 1024 grains, so a budget stops mid-run.
+                    let mut g = g0;
+                    while g < g1 && used < budget {
+                        let end = g1.min(g + room.min(1024));
+                        let (_, len) = grain_span(&s.src, grain, g, end);
+                        self.copy_grains(&k, g, end)?;
+                        used = used.saturating_add(len);
+                        g = end;
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = result {
+                let reason = match e {
+                    CopyError::BadSector(_) => ErrorReason::BadSector,
+                    _ => ErrorReason::Other,
+                };
+                self.fail(&k, reason)?;
+                continue;
+            }
+            self.settle(&k)?;
+        }
+        Ok(used)
+    }
+
+    /// Copies grains `[g0, g1)` of session `k` physically.
+    fn copy_grains(&mut self, k: &SKey, g0: u64, g1: u64) -> Result<(), CopyError> {
+        let s = self.sess(k)?.clone();
+        match s.kind {
+            Kind::Opc | Kind::QuickOpc => self.materialize(k, g0, g1),
+            _ => {
+                let grain = self.grain(&k.0);
+                let (from, len) = grain_span(&s.src, grain, g0, g1);
+                let (to, _) = grain_span(&s.dst, grain, g0, g1);
+                let mut buf = vec![0u8; len as usize];
+                self.read_view(&s.src.box_id, s.src.olu, from, &mut buf)?;
+                self.write_view(&s.dst.box_id, s.dst.olu, to, &buf, Some(*k))?;
+                let t = self.sess_mut(k)?;
+                (g0..g1).for_each(|g| {
+                    t.pending.remove(g);
+                });
+                t.copied_bytes += len;
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves a session to its next phase once its physical copy is done.
+    fn settle(&mut self, k: &SKey) -> Result<(), CopyError> {
+        let s = self.sess(k)?;
+        if !s.pending.is_empty() || !s.journal.is_empty() || s.status != Status::Active {
+            return Ok(());
+        }
+        match s.kind {
+            Kind::Opc => self.remove_session(k)?,
+            Kind::QuickOpc => self.sess_mut(k)?.phase = Phase::Tracking,
+            Kind::Ec | Kind::Rec => self.sess_mut(k)?.phase = Phase::Equivalent,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    // ----- faults -----
+
+    /// A hardware error on a LUN: its I/O fails and its sessions error-suspend.
+    pub fn set_hardware_fault(&mut self, bid: &Bid, olu: u32, on: bool) -> Result<(), CopyError> {
+        self.lun(bid, olu)?;
+        let st = self.state_mut(bid)?;
+        if on {
+            st.faults.hardware.insert(olu);
+            if let Some(m) = st.monitors.get_mut(&olu) {
+                *m = None;
+            }
+            let size = self.lun(bid, olu)?.size_bytes;
+            for k in self.touching(bid, olu, 0, size) {
+                self.fail(&k, ErrorReason::Other)?;
+            }
+        } else {
+            st.faults.hardware.remove(&olu);
+        }
+        Ok(())
+    }
+
+    /// A bad sector: reads of it fail until it is written. A tracking QuickOPC or a
+    /// suspended EC/REC whose source holds it error-suspends at once, so that a
+    /// resume cannot spread the damage.
+    pub fn add_bad_sector(&mut self, bid: &Bid, olu: u32, lba: u64) -> Result<(), CopyError> {
+        let size = self.lun(bid, olu)?.size_bytes;
+        if lba >= size / m::BLOCK {
+            return Err(CopyError::LbaOutOfRange);
+        }
+        self.state_mut(bid)?
+            .faults
+            .bad_sectors
+            .entry(olu)
+            .or_default()
+            .insert(lba);
+        for k in self.touching(bid, olu, lba * m::BLOCK, m::BLOCK) {
+            let s = self.sess(&k)?;
+            let on_src = s.src.box_id == *bid && s.src.olu == olu;
+            let exposed = (s.kind == Kind::QuickOpc && s.phase == Phase::Tracking)
+                || (s.is_mirror() && s.status == Status::Suspended);
+            if on_src && exposed {
+                self.fail(&k, ErrorReason::BadSector)?;
+            }
+        }
+        Ok(())
+    }
+}

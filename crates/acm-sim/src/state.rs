@@ -1,0 +1,339 @@
+//! What a box persists: its LUNs, copy sessions, Snap Data Pool, REC paths and
+//! buffers, faults and clock. One JSON document per box (`state.json`), written
+//! atomically; see `docs/simulator.md` for the layout.
+//!
+//! These types mirror the wire model of `acm_scsi::model` on purpose rather than
+//! reuse it: the state file has its own version and must not change shape when the
+//! command set does.
+
+use crate::grains::GrainSet;
+use acm_scsi::model as m;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Layout version of `state.json`.
+pub const STATE_VERSION: u32 = 1;
+/// Format name in the state file envelope.
+pub const STATE_FORMAT: &str = "acmsim-box";
+/// Default grain: 64 KiB.
+pub const DEFAULT_GRAIN: u64 = 64 * 1024;
+/// Default physical copy rate: 100 MiB/s.
+pub const DEFAULT_RATE: u64 = 100 * 1024 * 1024;
+
+/// How fast the box copies in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rate {
+    BytesPerSecond(u64),
+    Unlimited,
+    Paused,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BoxState {
+    pub name: String,
+    pub box_id: String,
+    pub grain_bytes: u64,
+    pub rate: Rate,
+    /// Clock of the last copy catch-up, nanoseconds since the Unix epoch.
+    pub last_tick_ns: u64,
+    /// Copy budget left over from the last catch-up (less than one grain).
+    pub carry_bytes: u64,
+    pub next_olu: u32,
+    pub luns: BTreeMap<u32, Lun>,
+    pub next_session: u32,
+    /// Sessions this box owns: every intra-box session, and REC sessions started here.
+    pub sessions: BTreeMap<u32, Session>,
+    pub pool: Pool,
+    /// REC paths to other boxes, by remote box id: `true` when up.
+    pub paths: BTreeMap<String, bool>,
+    pub rec_buffers: BTreeMap<u32, RecBuffer>,
+    pub disk_buffer: Option<DiskBuffer>,
+    pub limits: Limits,
+    pub faults: Faults,
+    /// Update measurements (`swstestupdate`) by OLU: blocks written, or `None` once failed.
+    pub monitors: BTreeMap<u32, Option<u64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lun {
+    pub size_bytes: u64,
+    pub kind: LunKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LunKind {
+    Standard,
+    /// A small volume for addressing the box when an SDV cannot be reached.
+    Access,
+    Sdv(Sdv),
+}
+
+/// A Snap Data Volume: a thin volume of a logical size whose written grains take
+/// physical capacity, then capacity from the pool.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sdv {
+    pub physical_bytes: u64,
+    /// Grains of this volume that hold data.
+    pub allocated: GrainSet,
+    /// Grains allocated by copy sessions (copy-on-write or destination updates).
+    pub copy_grains: u64,
+    /// Grains allocated by host writes with no session.
+    pub host_grains: u64,
+}
+
+impl Sdv {
+    /// Grains beyond the volume's physical capacity, drawn from the pool.
+    pub fn pool_grains(&self, grain: u64) -> u64 {
+        self.allocated.count().saturating_sub(self.physical_bytes / grain)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Pool {
+    pub capacity_bytes: u64,
+    pub encrypted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extent {
+    #[serde(with = "box_id_text")]
+    pub box_id: [u8; 40],
+    pub olu: u32,
+    pub start_lba: u64,
+    pub blocks: u64,
+}
+
+impl Extent {
+    pub fn box_str(&self) -> &str {
+        std::str::from_utf8(&self.box_id).unwrap_or("")
+    }
+    pub fn start(&self) -> u64 {
+        self.start_lba * m::BLOCK
+    }
+    pub fn bytes(&self) -> u64 {
+        self.blocks * m::BLOCK
+    }
+    pub fn end(&self) -> u64 {
+        self.start() + self.bytes()
+    }
+    pub fn same_lun(&self, other: &Extent) -> bool {
+        self.box_id == other.box_id && self.olu == other.olu
+    }
+    pub fn overlaps(&self, other: &Extent) -> bool {
+        self.same_lun(other) && self.start() < other.end() && other.start() < self.end()
+    }
+}
+
+impl From<m::Extent> for Extent {
+    fn from(e: m::Extent) -> Self {
+        Extent {
+            box_id: e.box_id.0,
+            olu: e.olu,
+            start_lba: e.start_lba,
+            blocks: e.blocks,
+        }
+    }
+}
+
+impl From<Extent> for m::Extent {
+    fn from(e: Extent) -> Self {
+        m::Extent {
+            box_id: m::BoxId(e.box_id),
+            olu: e.olu,
+            start_lba: e.start_lba,
+            blocks: e.blocks,
+        }
+    }
+}
+
+macro_rules! mirror_enum {
+    ($local:ident, $remote:path, { $($v:ident),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $local { $($v),* }
+        impl From<$remote> for $local {
+            fn from(v: $remote) -> Self { match v { $(<$remote>::$v => $local::$v),* } }
+        }
+        impl From<$local> for $remote {
+            fn from(v: $local) -> Self { match v { $($local::$v => <$remote>::$v),* } }
+        }
+    };
+}
+
+mirror_enum!(Kind, m::CopyKind, { Opc, QuickOpc, SnapOpc, SnapOpcPlus, Ec, Rec });
+mirror_enum!(Phase, m::Phase, { Readying, Copying, Equivalent, Tracking, TrackingCopying, CopyOnWrite });
+mirror_enum!(Transfer, m::Transfer, { Sync, Through, Stack, Consistency });
+mirror_enum!(Split, m::Split, { Auto, Manual });
+mirror_enum!(Recovery, m::Recovery, { Auto, Manual });
+mirror_enum!(DestAccess, m::DestAccess, { ReadOnly, NoAccess });
+mirror_enum!(ErrorReason, m::ErrorReason, { BadSector, Overflow, Other });
+mirror_enum!(HaltDetail, m::HaltDetail, { Sync, Equivalent, UseBuffer, UseDiskBuffer });
+mirror_enum!(BufferUse, m::BufferUse, { Send, Recv });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Suspended,
+    ErrorSuspend(ErrorReason),
+    Halt(HaltDetail),
+}
+
+impl From<Status> for m::Status {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Active => m::Status::Active,
+            Status::Suspended => m::Status::Suspended,
+            Status::ErrorSuspend(r) => m::Status::ErrorSuspend(r.into()),
+            Status::Halt(h) => m::Status::Halt(h.into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecModes {
+    pub transfer: Transfer,
+    pub split: Split,
+    pub recovery: Recovery,
+}
+
+impl From<m::RecModes> for RecModes {
+    fn from(r: m::RecModes) -> Self {
+        RecModes {
+            transfer: r.transfer.into(),
+            split: r.split.into(),
+            recovery: r.recovery.into(),
+        }
+    }
+}
+
+impl From<RecModes> for m::RecModes {
+    fn from(r: RecModes) -> Self {
+        m::RecModes {
+            transfer: r.transfer.into(),
+            split: r.split.into(),
+            recovery: r.recovery.into(),
+        }
+    }
+}
+
+/// One write kept in order for a Consistency-mode REC session: `len` bytes at
+/// extent-relative `offset`, stored at `at` in the session's journal file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub offset: u64,
+    pub len: u64,
+    pub at: u64,
+    /// Kept in the disk buffer rather than the REC buffer.
+    pub on_disk: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub id: u32,
+    pub kind: Kind,
+    pub src: Extent,
+    pub dst: Extent,
+    pub phase: Phase,
+    pub status: Status,
+    /// Grains still to be copied physically from source to destination.
+    pub pending: GrainSet,
+    /// Grains changed since the last logical copy (QuickOPC), since suspend (EC/REC),
+    /// or saved to the destination (SnapOPC/SnapOPC+).
+    pub changed: GrainSet,
+    /// SnapOPC+ creation order among the generations of one source (higher = newer).
+    pub generation_seq: u64,
+    pub rec: Option<RecModes>,
+    pub dest_access: DestAccess,
+    pub transition_time: u64,
+    pub copied_bytes: u64,
+    /// REC initial copy skipped and not yet resumed.
+    pub skipped_initial: bool,
+    pub journal: Vec<JournalEntry>,
+}
+
+impl Session {
+    /// Grains in the session's extent for a grain size.
+    pub fn grains(&self) -> u64 {
+        self.pending.len()
+    }
+
+    pub fn is_snap(&self) -> bool {
+        matches!(self.kind, Kind::SnapOpc | Kind::SnapOpcPlus)
+    }
+
+    pub fn is_mirror(&self) -> bool {
+        matches!(self.kind, Kind::Ec | Kind::Rec)
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.status, Status::ErrorSuspend(_))
+    }
+
+    pub fn journal_bytes(&self, on_disk: bool) -> u64 {
+        self.journal
+            .iter()
+            .filter(|j| j.on_disk == on_disk)
+            .map(|j| j.len)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecBuffer {
+    pub usage: BufferUse,
+    pub size_bytes: u64,
+    pub remote_box: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiskBuffer {
+    pub size_bytes: u64,
+    /// `None` = active; `Some(code)` = inactive with that code.
+    pub fault: Option<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Limits {
+    /// Copy sessions the box can hold.
+    pub box_sessions: u32,
+    /// Copy sessions one LUN can take part in.
+    pub lun_sessions: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            box_sessions: 1024,
+            lun_sessions: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Faults {
+    /// Unreadable blocks by OLU (repaired by a write).
+    pub bad_sectors: BTreeMap<u32, BTreeSet<u64>>,
+    /// LUNs with a hardware error: every I/O fails, their sessions error-suspend.
+    pub hardware: BTreeSet<u32>,
+    /// Copy-session commands cannot obtain status.
+    pub unobtainable: bool,
+}
+
+/// Box identifiers are stored as their 40 characters, readable in the state file.
+mod box_id_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &[u8; 40], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(id))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 40], D::Error> {
+        let text = String::deserialize(d)?;
+        acm_scsi::model::BoxId::parse(&text)
+            .map(|b| b.0)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a box identifier")))
+    }
+}
