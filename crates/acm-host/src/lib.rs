@@ -13,6 +13,7 @@ mod error;
 mod io;
 mod model;
 pub mod pattern;
+pub mod scsi;
 mod store;
 
 pub use error::HostError;

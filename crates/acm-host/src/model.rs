@@ -244,7 +244,7 @@ impl Host {
     pub fn remove_vg(&mut self, vg: &str) -> Result<(), HostError> {
         self.vg(vg)?;
         self.check_no_mounted_lvs(vg)?;
-        self.volume_groups.remove(vg);
+        self.volume_groups.remove(&Self::vg_key(vg));
         Ok(())
     }
 
@@ -472,15 +472,24 @@ impl Host {
             .ok_or_else(|| HostError::NotAttached(device.to_string()))
     }
 
+    /// A volume group's key: `vg01` and `/dev/vg01` name the same group.
+    fn vg_key(vg: &str) -> String {
+        if vg.starts_with('/') {
+            vg.to_string()
+        } else {
+            format!("/dev/{vg}")
+        }
+    }
+
     fn vg(&self, vg: &str) -> Result<&VolumeGroup, HostError> {
         self.volume_groups
-            .get(vg)
+            .get(&Self::vg_key(vg))
             .ok_or_else(|| HostError::NoSuchDevice(vg.to_string()))
     }
 
     fn vg_mut(&mut self, vg: &str) -> Result<&mut VolumeGroup, HostError> {
         self.volume_groups
-            .get_mut(vg)
+            .get_mut(&Self::vg_key(vg))
             .ok_or_else(|| HostError::NoSuchDevice(vg.to_string()))
     }
 
@@ -521,7 +530,7 @@ impl Host {
     }
 
     fn vg_mounts(&self, vg: &str) -> Vec<String> {
-        let lvs = self.volume_groups.get(vg).map(|g| &g.lvs);
+        let lvs = self.volume_groups.get(&Self::vg_key(vg)).map(|g| &g.lvs);
         self.mounts
             .iter()
             .filter(|(_, d)| lvs.is_some_and(|l| l.contains_key(*d)))

@@ -14,7 +14,8 @@ pub mod datapath;
 pub mod grains;
 pub mod session;
 pub mod state;
-// pub mod target;
+pub mod target;
 
 pub use array::{Array, Bid, SimError};
+pub use target::{LunTarget, SimTransport};
 

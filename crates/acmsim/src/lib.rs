@@ -1,0 +1,746 @@
+//! `acmsim`: the console of the simulated ETERNUS array and of the simulated host.
+//!
+//! It plays the part of the array's management GUI (boxes, LUNs, Snap Data Pool,
+//! REC paths and buffers, copy rate, faults) and of the AIX administrator (attach
+//! disks, volume groups, mounts), and it reads and writes device data through the
+//! array's data path so tests can prove what a copy did. Every refusal is one line
+//! `acmsim: SIMnnnn text` on standard error with exit status 1 (2 for usage).
+
+use acm_core::paths;
+use acm_core::size::{format_size, parse_size};
+use acm_host::{pattern, Disk, HostError, HostStore};
+use acm_scsi::model::{self as m, CopyError};
+use acm_sim::state::{BufferUse, DiskBuffer, LunKind, Rate, RecBuffer, Sdv};
+use acm_sim::{Array, Bid, SimError};
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "acmsim",
+    version,
+    about = "Administer the simulated ETERNUS array and simulated AIX host",
+    long_about = "Administer the simulated ETERNUS array (boxes under $ACMSIM_HOME) and the \
+simulated AIX host of this managed server (under $ACM_ROOT)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create, list or show boxes.
+    #[command(subcommand)]
+    Box(BoxCmd),
+    /// Create or list LUNs of a box.
+    #[command(subcommand)]
+    Lun(LunCmd),
+    /// The simulated host: disks, volume groups, logical volumes, mounts.
+    #[command(subcommand)]
+    Host(HostCmd),
+    /// Write deterministic pseudo-random data to a host device through the array.
+    Write {
+        device: String,
+        #[arg(long)]
+        seed: u64,
+        #[arg(long, value_parser = size_arg)]
+        offset: Option<u64>,
+        #[arg(long, value_parser = size_arg)]
+        length: Option<u64>,
+    },
+    /// Print the SHA-256 of a host device's whole contents as the host reads them.
+    Checksum { device: String },
+    /// Set a box's background copy rate: bytes per second (K/M/G suffixes), unlimited or paused.
+    Rate { name: String, rate: String },
+    /// Run a box's background copy now for BYTES (or until done with --all).
+    Advance {
+        name: String,
+        #[arg(long, value_parser = size_arg, conflicts_with = "all", required_unless_present = "all")]
+        bytes: Option<u64>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// List copy sessions of a box (or of one LUN).
+    Sessions {
+        name: String,
+        #[arg(long)]
+        olu: Option<u32>,
+    },
+    /// Set the Snap Data Pool capacity of a box.
+    Pool {
+        name: String,
+        #[arg(long, value_parser = size_arg)]
+        size: u64,
+        #[arg(long)]
+        encrypted: bool,
+    },
+    /// Set the physical capacity of a Snap Data Volume.
+    Sdv {
+        name: String,
+        olu: u32,
+        #[arg(long, value_parser = size_arg)]
+        physical: u64,
+    },
+    /// Create a REC path between two boxes, or bring it up or down.
+    Path {
+        a: String,
+        b: String,
+        #[arg(value_parser = ["up", "down"])]
+        state: String,
+    },
+    /// Add a REC buffer to a box.
+    Recbuf {
+        name: String,
+        #[arg(long)]
+        id: u32,
+        #[arg(long = "use", value_parser = ["SEND", "RECV"])]
+        usage: String,
+        #[arg(long, value_parser = size_arg)]
+        size: u64,
+        /// The box at the other end.
+        #[arg(long)]
+        remote: String,
+    },
+    /// Configure the REC disk buffer of a box.
+    Diskbuf {
+        name: String,
+        #[arg(long, value_parser = size_arg, required_unless_present_any = ["fault", "remove"])]
+        size: Option<u64>,
+        /// Make the disk buffer inactive with this code (e.g. 05 for a RAID fault).
+        #[arg(long)]
+        fault: Option<u8>,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Inject or clear faults.
+    #[command(subcommand)]
+    Fault(FaultCmd),
+    /// Set session limits of a box.
+    Limits {
+        name: String,
+        #[arg(long)]
+        box_sessions: Option<u32>,
+        #[arg(long)]
+        lun_sessions: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BoxCmd {
+    /// Create a box; prints its 40-character box identifier.
+    Create { name: String },
+    /// One line per box: name, box identifier, rate.
+    List,
+    /// LUNs, sessions, pool and paths of a box.
+    Show { name: String },
+}
+
+#[derive(Subcommand)]
+enum LunCmd {
+    /// Create LUNs; prints one line per LUN starting with its OLU number.
+    Create {
+        name: String,
+        #[arg(long, value_parser = size_arg)]
+        size: u64,
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Make Snap Data Volumes of that logical size.
+        #[arg(long, conflicts_with = "access")]
+        sdv: bool,
+        /// Physical capacity of the SDVs (default: their logical size).
+        #[arg(long, value_parser = size_arg, requires = "sdv")]
+        physical: Option<u64>,
+        /// Make an access volume.
+        #[arg(long)]
+        access: bool,
+    },
+    /// One line per LUN: OLU, size, kind.
+    List { name: String },
+}
+
+#[derive(Subcommand)]
+enum HostCmd {
+    /// Attach LUN OLU of box NAME to the host as DEVICE (/dev/hdiskN).
+    Attach {
+        name: String,
+        olu: u32,
+        device: String,
+        /// Also make it a VxVM disk (/dev/vx/dmp/hdiskN).
+        #[arg(long)]
+        vxvm: bool,
+    },
+    /// Detach a disk.
+    Detach { device: String },
+    /// Volume groups.
+    #[command(subcommand)]
+    Vg(VgCmd),
+    /// Create a logical volume in a volume group.
+    Lv {
+        vg: String,
+        lv: String,
+        #[arg(long)]
+        mount_point: Option<String>,
+    },
+    /// Mount a logical volume (at its mount point) or a device at MOUNT_POINT.
+    Mount {
+        target: String,
+        mount_point: Option<String>,
+    },
+    /// Unmount by mount point or device.
+    Umount { target: String },
+    /// Disks, volume groups and mounts of the host.
+    List,
+}
+
+#[derive(Subcommand)]
+enum VgCmd {
+    /// Create a volume group of one or more attached disks (active).
+    Create {
+        vg: String,
+        #[arg(required = true)]
+        devices: Vec<String>,
+    },
+    Remove { vg: String },
+    Varyon { vg: String },
+    Varyoff { vg: String },
+}
+
+#[derive(Subcommand)]
+enum FaultCmd {
+    /// Make a block unreadable until it is written.
+    Badsector { name: String, olu: u32, lba: u64 },
+    /// Hardware error on a LUN: its I/O fails and its sessions error-suspend.
+    Hwerror {
+        name: String,
+        olu: u32,
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Copy-session status cannot be obtained from the box.
+    Unobtainable {
+        name: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+fn size_arg(s: &str) -> Result<u64, String> {
+    parse_size(s)
+}
+
+/// An error with its message ID.
+struct Failure(&'static str, String);
+
+impl From<SimError> for Failure {
+    fn from(e: SimError) -> Self {
+        let id = match &e {
+            SimError::NoBox(_) => "SIM1002",
+            SimError::BoxExists(_) => "SIM1003",
+            SimError::Store(_) => "SIM1006",
+            SimError::Io(_) => "SIM1007",
+            SimError::Invalid(_) => "SIM1001",
+            SimError::Refused(_) => "SIM1005",
+        };
+        Failure(id, e.to_string())
+    }
+}
+
+impl From<CopyError> for Failure {
+    fn from(e: CopyError) -> Self {
+        Failure("SIM1005", format!("the array refused: {e}"))
+    }
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Self {
+        Failure("SIM1004", e.to_string())
+    }
+}
+
+fn invalid(text: impl Into<String>) -> Failure {
+    Failure("SIM1001", text.into())
+}
+
+/// Runs `acmsim` with `args` (program name first); returns the exit status.
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli.cmd) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(id, text)) => {
+            eprintln!("acmsim: {id} {text}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn open() -> Result<Array, Failure> {
+    Ok(Array::open(&paths::sim_home())?)
+}
+
+/// Opens the array, runs `f`, commits.
+fn with_array<T>(f: impl FnOnce(&mut Array) -> Result<T, Failure>) -> Result<T, Failure> {
+    let mut a = open()?;
+    let out = f(&mut a)?;
+    a.commit()?;
+    Ok(out)
+}
+
+fn run(cmd: Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Box(c) => box_cmd(c),
+        Cmd::Lun(c) => lun_cmd(c),
+        Cmd::Host(c) => host_cmd(c),
+        Cmd::Write {
+            device,
+            seed,
+            offset,
+            length,
+        } => {
+            let mut dev = open_device(&device)?;
+            let offset = offset.unwrap_or(0);
+            let size = acm_host::DiskIo::size(&dev);
+            let length = length.unwrap_or(size.saturating_sub(offset));
+            pattern::write_pattern(&mut dev, seed, offset, length)?;
+            println!("{device} {length} bytes written (seed {seed}, offset {offset})");
+            Ok(())
+        }
+        Cmd::Checksum { device } => {
+            let mut dev = open_device(&device)?;
+            println!("{} {device}", pattern::checksum(&mut dev)?);
+            Ok(())
+        }
+        Cmd::Rate { name, rate } => {
+            let r = match rate.as_str() {
+                "unlimited" => Rate::Unlimited,
+                "paused" => Rate::Paused,
+                other => match parse_size(other) {
+                    Ok(0) | Err(_) => {
+                        return Err(invalid(format!(
+                            "'{other}' is not a rate (bytes per second > 0, 'unlimited' or 'paused')"
+                        )))
+                    }
+                    Ok(n) => Rate::BytesPerSecond(n),
+                },
+            };
+            with_array(|a| {
+                let bid = a.bid_by_name(&name)?;
+                a.admin(&bid, |s| {
+                    s.rate = r;
+                    Ok(())
+                })?;
+                Ok(())
+            })
+        }
+        Cmd::Advance { name, bytes, all } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            let budget = if all { u64::MAX } else { bytes.unwrap_or(0) };
+            let used = a.advance(&bid, budget)?;
+            println!("{name} {used} bytes copied");
+            Ok(())
+        }),
+        Cmd::Sessions { name, olu } => sessions(&name, olu),
+        Cmd::Pool {
+            name,
+            size,
+            encrypted,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            a.admin(&bid, |s| {
+                s.pool.capacity_bytes = size;
+                s.pool.encrypted = encrypted;
+                Ok(())
+            })?;
+            Ok(())
+        }),
+        Cmd::Sdv {
+            name,
+            olu,
+            physical,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            a.admin(&bid, |s| match s.luns.get_mut(&olu).map(|l| &mut l.kind) {
+                Some(LunKind::Sdv(sdv)) => {
+                    sdv.physical_bytes = physical;
+                    Ok(())
+                }
+                Some(_) => Err(SimError::Invalid(format!("LUN {olu} of {name} is not an SDV"))),
+                None => Err(SimError::Invalid(format!("{name} has no LUN {olu}"))),
+            })?;
+            Ok(())
+        }),
+        Cmd::Path { a: x, b: y, state } => with_array(|a| {
+            let (bx, by) = (a.bid_by_name(&x)?, a.bid_by_name(&y)?);
+            if bx == by {
+                return Err(invalid("a REC path joins two different boxes"));
+            }
+            a.set_path(&bx, &by, state == "up")?;
+            Ok(())
+        }),
+        Cmd::Recbuf {
+            name,
+            id,
+            usage,
+            size,
+            remote,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            let rid = a.bid_by_name(&remote)?;
+            let remote_box = String::from_utf8_lossy(&rid).into_owned();
+            a.admin(&bid, |s| {
+                if s.rec_buffers.contains_key(&id) {
+                    return Err(SimError::Invalid(format!("{name} already has REC buffer {id}")));
+                }
+                let usage = if usage == "SEND" {
+                    BufferUse::Send
+                } else {
+                    BufferUse::Recv
+                };
+                s.rec_buffers.insert(
+                    id,
+                    RecBuffer {
+                        usage,
+                        size_bytes: size,
+                        remote_box,
+                    },
+                );
+                Ok(())
+            })?;
+            Ok(())
+        }),
+        Cmd::Diskbuf {
+            name,
+            size,
+            fault,
+            remove,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            a.admin(&bid, |s| {
+                if remove {
+                    s.disk_buffer = None;
+                    return Ok(());
+                }
+                let cur = s.disk_buffer.get_or_insert(DiskBuffer {
+                    size_bytes: 0,
+                    fault: None,
+                });
+                if let Some(sz) = size {
+                    cur.size_bytes = sz;
+                }
+                cur.fault = fault;
+                Ok(())
+            })?;
+            Ok(())
+        }),
+        Cmd::Fault(f) => fault_cmd(f),
+        Cmd::Limits {
+            name,
+            box_sessions,
+            lun_sessions,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            let limits = a.admin(&bid, |s| {
+                if let Some(n) = box_sessions {
+                    s.limits.box_sessions = n;
+                }
+                if let Some(n) = lun_sessions {
+                    s.limits.lun_sessions = n;
+                }
+                Ok(s.limits.clone())
+            })?;
+            println!(
+                "{name} box-sessions={} lun-sessions={}",
+                limits.box_sessions, limits.lun_sessions
+            );
+            Ok(())
+        }),
+    }
+}
+
+fn rate_text(r: Rate) -> String {
+    match r {
+        Rate::Unlimited => "unlimited".into(),
+        Rate::Paused => "paused".into(),
+        Rate::BytesPerSecond(n) => format!("{n}"),
+    }
+}
+
+fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
+    match c {
+        BoxCmd::Create { name } => with_array(|a| {
+            println!("{}", a.create_box(&name)?);
+            Ok(())
+        }),
+        BoxCmd::List => {
+            let a = open()?;
+            for bid in a.box_ids() {
+                if let Some(s) = a.state(&bid) {
+                    println!("{} {} {}", s.name, s.box_id, rate_text(s.rate));
+                }
+            }
+            Ok(())
+        }
+        BoxCmd::Show { name } => {
+            let a = open()?;
+            let bid = a.bid_by_name(&name)?;
+            let s = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
+            println!("Name        : {}", s.name);
+            println!("BoxID       : {}", s.box_id);
+            println!("Grain       : {}", s.grain_bytes);
+            println!("Rate        : {}", rate_text(s.rate));
+            println!("LUNs        : {}", s.luns.len());
+            println!("Sessions    : {}", s.sessions.len());
+            println!("Pool        : {}", s.pool.capacity_bytes);
+            for (remote, up) in &s.paths {
+                println!("Path        : {remote} {}", if *up { "up" } else { "down" });
+            }
+            for (id, b) in &s.rec_buffers {
+                let u = if b.usage == BufferUse::Send { "SEND" } else { "RECV" };
+                println!("REC buffer  : {id} {u} {} {}", b.size_bytes, b.remote_box);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
+    match c {
+        LunCmd::Create {
+            name,
+            size,
+            count,
+            sdv,
+            physical,
+            access,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            let kind = if sdv {
+                LunKind::Sdv(Sdv {
+                    physical_bytes: physical.unwrap_or(size),
+                    allocated: Default::default(),
+                    copy_grains: 0,
+                    host_grains: 0,
+                })
+            } else if access {
+                LunKind::Access
+            } else {
+                LunKind::Standard
+            };
+            let label = kind_label(&kind);
+            for olu in a.create_luns(&bid, size, count, kind)? {
+                println!("{olu} {name} {size} {label}");
+            }
+            Ok(())
+        }),
+        LunCmd::List { name } => {
+            let a = open()?;
+            let bid = a.bid_by_name(&name)?;
+            if let Some(s) = a.state(&bid) {
+                for (olu, l) in &s.luns {
+                    println!(
+                        "{olu} {} {} {}",
+                        l.size_bytes,
+                        format_size(l.size_bytes).replace(' ', ""),
+                        kind_label(&l.kind)
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn kind_label(k: &LunKind) -> &'static str {
+    match k {
+        LunKind::Standard => "standard",
+        LunKind::Access => "access",
+        LunKind::Sdv(_) => "sdv",
+    }
+}
+
+fn host_cmd(c: HostCmd) -> Result<(), Failure> {
+    let store = HostStore::open();
+    match c {
+        HostCmd::Attach {
+            name,
+            olu,
+            device,
+            vxvm,
+        } => {
+            let a = open()?;
+            let bid: Bid = a.bid_by_name(&name)?;
+            let st = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
+            let lun = st
+                .luns
+                .get(&olu)
+                .ok_or_else(|| invalid(format!("box {name} has no LUN {olu}")))?;
+            let disk = Disk {
+                box_name: name.clone(),
+                box_id: st.box_id.clone(),
+                olu,
+                size: lun.size_bytes,
+                vxvm,
+            };
+            drop(a);
+            store.update(|h| h.attach(&device, disk))?;
+            println!("{device} attached ({name} LUN {olu})");
+        }
+        HostCmd::Detach { device } => store.update(|h| h.detach(&device))?,
+        HostCmd::Vg(v) => match v {
+            VgCmd::Create { vg, devices } => {
+                let refs: Vec<&str> = devices.iter().map(String::as_str).collect();
+                let name = store.update(|h| h.create_vg(&vg, &refs))?;
+                println!("{name} created");
+            }
+            VgCmd::Remove { vg } => store.update(|h| h.remove_vg(&vg))?,
+            VgCmd::Varyon { vg } => store.update(|h| h.varyon(&vg))?,
+            VgCmd::Varyoff { vg } => store.update(|h| h.varyoff(&vg))?,
+        },
+        HostCmd::Lv {
+            vg,
+            lv,
+            mount_point,
+        } => {
+            let name = store.update(|h| h.add_lv(&vg, &lv, mount_point.as_deref()))?;
+            println!("{name} created");
+        }
+        HostCmd::Mount {
+            target,
+            mount_point,
+        } => {
+            // A bare name is a logical volume: `lv01` means `/dev/lv01`.
+            let target = if target.starts_with('/') {
+                target
+            } else {
+                format!("/dev/{target}")
+            };
+            let mp = store.update(|h| h.mount(&target, mount_point.as_deref()))?;
+            println!("{mp} mounted");
+        }
+        HostCmd::Umount { target } => store.update(|h| h.umount(&target))?,
+        HostCmd::List => {
+            let h = store.load()?;
+            for (dev, d) in &h.disks {
+                println!(
+                    "disk {dev} {} {} {}{}",
+                    d.box_name,
+                    d.olu,
+                    format_size(d.size).replace(' ', ""),
+                    if d.vxvm { " vxvm" } else { "" }
+                );
+            }
+            for (vg, g) in &h.volume_groups {
+                println!(
+                    "vg {vg} {} {}",
+                    if g.active { "active" } else { "inactive" },
+                    g.disks.join(",")
+                );
+                for (lv, l) in &g.lvs {
+                    println!("lv {lv} {vg} {}", l.mount_point.as_deref().unwrap_or("----"));
+                }
+            }
+            for (mp, dev) in &h.mounts {
+                println!("mount {mp} {dev}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fault_cmd(f: FaultCmd) -> Result<(), Failure> {
+    with_array(|a| {
+        match f {
+            FaultCmd::Badsector { name, olu, lba } => {
+                let bid = a.bid_by_name(&name)?;
+                a.add_bad_sector(&bid, olu, lba)?;
+            }
+            FaultCmd::Hwerror { name, olu, clear } => {
+                let bid = a.bid_by_name(&name)?;
+                a.set_hardware_fault(&bid, olu, !clear)?;
+            }
+            FaultCmd::Unobtainable { name, state } => {
+                let bid = a.bid_by_name(&name)?;
+                a.admin(&bid, |s| {
+                    s.faults.unobtainable = state == "on";
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn sessions(name: &str, olu: Option<u32>) -> Result<(), Failure> {
+    let a = open()?;
+    let bid = a.bid_by_name(name)?;
+    let st = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
+    let luns: Vec<u32> = match olu {
+        Some(o) => vec![o],
+        None => st.luns.keys().copied().collect(),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    println!("ID Type Source Destination Phase Status Copied% Changed Gen");
+    for o in luns {
+        for i in a.session_infos(&bid, o)? {
+            if !seen.insert((i.owner, i.id)) {
+                continue;
+            }
+            let name_of = |e: &m::Extent| {
+                a.state(&e.box_id.0)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| e.box_id.to_string())
+            };
+            let pct = if i.total_grains == 0 {
+                100
+            } else {
+                (i.total_grains - i.pending_grains) * 100 / i.total_grains
+            };
+            println!(
+                "{} {:?} {}:{} {}:{} {:?} {} {}% {} {}",
+                i.id,
+                i.kind,
+                name_of(&i.src),
+                i.src.olu,
+                name_of(&i.dst),
+                i.dst.olu,
+                i.phase,
+                status_text(i.status),
+                pct,
+                i.changed_grains,
+                if i.generation == 0 {
+                    "-".to_string()
+                } else {
+                    i.generation.to_string()
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn status_text(s: m::Status) -> String {
+    match s {
+        m::Status::Active => "Active".into(),
+        m::Status::Suspended => "Suspend".into(),
+        m::Status::ErrorSuspend(r) => format!("ErrorSuspend({r:?})"),
+        m::Status::Halt(h) => format!("Halt({h:?})"),
+    }
+}
+
+fn open_device(device: &str) -> Result<acm_host::HostDevice, Failure> {
+    let host = HostStore::open().load()?;
+    let resolved = host.resolve(device)?;
+    Ok(acm_host::scsi::open_device(&resolved)?)
+}
