@@ -266,8 +266,12 @@ impl Transport for SimTransport {
             cdb,
             data,
         );
-        // A refused command leaves no trace: only a GOOD command commits.
-        if completion.status == GOOD {
+        // A refused command leaves no trace: only a completed command commits (GOOD,
+        // or RECOVERED ERROR, which reports a value such as a new session id).
+        let completed = completion.status == GOOD
+            || acm_scsi::sense::Sense::parse(&completion.sense)
+                .is_some_and(|s| s.key == acm_scsi::sense::RECOVERED_ERROR);
+        if completed {
             array.commit().map_err(target_err)?;
         }
         Ok(completion)

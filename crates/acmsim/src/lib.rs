@@ -114,6 +114,9 @@ enum Cmd {
         #[arg(long)]
         remove: bool,
     },
+    /// Control copy sessions as the array's console does (through the SCSI driver).
+    #[command(subcommand)]
+    Copy(CopyCmd),
     /// Inject or clear faults.
     #[command(subcommand)]
     Fault(FaultCmd),
@@ -205,6 +208,74 @@ enum VgCmd {
     Remove { vg: String },
     Varyon { vg: String },
     Varyoff { vg: String },
+}
+
+#[derive(Subcommand)]
+enum CopyCmd {
+    /// Start a session from SOURCE to DESTINATION (host devices); prints its id.
+    Start {
+        #[arg(value_parser = ["opc", "quickopc", "snapopc", "snapopcplus", "ec", "rec"])]
+        kind: String,
+        source: String,
+        destination: String,
+        /// REC transfer mode.
+        #[arg(long, value_parser = ["sync", "through", "stack", "consistency"], default_value = "through")]
+        transfer: String,
+        /// REC split mode: manual refuses source writes while halted.
+        #[arg(long)]
+        manual_split: bool,
+        /// REC recovery: manual stays halted until forced suspend and restart.
+        #[arg(long)]
+        manual_recovery: bool,
+        /// REC initial copy skip.
+        #[arg(long)]
+        skip: bool,
+        /// Destination neither readable nor writable while the session lives.
+        #[arg(long)]
+        no_access: bool,
+        /// Concurrent OPC: define only (readying); start with `copy concurrent`.
+        #[arg(long)]
+        define: bool,
+    },
+    /// Differential restart (QuickOPC) or resume (EC/REC).
+    Restart {
+        device: String,
+        id: u32,
+        #[arg(long)]
+        remain: bool,
+    },
+    /// Suspend EC/REC sessions (several at once = Concurrent Suspend).
+    Suspend {
+        device: String,
+        #[arg(required = true)]
+        ids: Vec<u32>,
+        #[arg(long)]
+        forced: bool,
+    },
+    /// Stop a session.
+    Cancel {
+        device: String,
+        id: u32,
+        /// SnapOPC+: also stop every older generation.
+        #[arg(long)]
+        older: bool,
+        /// QuickOPC: stop tracking only.
+        #[arg(long)]
+        tracking_only: bool,
+        /// Only if halted.
+        #[arg(long)]
+        halted_only: bool,
+    },
+    /// Swap the direction of a suspended EC/REC session.
+    Reverse { device: String, id: u32 },
+    /// Start sessions defined with --define at one point in time.
+    Concurrent {
+        device: String,
+        #[arg(required = true)]
+        ids: Vec<u32>,
+    },
+    /// Sessions of a host device's LUN.
+    List { device: String },
 }
 
 #[derive(Subcommand)]
@@ -444,6 +515,7 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
             })?;
             Ok(())
         }),
+        Cmd::Copy(c) => copy_cmd(c),
         Cmd::Fault(f) => fault_cmd(f),
         Cmd::Limits {
             name,
@@ -682,52 +754,175 @@ fn fault_cmd(f: FaultCmd) -> Result<(), Failure> {
     })
 }
 
-fn sessions(name: &str, olu: Option<u32>) -> Result<(), Failure> {
-    let a = open()?;
-    let bid = a.bid_by_name(name)?;
-    let st = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
-    let luns: Vec<u32> = match olu {
-        Some(o) => vec![o],
-        None => st.luns.keys().copied().collect(),
-    };
-    let mut seen = std::collections::BTreeSet::new();
-    println!("ID Type Source Destination Phase Status Copied% Changed Gen");
-    for o in luns {
-        for i in a.session_infos(&bid, o)? {
-            if !seen.insert((i.owner, i.id)) {
-                continue;
-            }
-            let name_of = |e: &m::Extent| {
-                a.state(&e.box_id.0)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| e.box_id.to_string())
+/// The one LUN behind a host device (a disk, or a volume group of one disk).
+fn lun_of(device: &str) -> Result<acm_host::DiskRef, Failure> {
+    let host = HostStore::open().load()?;
+    let mut r = host.resolve(device)?;
+    if r.disks.len() != 1 {
+        return Err(invalid(format!(
+            "{device} spans {} disks; name one disk",
+            r.disks.len()
+        )));
+    }
+    Ok(r.disks.remove(0))
+}
+
+fn driver_of(device: &str) -> Result<acm_scsi::driver::Driver<Box<dyn acm_scsi::transport::Transport>>, Failure> {
+    Ok(acm_host::scsi::driver_for(&lun_of(device)?))
+}
+
+fn extent_of(d: &acm_host::DiskRef, blocks: u64) -> Result<m::Extent, Failure> {
+    Ok(m::Extent {
+        box_id: m::BoxId::parse(&d.box_id)
+            .ok_or_else(|| invalid(format!("{} has a bad box id", d.device)))?,
+        olu: d.olu,
+        start_lba: 0,
+        blocks,
+    })
+}
+
+fn refused(e: acm_scsi::driver::DriverError) -> Failure {
+    Failure("SIM1005", format!("the array refused: {e}"))
+}
+
+fn copy_cmd(c: CopyCmd) -> Result<(), Failure> {
+    match c {
+        CopyCmd::Start {
+            kind,
+            source,
+            destination,
+            transfer,
+            manual_split,
+            manual_recovery,
+            skip,
+            no_access,
+            define,
+        } => {
+            let (s, d) = (lun_of(&source)?, lun_of(&destination)?);
+            let kind = match kind.as_str() {
+                "opc" => m::CopyKind::Opc,
+                "quickopc" => m::CopyKind::QuickOpc,
+                "snapopc" => m::CopyKind::SnapOpc,
+                "snapopcplus" => m::CopyKind::SnapOpcPlus,
+                "ec" => m::CopyKind::Ec,
+                _ => m::CopyKind::Rec,
             };
-            let pct = if i.total_grains == 0 {
-                100
-            } else {
-                (i.total_grains - i.pending_grains) * 100 / i.total_grains
-            };
-            println!(
-                "{} {:?} {}:{} {}:{} {:?} {} {}% {} {}",
-                i.id,
-                i.kind,
-                name_of(&i.src),
-                i.src.olu,
-                name_of(&i.dst),
-                i.dst.olu,
-                i.phase,
-                status_text(i.status),
-                pct,
-                i.changed_grains,
-                if i.generation == 0 {
-                    "-".to_string()
+            let blocks = s.size / m::BLOCK;
+            let rec = (kind == m::CopyKind::Rec).then(|| m::RecModes {
+                transfer: match transfer.as_str() {
+                    "sync" => m::Transfer::Sync,
+                    "stack" => m::Transfer::Stack,
+                    "consistency" => m::Transfer::Consistency,
+                    _ => m::Transfer::Through,
+                },
+                split: if manual_split { m::Split::Manual } else { m::Split::Auto },
+                recovery: if manual_recovery {
+                    m::Recovery::Manual
                 } else {
-                    i.generation.to_string()
-                }
-            );
+                    m::Recovery::Auto
+                },
+            });
+            let req = m::StartRequest {
+                kind,
+                src: extent_of(&s, blocks)?,
+                dst: extent_of(&d, blocks)?,
+                rec,
+                dest_access: if no_access {
+                    m::DestAccess::NoAccess
+                } else {
+                    m::DestAccess::ReadOnly
+                },
+                skip_initial_copy: skip,
+                define_only: define,
+            };
+            let id = acm_host::scsi::driver_for(&s).start(&req).map_err(refused)?;
+            println!("{id}");
+        }
+        CopyCmd::Restart { device, id, remain } => driver_of(&device)?
+            .restart(&m::RestartRequest { id, remain, rec: None })
+            .map_err(refused)?,
+        CopyCmd::Suspend { device, ids, forced } => {
+            driver_of(&device)?.suspend(&ids, forced).map_err(refused)?
+        }
+        CopyCmd::Cancel {
+            device,
+            id,
+            older,
+            tracking_only,
+            halted_only,
+        } => driver_of(&device)?
+            .cancel(&m::CancelRequest {
+                id,
+                with_older_generations: older,
+                tracking_only,
+                only_if_halted: halted_only,
+            })
+            .map_err(refused)?,
+        CopyCmd::Reverse { device, id } => driver_of(&device)?.reverse(id).map_err(refused)?,
+        CopyCmd::Concurrent { device, ids } => {
+            driver_of(&device)?.start_concurrent(&ids).map_err(refused)?
+        }
+        CopyCmd::List { device } => {
+            let infos = driver_of(&device)?.sessions().map_err(refused)?;
+            print_sessions(&open()?, &infos);
         }
     }
     Ok(())
+}
+
+fn sessions(name: &str, olu: Option<u32>) -> Result<(), Failure> {
+    let a = open()?;
+    let bid = a.bid_by_name(name)?;
+    let luns: Vec<u32> = match olu {
+        Some(o) => vec![o],
+        None => a.state(&bid).map(|s| s.luns.keys().copied().collect()).unwrap_or_default(),
+    };
+    let mut infos: Vec<m::SessionInfo> = Vec::new();
+    for o in luns {
+        for i in a.session_infos(&bid, o)? {
+            if !infos.iter().any(|j| j.owner == i.owner && j.id == i.id) {
+                infos.push(i);
+            }
+        }
+    }
+    print_sessions(&a, &infos);
+    Ok(())
+}
+
+/// One line per session: id, kind, source and destination as `box:olu`, phase, status,
+/// physical copy progress, changed grains, SnapOPC+ generation.
+fn print_sessions(a: &Array, infos: &[m::SessionInfo]) {
+    let name_of = |e: &m::Extent| {
+        a.state(&e.box_id.0)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| e.box_id.to_string())
+    };
+    println!("ID Type Source Destination Phase Status Copied% Changed Gen");
+    for i in infos {
+        let pct = if i.total_grains == 0 {
+            100
+        } else {
+            (i.total_grains - i.pending_grains) * 100 / i.total_grains
+        };
+        println!(
+            "{} {:?} {}:{} {}:{} {:?} {} {}% {} {}",
+            i.id,
+            i.kind,
+            name_of(&i.src),
+            i.src.olu,
+            name_of(&i.dst),
+            i.dst.olu,
+            i.phase,
+            status_text(i.status),
+            pct,
+            i.changed_grains,
+            if i.generation == 0 {
+                "-".to_string()
+            } else {
+                i.generation.to_string()
+            }
+        );
+    }
 }
 
 fn status_text(s: m::Status) -> String {
