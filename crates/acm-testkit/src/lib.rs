@@ -1,0 +1,144 @@
+//! Test support shared by every command's tests.
+//!
+//! [`Scratch`] gives each test its own state root (`ACM_ROOT`) and simulator home
+//! (`ACMSIM_HOME`), so tests run in parallel and never touch `/etc` or `/var`.
+//! The [`Program`] trait and the `test_*!` macros generate the tests every
+//! command must pass (help, bad option, missing operand, no panic), in the manner
+//! of thin-provisioning-tools.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// A private state root and simulator home for one test.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch::new()
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("scratch directory"),
+        }
+    }
+
+    /// The state root (`ACM_ROOT`).
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// The simulated boxes (`ACMSIM_HOME`).
+    pub fn sim_home(&self) -> PathBuf {
+        self.root().join("var/opt/acmsim")
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `program` with this scratch's environment and nothing inherited that matters.
+    pub fn cmd(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.env("ACM_ROOT", self.root())
+            .env("ACMSIM_HOME", self.sim_home())
+            .env_remove("SWSTGNODE")
+            .env_remove("ACMSIM_CLOCK");
+        c
+    }
+}
+
+/// What the generated tests need to know about a command.
+pub trait Program {
+    /// The command's name.
+    fn name() -> &'static str;
+    /// The built binary.
+    fn path() -> PathBuf;
+    /// A word the help text must contain.
+    fn help_mentions() -> &'static str;
+    /// Arguments that are complete enough to get past argument parsing except for a
+    /// missing operand; empty when the command takes no operand.
+    fn missing_operand_args() -> Vec<&'static str>;
+}
+
+/// Asserts that no output of a run mentions a panic.
+pub fn assert_no_panic(out: &std::process::Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(
+            !text.contains("panicked at") && !text.contains("RUST_BACKTRACE"),
+            "output shows a panic:\n{text}"
+        );
+    }
+}
+
+/// `--help` prints usage on stdout and exits 0.
+#[macro_export]
+macro_rules! test_accepts_help {
+    ($p:ty) => {
+        #[test]
+        fn accepts_help() {
+            use $crate::Program;
+            let s = $crate::Scratch::new();
+            let out = s.cmd(&<$p>::path()).arg("--help").output().unwrap();
+            assert!(out.status.success());
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains(<$p>::help_mentions()), "{text}");
+            $crate::assert_no_panic(&out);
+        }
+    };
+}
+
+/// An unknown option is a usage error: exit status 2 and a message on stderr.
+#[macro_export]
+macro_rules! test_rejects_bad_option {
+    ($p:ty) => {
+        #[test]
+        fn rejects_bad_option() {
+            use $crate::Program;
+            let s = $crate::Scratch::new();
+            let out = s
+                .cmd(&<$p>::path())
+                .arg("--no-such-option")
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            assert!(!out.stderr.is_empty());
+            $crate::assert_no_panic(&out);
+        }
+    };
+}
+
+/// A missing operand is a usage error: exit status 2 and a message on stderr.
+#[macro_export]
+macro_rules! test_missing_operand {
+    ($p:ty) => {
+        #[test]
+        fn missing_operand() {
+            use $crate::Program;
+            let args = <$p>::missing_operand_args();
+            if args.is_empty() {
+                return;
+            }
+            let s = $crate::Scratch::new();
+            let out = s.cmd(&<$p>::path()).args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{out:?}");
+            assert!(!out.stderr.is_empty());
+            $crate::assert_no_panic(&out);
+        }
+    };
+}
+
+/// All the common tests.
+#[macro_export]
+macro_rules! common_tests {
+    ($p:ty) => {
+        $crate::test_accepts_help!($p);
+        $crate::test_rejects_bad_option!($p);
+        $crate::test_missing_operand!($p);
+    };
+}
