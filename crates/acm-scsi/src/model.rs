@@ -435,3 +435,71 @@ pub trait CopyTarget {
     fn monitor_status(&mut self) -> Result<MonitorStatus, CopyError>;
     fn monitor_stop(&mut self) -> Result<(), CopyError>;
 }
+
+/// Lets a borrowed target be served (e.g. `Loopback<&mut Sim>`), so a test or the
+/// simulator can keep ownership of its array while a driver talks to it.
+impl<T: CopyTarget + ?Sized> CopyTarget for &mut T {
+    fn identity(&mut self) -> Result<Identity, CopyError> {
+        (**self).identity()
+    }
+    fn capacity(&mut self) -> Result<u64, CopyError> {
+        (**self).capacity()
+    }
+    fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), CopyError> {
+        (**self).read(lba, buf)
+    }
+    fn write(&mut self, lba: u64, data: &[u8]) -> Result<(), CopyError> {
+        (**self).write(lba, data)
+    }
+    fn box_info(&mut self) -> Result<BoxInfo, CopyError> {
+        (**self).box_info()
+    }
+    fn start(&mut self, req: &StartRequest) -> Result<SessionId, CopyError> {
+        (**self).start(req)
+    }
+    fn restart(&mut self, req: &RestartRequest) -> Result<(), CopyError> {
+        (**self).restart(req)
+    }
+    fn suspend(&mut self, ids: &[SessionId], forced: bool) -> Result<(), CopyError> {
+        (**self).suspend(ids, forced)
+    }
+    fn cancel(&mut self, req: &CancelRequest) -> Result<(), CopyError> {
+        (**self).cancel(req)
+    }
+    fn reverse(&mut self, id: SessionId) -> Result<(), CopyError> {
+        (**self).reverse(id)
+    }
+    fn change_mode(&mut self, id: SessionId, change: &ModeChange) -> Result<(), CopyError> {
+        (**self).change_mode(id, change)
+    }
+    fn start_concurrent(&mut self, ids: &[SessionId]) -> Result<(), CopyError> {
+        (**self).start_concurrent(ids)
+    }
+    fn sessions(&mut self) -> Result<Vec<SessionInfo>, CopyError> {
+        (**self).sessions()
+    }
+    fn sdv_stat(&mut self, olu: u32) -> Result<SdvStat, CopyError> {
+        (**self).sdv_stat(olu)
+    }
+    fn sdv_init(&mut self, olu: u32) -> Result<(), CopyError> {
+        (**self).sdv_init(olu)
+    }
+    fn pool_stat(&mut self) -> Result<PoolStat, CopyError> {
+        (**self).pool_stat()
+    }
+    fn rec_buffers(&mut self) -> Result<Vec<RecBufferInfo>, CopyError> {
+        (**self).rec_buffers()
+    }
+    fn set_rec_buffer(&mut self, id: u32, usage: BufferUse) -> Result<(), CopyError> {
+        (**self).set_rec_buffer(id, usage)
+    }
+    fn monitor_start(&mut self) -> Result<(), CopyError> {
+        (**self).monitor_start()
+    }
+    fn monitor_status(&mut self) -> Result<MonitorStatus, CopyError> {
+        (**self).monitor_status()
+    }
+    fn monitor_stop(&mut self) -> Result<(), CopyError> {
+        (**self).monitor_stop()
+    }
+}

@@ -59,7 +59,11 @@ pub enum TransportError {
         source: std::io::Error,
     },
     #[error("{path}: host status 0x{host:02x}, driver status 0x{driver:02x}")]
-    Delivery { path: String, host: u16, driver: u16 },
+    Delivery {
+        path: String,
+        host: u16,
+        driver: u16,
+    },
     #[error("command timed out after {0:?}")]
     Timeout(Duration),
     #[error("{0}")]
