@@ -234,11 +234,16 @@ mod tests {
         assert_eq!(f.load::<Vec<u32>>().unwrap(), None);
         f.save(&vec![1u32, 2]).unwrap();
         assert_eq!(f.load::<Vec<u32>>().unwrap(), Some(vec![1, 2]));
-        let err = StateFile::new(&p, "test", 2).load::<Vec<u32>>().unwrap_err();
+        let err = StateFile::new(&p, "test", 2)
+            .load::<Vec<u32>>()
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("s.json") && msg.contains("version 1"), "{msg}");
         fs::write(&p, b"{not json").unwrap();
-        assert!(matches!(f.load::<Vec<u32>>(), Err(StoreError::Damaged { .. })));
+        assert!(matches!(
+            f.load::<Vec<u32>>(),
+            Err(StoreError::Damaged { .. })
+        ));
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl DiskIo for ScsiDisk {
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), HostError> {
-        if offset % BLOCK == 0 && buf.len() as u64 % BLOCK == 0 {
+        if offset.is_multiple_of(BLOCK) && (buf.len() as u64).is_multiple_of(BLOCK) {
             return self
                 .driver
                 .read(offset / BLOCK, buf)
@@ -76,7 +76,7 @@ impl DiskIo for ScsiDisk {
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), HostError> {
-        if offset % BLOCK == 0 && data.len() as u64 % BLOCK == 0 {
+        if offset.is_multiple_of(BLOCK) && (data.len() as u64).is_multiple_of(BLOCK) {
             return self
                 .driver
                 .write(offset / BLOCK, data)
@@ -92,5 +92,7 @@ impl DiskIo for ScsiDisk {
 
 /// Opens a resolved host device (disk, VxVM disk or volume group) for I/O.
 pub fn open_device(resolved: &Resolved) -> Result<HostDevice, HostError> {
-    HostDevice::open(resolved, |d| Ok(Box::new(ScsiDisk::open(d)) as Box<dyn DiskIo>))
+    HostDevice::open(resolved, |d| {
+        Ok(Box::new(ScsiDisk::open(d)) as Box<dyn DiskIo>)
+    })
 }

@@ -181,7 +181,9 @@ impl Array {
     }
 
     pub(crate) fn grain(&self, bid: &Bid) -> u64 {
-        self.state(bid).map(|s| s.grain_bytes).unwrap_or(DEFAULT_GRAIN)
+        self.state(bid)
+            .map(|s| s.grain_bytes)
+            .unwrap_or(DEFAULT_GRAIN)
     }
 
     // ----- raw LUN storage -----
@@ -387,7 +389,7 @@ impl Array {
         count: u32,
         kind: LunKind,
     ) -> Result<Vec<u32>, SimError> {
-        if size == 0 || size % BLOCK != 0 {
+        if size == 0 || !size.is_multiple_of(BLOCK) {
             return Err(SimError::Invalid(format!(
                 "a LUN size must be a positive multiple of {BLOCK} bytes (got {size})"
             )));

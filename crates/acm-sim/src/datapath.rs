@@ -18,11 +18,21 @@ pub type SKey = (Bid, u32);
 
 /// Why a view is being changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Change {
+pub(crate) enum Change<'a> {
     /// The host (or a mirror) writes these bytes now.
-    Write,
-    /// An OPC logical copy changes the view at once; the bytes arrive later.
-    Logical,
+    Write(&'a [u8]),
+    /// An OPC logical copy changes this many bytes of the view at once; the bytes
+    /// arrive later.
+    Logical(u64),
+}
+
+impl Change<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Change::Write(d) => d.len() as u64,
+            Change::Logical(n) => *n,
+        }
+    }
 }
 
 /// Grain range `[g0, g1)` of extent `e` that overlaps LUN bytes `[off, off+len)`.
@@ -69,9 +79,7 @@ impl Array {
             start_lba: off / BLOCK,
             blocks: 0,
         };
-        let hits = |e: &Extent| {
-            e.same_lun(&probe) && e.start() < off + len.max(1) && off < e.end()
-        };
+        let hits = |e: &Extent| e.same_lun(&probe) && e.start() < off + len.max(1) && off < e.end();
         self.all_sessions()
             .into_iter()
             .filter(|k| {
@@ -126,8 +134,10 @@ impl Array {
             .into_iter()
             .filter_map(|k| {
                 let s = self.sess(&k).ok()?;
-                (s.dst.box_id == *bid && s.dst.olu == olu && grains_in(&s.dst, 1, off, len).is_some())
-                    .then_some((s.dst.start(), k))
+                (s.dst.box_id == *bid
+                    && s.dst.olu == olu
+                    && grains_in(&s.dst, 1, off, len).is_some())
+                .then_some((s.dst.start(), k))
             })
             .collect();
         dsts.sort();
@@ -281,7 +291,8 @@ impl Array {
             if on_src
                 && s.kind == Kind::Rec
                 && matches!(s.status, Status::Halt(_))
-                && s.rec.is_some_and(|r| r.transfer == Transfer::Sync && r.split == Split::Manual)
+                && s.rec
+                    .is_some_and(|r| r.transfer == Transfer::Sync && r.split == Split::Manual)
             {
                 return Err(CopyError::PathFailure);
             }
@@ -296,7 +307,7 @@ impl Array {
 
         let mut meta = false;
         for k in &keys {
-            meta |= self.react(k, bid, olu, off, len, Some(data), Change::Write)?;
+            meta |= self.react(k, bid, olu, off, Change::Write(data))?;
         }
         meta |= self.sdv_host_alloc(bid, olu, off, len, &keys)?;
         if meta {
@@ -309,15 +320,16 @@ impl Array {
         // Synchronous mirrors carry the write to their destination now.
         for k in &keys {
             let s = self.sess(k)?.clone();
-            let sync = s.kind == Kind::Ec
-                || s.rec.is_some_and(|r| r.transfer == Transfer::Sync);
+            let sync = s.kind == Kind::Ec || s.rec.is_some_and(|r| r.transfer == Transfer::Sync);
             if !(s.is_mirror() && sync && s.status == Status::Active)
                 || s.phase == Phase::Readying
                 || !(s.src.box_id == *bid && s.src.olu == olu)
             {
                 continue;
             }
-            let Some((g0, _)) = grains_in(&s.src, 1, off, len) else { continue };
+            let Some((g0, _)) = grains_in(&s.src, 1, off, len) else {
+                continue;
+            };
             let a = s.src.start() + g0;
             let b = (off + len).min(s.src.end());
             let part = &data[(a - off) as usize..(b - off) as usize];
@@ -341,19 +353,22 @@ impl Array {
         bid: &Bid,
         olu: u32,
         off: u64,
-        len: u64,
-        data: Option<&[u8]>,
         change: Change,
     ) -> Result<bool, CopyError> {
+        let len = change.len();
         let s = self.sess(k)?.clone();
         if s.failed() || s.phase == Phase::Readying {
             return Ok(false);
         }
         let grain = self.grain(&k.0);
-        let on = |e: &Extent| (e.box_id == *bid && e.olu == olu).then(|| grains_in(e, grain, off, len)).flatten();
+        let on = |e: &Extent| {
+            (e.box_id == *bid && e.olu == olu)
+                .then(|| grains_in(e, grain, off, len))
+                .flatten()
+        };
         let mut meta = false;
         if let Some((g0, g1)) = on(&s.src) {
-            meta |= self.react_source(k, &s, g0, g1, off, data, change)?;
+            meta |= self.react_source(k, &s, g0, g1, off, change)?;
         }
         if let Some((g0, g1)) = on(&s.dst) {
             meta |= self.react_destination(k, &s, g0, g1)?;
@@ -369,7 +384,6 @@ impl Array {
         g0: u64,
         g1: u64,
         off: u64,
-        data: Option<&[u8]>,
         change: Change,
     ) -> Result<bool, CopyError> {
         let mut meta = false;
@@ -402,12 +416,10 @@ impl Array {
                 let transfer = rec.map(|r| r.transfer).unwrap_or(Transfer::Sync);
                 match s.status {
                     Status::Active => match (change, transfer) {
-                        (Change::Write, Transfer::Sync) => {}
-                        (Change::Write, Transfer::Consistency) => {
-                            if let Some(d) = data {
-                                self.journal_append(k, s, off, d)?;
-                                meta = true;
-                            }
+                        (Change::Write(_), Transfer::Sync) => {}
+                        (Change::Write(d), Transfer::Consistency) => {
+                            self.journal_append(k, s, off, d)?;
+                            meta = true;
                         }
                         _ => {
                             let t = self.sess_mut(k)?;
@@ -418,9 +430,11 @@ impl Array {
                         }
                     },
                     Status::Halt(HaltDetail::UseBuffer | HaltDetail::UseDiskBuffer)
-                        if change == Change::Write && data.is_some() =>
+                        if matches!(change, Change::Write(_)) =>
                     {
-                        self.journal_append(k, s, off, data.unwrap_or_default())?;
+                        if let Change::Write(d) = change {
+                            self.journal_append(k, s, off, d)?;
+                        }
                         meta = true;
                     }
                     _ => {
@@ -433,7 +447,13 @@ impl Array {
         Ok(meta)
     }
 
-    fn react_destination(&mut self, k: &SKey, s: &Session, g0: u64, g1: u64) -> Result<bool, CopyError> {
+    fn react_destination(
+        &mut self,
+        k: &SKey,
+        s: &Session,
+        g0: u64,
+        g1: u64,
+    ) -> Result<bool, CopyError> {
         let mut meta = false;
         match s.kind {
             Kind::Opc | Kind::QuickOpc => {
@@ -500,7 +520,11 @@ impl Array {
             self.read_view(&s.src.box_id, s.src.olu, from, &mut buf)?;
             self.raw_write(&s.dst.box_id, s.dst.olu, to, &buf)?;
         } else {
-            self.raw_copy((&s.src.box_id, s.src.olu, from), (&s.dst.box_id, s.dst.olu, to), len)?;
+            self.raw_copy(
+                (&s.src.box_id, s.src.olu, from),
+                (&s.dst.box_id, s.dst.olu, to),
+                len,
+            )?;
         }
         let t = self.sess_mut(k)?;
         (g0..g1).for_each(|g| {

@@ -18,4 +18,3 @@ pub mod target;
 
 pub use array::{Array, Bid, SimError};
 pub use target::{LunTarget, SimTransport};
-

@@ -86,7 +86,10 @@ impl Array {
             .into_iter()
             .filter(|k| {
                 self.sess(k)
-                    .map(|s| s.dst.overlaps(&dst) || s.src.overlaps(&dst) && s.dst.overlaps(&src) && s.is_mirror())
+                    .map(|s| {
+                        s.dst.overlaps(&dst)
+                            || s.src.overlaps(&dst) && s.dst.overlaps(&src) && s.is_mirror()
+                    })
                     .unwrap_or(false)
             })
             .collect();
@@ -281,7 +284,7 @@ impl Array {
                 if o == *k {
                     continue;
                 }
-                self.react(&o, &dst.box_id, dst.olu, off, len, None, Change::Logical)?;
+                self.react(&o, &dst.box_id, dst.olu, off, Change::Logical(len))?;
             }
         }
         Ok(())
@@ -365,7 +368,10 @@ impl Array {
             if !ok {
                 return Err(CopyError::WrongPhase);
             }
-            if !forced && !s.journal.is_empty() && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+            if !forced
+                && !s.journal.is_empty()
+                && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true)
+            {
                 return Err(CopyError::Timeout);
             }
         }
@@ -423,8 +429,8 @@ impl Array {
             if me > 0 && !req.with_older_generations {
                 return Err(CopyError::NotOldestGeneration);
             }
-            for g in gens[..=me].to_vec() {
-                self.remove_session(&g)?;
+            for g in &gens[..=me] {
+                self.remove_session(g)?;
             }
             return Ok(());
         }
@@ -506,9 +512,11 @@ impl Array {
             .map(|id| self.find(bid, *id))
             .collect::<Result<Vec<_>, _>>()?;
         if keys.is_empty()
-            || keys
-                .iter()
-                .any(|k| self.sess(k).map(|s| s.phase != Phase::Readying).unwrap_or(true))
+            || keys.iter().any(|k| {
+                self.sess(k)
+                    .map(|s| s.phase != Phase::Readying)
+                    .unwrap_or(true)
+            })
         {
             return Err(CopyError::WrongPhase);
         }
@@ -535,7 +543,11 @@ impl Array {
         let s = self.sess(k)?;
         let (generation, active) = if s.kind == Kind::SnapOpcPlus {
             let gens = self.generations(k);
-            let pos = gens.iter().position(|g| g == k).map(|p| p as u32 + 1).unwrap_or(0);
+            let pos = gens
+                .iter()
+                .position(|g| g == k)
+                .map(|p| p as u32 + 1)
+                .unwrap_or(0);
             (pos, gens.last() == Some(k))
         } else {
             (0, false)
@@ -576,7 +588,8 @@ impl Array {
         let now = self.now_secs();
         for k in self.all_sessions() {
             let s = self.sess(&k)?.clone();
-            let between = (s.src.box_id == *a && s.dst.box_id == *b) || (s.src.box_id == *b && s.dst.box_id == *a);
+            let between = (s.src.box_id == *a && s.dst.box_id == *b)
+                || (s.src.box_id == *b && s.dst.box_id == *a);
             if s.kind != Kind::Rec || !between {
                 continue;
             }
@@ -645,7 +658,11 @@ impl Array {
             let (rate, disk, disk_rate) = match b.usage {
                 BufferUse::Recv => (Some(0), m::DiskBufferState::None, None),
                 BufferUse::Send => match &st.disk_buffer {
-                    None => (Some(pct(used(false), b.size_bytes)), m::DiskBufferState::None, None),
+                    None => (
+                        Some(pct(used(false), b.size_bytes)),
+                        m::DiskBufferState::None,
+                        None,
+                    ),
                     Some(d) => (
                         Some(pct(used(false), b.size_bytes)),
                         match d.fault {
@@ -670,7 +687,12 @@ impl Array {
 
     /// Changes the use of a REC buffer; refused while a Consistency session through it
     /// is active or error-suspended.
-    pub fn set_rec_buffer(&mut self, bid: &Bid, id: u32, usage: BufferUse) -> Result<(), CopyError> {
+    pub fn set_rec_buffer(
+        &mut self,
+        bid: &Bid,
+        id: u32,
+        usage: BufferUse,
+    ) -> Result<(), CopyError> {
         let remote = self
             .st(bid)?
             .rec_buffers
@@ -678,12 +700,16 @@ impl Array {
             .ok_or(CopyError::InvalidParameter(0))?
             .remote_box
             .clone();
-        let busy = self.all_sessions().iter().filter_map(|k| self.sess(k).ok()).any(|s| {
-            s.rec.is_some_and(|r| r.transfer == Transfer::Consistency)
-                && matches!(s.status, Status::Active | Status::ErrorSuspend(_))
-                && ((s.src.box_id == *bid && s.dst.box_str() == remote)
-                    || (s.dst.box_id == *bid && s.src.box_str() == remote))
-        });
+        let busy = self
+            .all_sessions()
+            .iter()
+            .filter_map(|k| self.sess(k).ok())
+            .any(|s| {
+                s.rec.is_some_and(|r| r.transfer == Transfer::Consistency)
+                    && matches!(s.status, Status::Active | Status::ErrorSuspend(_))
+                    && ((s.src.box_id == *bid && s.dst.box_str() == remote)
+                        || (s.dst.box_id == *bid && s.src.box_str() == remote))
+            });
         if busy {
             return Err(CopyError::BufferInUse);
         }
@@ -694,7 +720,9 @@ impl Array {
     }
 
     fn journal_path(&self, k: &SKey) -> Option<std::path::PathBuf> {
-        self.boxes.get(&k.0).map(|b| b.dir.join(format!("journal-{}.bin", k.1)))
+        self.boxes
+            .get(&k.0)
+            .map(|b| b.dir.join(format!("journal-{}.bin", k.1)))
     }
 
     /// Buffered bytes of Consistency sessions from the owner of `s` to its destination box.
@@ -709,7 +737,13 @@ impl Array {
 
     /// Keeps a Consistency-mode write in order in the REC buffer (then the disk
     /// buffer). When both are full the session falls back to a change bitmap.
-    pub(crate) fn journal_append(&mut self, k: &SKey, s: &Session, off: u64, data: &[u8]) -> Result<(), CopyError> {
+    pub(crate) fn journal_append(
+        &mut self,
+        k: &SKey,
+        s: &Session,
+        off: u64,
+        data: &[u8],
+    ) -> Result<(), CopyError> {
         let grain = self.grain(&k.0);
         let Some((g0, _)) = grains_in(&s.src, 1, off, data.len() as u64) else {
             return Ok(());
@@ -737,9 +771,11 @@ impl Array {
             // Buffers full: remember positions only, as a bitmap.
             let t = self.sess_mut(k)?;
             for j in std::mem::take(&mut t.journal) {
-                t.changed.insert_range(j.offset / grain, (j.offset + j.len).div_ceil(grain));
+                t.changed
+                    .insert_range(j.offset / grain, (j.offset + j.len).div_ceil(grain));
             }
-            t.changed.insert_range(rel / grain, (rel + len).div_ceil(grain));
+            t.changed
+                .insert_range(rel / grain, (rel + len).div_ceil(grain));
             match t.status {
                 Status::Halt(_) => {
                     t.status = Status::Halt(if t.phase == Phase::Equivalent {
@@ -765,9 +801,15 @@ impl Array {
             .open(&path)
             .map_err(|_| CopyError::HardwareError)?;
         let at = f.metadata().map_err(|_| CopyError::HardwareError)?.len();
-        f.write_all_at(part, at).map_err(|_| CopyError::HardwareError)?;
+        f.write_all_at(part, at)
+            .map_err(|_| CopyError::HardwareError)?;
         let t = self.sess_mut(k)?;
-        t.journal.push(JournalEntry { offset: rel, len, at, on_disk });
+        t.journal.push(JournalEntry {
+            offset: rel,
+            len,
+            at,
+            on_disk,
+        });
         if on_disk {
             if let Status::Halt(_) = t.status {
                 t.status = Status::Halt(HaltDetail::UseDiskBuffer);
@@ -798,8 +840,15 @@ impl Array {
                 break;
             }
             let mut buf = vec![0u8; j.len as usize];
-            f.read_exact_at(&mut buf, j.at).map_err(|_| CopyError::HardwareError)?;
-            self.write_view(&s.dst.box_id, s.dst.olu, s.dst.start() + j.offset, &buf, Some(*k))?;
+            f.read_exact_at(&mut buf, j.at)
+                .map_err(|_| CopyError::HardwareError)?;
+            self.write_view(
+                &s.dst.box_id,
+                s.dst.olu,
+                s.dst.start() + j.offset,
+                &buf,
+                Some(*k),
+            )?;
             used += j.len;
             done += 1;
         }
@@ -816,10 +865,17 @@ impl Array {
 
     fn has_work(&self, k: &SKey) -> bool {
         let Ok(s) = self.sess(k) else { return false };
+        // A copy left with nothing pending (a restore that found no differences, or
+        // grains all copied before host writes) still has to settle: OPC ends.
+        let unsettled = match s.kind {
+            Kind::Opc => true,
+            Kind::QuickOpc => s.phase == Phase::TrackingCopying,
+            _ => false,
+        };
         s.status == Status::Active
             && s.phase != Phase::Readying
             && !s.is_snap()
-            && (!s.pending.is_empty() || !s.journal.is_empty())
+            && (!s.pending.is_empty() || !s.journal.is_empty() || unsettled)
     }
 
     /// Catches every box's background copy up to now at its rate.
@@ -847,7 +903,8 @@ impl Array {
                 Rate::Unlimited => u64::MAX,
                 Rate::Paused => 0,
                 Rate::BytesPerSecond(r) => {
-                    ((r as u128 * elapsed as u128) / 1_000_000_000).min(u64::MAX as u128 / 2) as u64 + carry
+                    ((r as u128 * elapsed as u128) / 1_000_000_000).min(u64::MAX as u128 / 2) as u64
+                        + carry
                 }
             };
             let used = self.advance(&bid, budget).unwrap_or(budget);

@@ -86,7 +86,9 @@ pub struct Sdv {
 impl Sdv {
     /// Grains beyond the volume's physical capacity, drawn from the pool.
     pub fn pool_grains(&self, grain: u64) -> u64 {
-        self.allocated.count().saturating_sub(self.physical_bytes / grain)
+        self.allocated
+            .count()
+            .saturating_sub(self.physical_bytes / grain)
     }
 }
 

@@ -37,7 +37,7 @@ impl LunTarget<'_> {
         Ok(())
     }
 
-    fn sdv<'b>(&'b self, olu: u32) -> Result<&'b Sdv, CopyError> {
+    fn sdv(&self, olu: u32) -> Result<&Sdv, CopyError> {
         match &self.array.lun(&self.bid, olu)?.kind {
             LunKind::Sdv(s) => Ok(s),
             _ => Err(CopyError::NotSupported),
@@ -69,7 +69,8 @@ impl CopyTarget for LunTarget<'_> {
 
     fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), CopyError> {
         self.check_range(lba, buf.len())?;
-        self.array.read_view(&self.bid, self.olu, lba * m::BLOCK, buf)
+        self.array
+            .read_view(&self.bid, self.olu, lba * m::BLOCK, buf)
     }
 
     fn write(&mut self, lba: u64, data: &[u8]) -> Result<(), CopyError> {

@@ -205,9 +205,15 @@ enum VgCmd {
         #[arg(required = true)]
         devices: Vec<String>,
     },
-    Remove { vg: String },
-    Varyon { vg: String },
-    Varyoff { vg: String },
+    Remove {
+        vg: String,
+    },
+    Varyon {
+        vg: String,
+    },
+    Varyoff {
+        vg: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -400,8 +406,8 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
                 other => match parse_size(other) {
                     Ok(0) | Err(_) => {
                         return Err(invalid(format!(
-                            "'{other}' is not a rate (bytes per second > 0, 'unlimited' or 'paused')"
-                        )))
+                        "'{other}' is not a rate (bytes per second > 0, 'unlimited' or 'paused')"
+                    )))
                     }
                     Ok(n) => Rate::BytesPerSecond(n),
                 },
@@ -447,7 +453,9 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
                     sdv.physical_bytes = physical;
                     Ok(())
                 }
-                Some(_) => Err(SimError::Invalid(format!("LUN {olu} of {name} is not an SDV"))),
+                Some(_) => Err(SimError::Invalid(format!(
+                    "LUN {olu} of {name} is not an SDV"
+                ))),
                 None => Err(SimError::Invalid(format!("{name} has no LUN {olu}"))),
             })?;
             Ok(())
@@ -472,7 +480,9 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
             let remote_box = String::from_utf8_lossy(&rid).into_owned();
             a.admin(&bid, |s| {
                 if s.rec_buffers.contains_key(&id) {
-                    return Err(SimError::Invalid(format!("{name} already has REC buffer {id}")));
+                    return Err(SimError::Invalid(format!(
+                        "{name} already has REC buffer {id}"
+                    )));
                 }
                 let usage = if usage == "SEND" {
                     BufferUse::Send
@@ -579,7 +589,11 @@ fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
                 println!("Path        : {remote} {}", if *up { "up" } else { "down" });
             }
             for (id, b) in &s.rec_buffers {
-                let u = if b.usage == BufferUse::Send { "SEND" } else { "RECV" };
+                let u = if b.usage == BufferUse::Send {
+                    "SEND"
+                } else {
+                    "RECV"
+                };
                 println!("REC buffer  : {id} {u} {} {}", b.size_bytes, b.remote_box);
             }
             Ok(())
@@ -720,7 +734,10 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
                     g.disks.join(",")
                 );
                 for (lv, l) in &g.lvs {
-                    println!("lv {lv} {vg} {}", l.mount_point.as_deref().unwrap_or("----"));
+                    println!(
+                        "lv {lv} {vg} {}",
+                        l.mount_point.as_deref().unwrap_or("----")
+                    );
                 }
             }
             for (mp, dev) in &h.mounts {
@@ -767,7 +784,9 @@ fn lun_of(device: &str) -> Result<acm_host::DiskRef, Failure> {
     Ok(r.disks.remove(0))
 }
 
-fn driver_of(device: &str) -> Result<acm_scsi::driver::Driver<Box<dyn acm_scsi::transport::Transport>>, Failure> {
+fn driver_of(
+    device: &str,
+) -> Result<acm_scsi::driver::Driver<Box<dyn acm_scsi::transport::Transport>>, Failure> {
     Ok(acm_host::scsi::driver_for(&lun_of(device)?))
 }
 
@@ -808,14 +827,18 @@ fn copy_cmd(c: CopyCmd) -> Result<(), Failure> {
                 _ => m::CopyKind::Rec,
             };
             let blocks = s.size / m::BLOCK;
-            let rec = (kind == m::CopyKind::Rec).then(|| m::RecModes {
+            let rec = (kind == m::CopyKind::Rec).then_some(m::RecModes {
                 transfer: match transfer.as_str() {
                     "sync" => m::Transfer::Sync,
                     "stack" => m::Transfer::Stack,
                     "consistency" => m::Transfer::Consistency,
                     _ => m::Transfer::Through,
                 },
-                split: if manual_split { m::Split::Manual } else { m::Split::Auto },
+                split: if manual_split {
+                    m::Split::Manual
+                } else {
+                    m::Split::Auto
+                },
                 recovery: if manual_recovery {
                     m::Recovery::Manual
                 } else {
@@ -835,15 +858,23 @@ fn copy_cmd(c: CopyCmd) -> Result<(), Failure> {
                 skip_initial_copy: skip,
                 define_only: define,
             };
-            let id = acm_host::scsi::driver_for(&s).start(&req).map_err(refused)?;
+            let id = acm_host::scsi::driver_for(&s)
+                .start(&req)
+                .map_err(refused)?;
             println!("{id}");
         }
         CopyCmd::Restart { device, id, remain } => driver_of(&device)?
-            .restart(&m::RestartRequest { id, remain, rec: None })
+            .restart(&m::RestartRequest {
+                id,
+                remain,
+                rec: None,
+            })
             .map_err(refused)?,
-        CopyCmd::Suspend { device, ids, forced } => {
-            driver_of(&device)?.suspend(&ids, forced).map_err(refused)?
-        }
+        CopyCmd::Suspend {
+            device,
+            ids,
+            forced,
+        } => driver_of(&device)?.suspend(&ids, forced).map_err(refused)?,
         CopyCmd::Cancel {
             device,
             id,
@@ -859,9 +890,9 @@ fn copy_cmd(c: CopyCmd) -> Result<(), Failure> {
             })
             .map_err(refused)?,
         CopyCmd::Reverse { device, id } => driver_of(&device)?.reverse(id).map_err(refused)?,
-        CopyCmd::Concurrent { device, ids } => {
-            driver_of(&device)?.start_concurrent(&ids).map_err(refused)?
-        }
+        CopyCmd::Concurrent { device, ids } => driver_of(&device)?
+            .start_concurrent(&ids)
+            .map_err(refused)?,
         CopyCmd::List { device } => {
             let infos = driver_of(&device)?.sessions().map_err(refused)?;
             print_sessions(&open()?, &infos);
@@ -875,7 +906,10 @@ fn sessions(name: &str, olu: Option<u32>) -> Result<(), Failure> {
     let bid = a.bid_by_name(name)?;
     let luns: Vec<u32> = match olu {
         Some(o) => vec![o],
-        None => a.state(&bid).map(|s| s.luns.keys().copied().collect()).unwrap_or_default(),
+        None => a
+            .state(&bid)
+            .map(|s| s.luns.keys().copied().collect())
+            .unwrap_or_default(),
     };
     let mut infos: Vec<m::SessionInfo> = Vec::new();
     for o in luns {
@@ -899,11 +933,9 @@ fn print_sessions(a: &Array, infos: &[m::SessionInfo]) {
     };
     println!("ID Type Source Destination Phase Status Copied% Changed Gen");
     for i in infos {
-        let pct = if i.total_grains == 0 {
-            100
-        } else {
-            (i.total_grains - i.pending_grains) * 100 / i.total_grains
-        };
+        let pct = ((i.total_grains - i.pending_grains) * 100)
+            .checked_div(i.total_grains)
+            .unwrap_or(100);
         println!(
             "{} {:?} {}:{} {}:{} {:?} {} {}% {} {}",
             i.id,

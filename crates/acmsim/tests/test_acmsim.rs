@@ -30,7 +30,11 @@ fn sim(s: &Scratch) -> Command {
 fn ok(s: &Scratch, args: &[&str]) -> String {
     let out = sim(s).args(args).output().unwrap();
     assert_no_panic(&out);
-    assert!(out.status.success(), "acmsim {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "acmsim {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -49,13 +53,26 @@ fn host(s: &Scratch) {
     ok(s, &["box", "create", "B1"]);
     ok(s, &["lun", "create", "B1", "--size", "4M", "--count", "4"]);
     for i in 0..4 {
-        ok(s, &["host", "attach", "B1", &i.to_string(), &format!("/dev/hdisk{}", i + 1)]);
+        ok(
+            s,
+            &[
+                "host",
+                "attach",
+                "B1",
+                &i.to_string(),
+                &format!("/dev/hdisk{}", i + 1),
+            ],
+        );
     }
     ok(s, &["rate", "B1", "paused"]);
 }
 
 fn checksum(s: &Scratch, dev: &str) -> String {
-    ok(s, &["checksum", dev]).split_whitespace().next().unwrap().to_string()
+    ok(s, &["checksum", dev])
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -64,7 +81,10 @@ fn box_and_lun_creation_print_what_scripts_parse() {
     let id = ok(&s, &["box", "create", "B1"]);
     assert_eq!(id.trim().len(), 40, "{id}");
     let out = ok(&s, &["lun", "create", "B1", "--size", "1M", "--count", "3"]);
-    let olus: Vec<&str> = out.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    let olus: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
     assert_eq!(olus, ["0", "1", "2"]);
     let out = ok(&s, &["lun", "create", "B1", "--size", "2M", "--sdv"]);
     assert!(out.starts_with("3 "), "{out}");
@@ -75,15 +95,30 @@ fn box_and_lun_creation_print_what_scripts_parse() {
 #[test]
 fn refusals_have_ids_and_statuses() {
     let s = Scratch::new();
-    refused(&s, &["lun", "create", "NOBOX", "--size", "1M"], "SIM1002", 1);
+    refused(
+        &s,
+        &["lun", "create", "NOBOX", "--size", "1M"],
+        "SIM1002",
+        1,
+    );
     ok(&s, &["box", "create", "B1"]);
     refused(&s, &["box", "create", "B1"], "SIM1003", 1);
     refused(&s, &["box", "create", "bad/name"], "SIM1001", 1);
     refused(&s, &["lun", "create", "B1", "--size", "1000"], "SIM1001", 1);
-    refused(&s, &["lun", "create", "B1", "--size", "lots"], "not a size", 2);
+    refused(
+        &s,
+        &["lun", "create", "B1", "--size", "lots"],
+        "not a size",
+        2,
+    );
     refused(&s, &["rate", "B1", "fast"], "SIM1001", 1);
     refused(&s, &["checksum", "/dev/hdisk9"], "SIM1004", 1);
-    refused(&s, &["host", "attach", "B1", "7", "/dev/hdisk1"], "SIM1001", 1);
+    refused(
+        &s,
+        &["host", "attach", "B1", "7", "/dev/hdisk1"],
+        "SIM1001",
+        1,
+    );
     ok(&s, &["lun", "create", "B1", "--size", "1M"]);
     refused(&s, &["host", "attach", "B1", "0", "/dev/sda"], "SIM1004", 1);
 }
@@ -93,18 +128,51 @@ fn write_and_checksum_are_deterministic_and_go_through_the_array() {
     let s = Scratch::new();
     host(&s);
     ok(&s, &["write", "/dev/hdisk1", "--seed", "5"]);
-    ok(&s, &["write", "/dev/hdisk2", "--seed", "5", "--length", "1M"]);
-    ok(&s, &["write", "/dev/hdisk2", "--seed", "5", "--offset", "1M"]);
+    ok(
+        &s,
+        &["write", "/dev/hdisk2", "--seed", "5", "--length", "1M"],
+    );
+    ok(
+        &s,
+        &["write", "/dev/hdisk2", "--seed", "5", "--offset", "1M"],
+    );
     assert_eq!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
     // The checksum is the SHA-256 of the pattern, computed independently here.
     let mut data = vec![0u8; 4 << 20];
     acm_host::pattern::fill(5, 0, &mut data);
     let mut dev = acm_host::HostDevice::new("mem", vec![Box::new(acm_host::MemDisk(data))]);
-    assert_eq!(checksum(&s, "/dev/hdisk1"), acm_host::pattern::checksum(&mut dev).unwrap());
+    assert_eq!(
+        checksum(&s, "/dev/hdisk1"),
+        acm_host::pattern::checksum(&mut dev).unwrap()
+    );
     // An unaligned write reaches exactly its bytes.
-    ok(&s, &["write", "/dev/hdisk2", "--seed", "9", "--offset", "1000", "--length", "3"]);
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk2",
+            "--seed",
+            "9",
+            "--offset",
+            "1000",
+            "--length",
+            "3",
+        ],
+    );
     assert_ne!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
-    ok(&s, &["write", "/dev/hdisk2", "--seed", "5", "--offset", "1000", "--length", "3"]);
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk2",
+            "--seed",
+            "5",
+            "--offset",
+            "1000",
+            "--length",
+            "3",
+        ],
+    );
     assert_eq!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
 }
 
@@ -112,13 +180,22 @@ fn write_and_checksum_are_deterministic_and_go_through_the_array() {
 fn volume_groups_and_mounts() {
     let s = Scratch::new();
     host(&s);
-    ok(&s, &["host", "vg", "create", "vg01", "/dev/hdisk1", "/dev/hdisk2"]);
-    ok(&s, &["host", "lv", "vg01", "lv01", "--mount-point", "/mnt/a"]);
+    ok(
+        &s,
+        &["host", "vg", "create", "vg01", "/dev/hdisk1", "/dev/hdisk2"],
+    );
+    ok(
+        &s,
+        &["host", "lv", "vg01", "lv01", "--mount-point", "/mnt/a"],
+    );
     ok(&s, &["host", "mount", "lv01"]);
     refused(&s, &["host", "vg", "varyoff", "vg01"], "SIM1004", 1);
     refused(&s, &["host", "detach", "/dev/hdisk1"], "SIM1004", 1);
     let list = ok(&s, &["host", "list"]);
-    assert!(list.contains("vg /dev/vg01 active /dev/hdisk1,/dev/hdisk2"), "{list}");
+    assert!(
+        list.contains("vg /dev/vg01 active /dev/hdisk1,/dev/hdisk2"),
+        "{list}"
+    );
     assert!(list.contains("mount /mnt/a /dev/lv01"), "{list}");
     // A two-disk volume group is 8 MiB, written across both disks.
     ok(&s, &["write", "/dev/vg01", "--seed", "3"]);
@@ -134,14 +211,27 @@ fn opc_through_the_console_with_paused_and_resumed_copy() {
     let before = checksum(&s, "/dev/hdisk1");
     let id = ok(&s, &["copy", "start", "opc", "/dev/hdisk1", "/dev/hdisk2"]);
     assert_eq!(id.trim(), "1");
-    ok(&s, &["write", "/dev/hdisk1", "--seed", "2", "--length", "64K"]);
+    ok(
+        &s,
+        &["write", "/dev/hdisk1", "--seed", "2", "--length", "64K"],
+    );
     let list = ok(&s, &["copy", "list", "/dev/hdisk2"]);
-    assert!(list.contains("1 Opc B1:0 B1:1 Copying Active 1% 0 -"), "{list}");
+    assert!(
+        list.contains("1 Opc B1:0 B1:1 Copying Active 1% 0 -"),
+        "{list}"
+    );
     assert_eq!(checksum(&s, "/dev/hdisk2"), before);
-    assert_eq!(ok(&s, &["advance", "B1", "--bytes", "1M"]).trim(), "B1 1048576 bytes copied");
+    assert_eq!(
+        ok(&s, &["advance", "B1", "--bytes", "1M"]).trim(),
+        "B1 1048576 bytes copied"
+    );
     assert!(ok(&s, &["sessions", "B1"]).contains("26%"));
     ok(&s, &["advance", "B1", "--all"]);
-    assert_eq!(ok(&s, &["copy", "list", "/dev/hdisk2"]).lines().count(), 1, "OPC is over");
+    assert_eq!(
+        ok(&s, &["copy", "list", "/dev/hdisk2"]).lines().count(),
+        1,
+        "OPC is over"
+    );
     assert_eq!(checksum(&s, "/dev/hdisk2"), before);
 }
 
@@ -156,11 +246,28 @@ fn faults_show_in_sessions_and_refusals() {
     ok(&s, &["advance", "B1", "--all"]);
     assert!(ok(&s, &["copy", "list", "/dev/hdisk1"]).contains("ErrorSuspend(BadSector)"));
     // Writing the sector repairs it.
-    ok(&s, &["write", "/dev/hdisk1", "--seed", "1", "--offset", "2048000", "--length", "512"]);
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk1",
+            "--seed",
+            "1",
+            "--offset",
+            "2048000",
+            "--length",
+            "512",
+        ],
+    );
     ok(&s, &["checksum", "/dev/hdisk1"]);
 
     ok(&s, &["copy", "start", "ec", "/dev/hdisk3", "/dev/hdisk4"]);
-    refused(&s, &["write", "/dev/hdisk4", "--seed", "1"], "write protected", 1);
+    refused(
+        &s,
+        &["write", "/dev/hdisk4", "--seed", "1"],
+        "write protected",
+        1,
+    );
     ok(&s, &["fault", "hwerror", "B1", "3"]);
     assert!(ok(&s, &["sessions", "B1", "--olu", "2"]).contains("ErrorSuspend(Other)"));
     ok(&s, &["fault", "unobtainable", "B1", "on"]);
@@ -173,9 +280,16 @@ fn damaged_or_foreign_state_is_named_not_panicked() {
     let s = Scratch::new();
     ok(&s, &["box", "create", "B1"]);
     let state = s.sim_home().join("B1/state.json");
-    std::fs::write(&state, b"{\"format\":\"acmsim-box\",\"version\":99,\"data\":{}}").unwrap();
+    std::fs::write(
+        &state,
+        b"{\"format\":\"acmsim-box\",\"version\":99,\"data\":{}}",
+    )
+    .unwrap();
     let err = refused(&s, &["box", "list"], "SIM1006", 1);
-    assert!(err.contains("state.json") && err.contains("version 99"), "{err}");
+    assert!(
+        err.contains("state.json") && err.contains("version 99"),
+        "{err}"
+    );
     std::fs::write(&state, b"{trunc").unwrap();
     let err = refused(&s, &["box", "list"], "SIM1006", 1);
     assert!(err.contains("damaged"), "{err}");
@@ -189,13 +303,32 @@ fn rec_between_two_boxes_survives_a_link_outage() {
     ok(&s, &["lun", "create", "B2", "--size", "4M"]);
     ok(&s, &["host", "attach", "B2", "0", "/dev/hdisk9"]);
     ok(&s, &["write", "/dev/hdisk1", "--seed", "4"]);
-    refused(&s, &["copy", "start", "rec", "/dev/hdisk1", "/dev/hdisk9"], "SIM1005", 1);
+    refused(
+        &s,
+        &["copy", "start", "rec", "/dev/hdisk1", "/dev/hdisk9"],
+        "SIM1005",
+        1,
+    );
     ok(&s, &["path", "B1", "B2", "up"]);
-    ok(&s, &["copy", "start", "rec", "/dev/hdisk1", "/dev/hdisk9", "--transfer", "sync"]);
+    ok(
+        &s,
+        &[
+            "copy",
+            "start",
+            "rec",
+            "/dev/hdisk1",
+            "/dev/hdisk9",
+            "--transfer",
+            "sync",
+        ],
+    );
     ok(&s, &["advance", "B1", "--all"]);
     ok(&s, &["path", "B1", "B2", "down"]);
     assert!(ok(&s, &["copy", "list", "/dev/hdisk9"]).contains("Halt(Equivalent)"));
-    ok(&s, &["write", "/dev/hdisk1", "--seed", "6", "--length", "100K"]);
+    ok(
+        &s,
+        &["write", "/dev/hdisk1", "--seed", "6", "--length", "100K"],
+    );
     assert_ne!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk9"));
     ok(&s, &["path", "B1", "B2", "up"]);
     ok(&s, &["advance", "B1", "--all"]);
