@@ -17,7 +17,9 @@ const GIB: u64 = 1 << 30;
 fn scratch() -> tempfile::TempDir {
     let base = std::env::var_os("ACMSIM_BENCH_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-scratch"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-scratch")
+        });
     std::fs::create_dir_all(&base).expect("scratch directory");
     tempfile::tempdir_in(base).expect("scratch directory")
 }
@@ -35,7 +37,12 @@ fn new_box(home: &Path, rate: Rate) -> (Array, Bid) {
 }
 
 fn ext(bid: &Bid, olu: u32, bytes: u64) -> m::Extent {
-    m::Extent { box_id: m::BoxId(*bid), olu, start_lba: 0, blocks: bytes / 512 }
+    m::Extent {
+        box_id: m::BoxId(*bid),
+        olu,
+        start_lba: 0,
+        blocks: bytes / 512,
+    }
 }
 
 fn start(kind: m::CopyKind, bid: &Bid, s: u32, d: u32, bytes: u64) -> m::StartRequest {
@@ -52,7 +59,9 @@ fn start(kind: m::CopyKind, bid: &Bid, s: u32, d: u32, bytes: u64) -> m::StartRe
 
 /// Fills a LUN through the data path with non-zero data.
 fn fill(a: &mut Array, bid: &Bid, olu: u32, bytes: u64, seed: u8) {
-    let chunk: Vec<u8> = (0..8 * MIB).map(|i| (i as u8) ^ seed ^ ((i >> 12) as u8)).collect();
+    let chunk: Vec<u8> = (0..8 * MIB)
+        .map(|i| (i as u8) ^ seed ^ ((i >> 12) as u8))
+        .collect();
     let mut off = 0;
     while off < bytes {
         let n = chunk.len().min((bytes - off) as usize);
@@ -65,7 +74,13 @@ fn fill(a: &mut Array, bid: &Bid, olu: u32, bytes: u64, seed: u8) {
 /// copy_file_range of `bytes` from `src` into the preallocated file `dst_path`
 /// (created on first use, then reused like a LUN), then fdatasync: seconds.
 fn copy_file_range_secs(dst_path: &Path, src: &Path, bytes: u64) -> f64 {
-    let dst = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(dst_path).unwrap();
+    let dst = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dst_path)
+        .unwrap();
     if dst.metadata().unwrap().len() != bytes {
         nix::fcntl::posix_fallocate(&dst, 0, bytes as i64).unwrap();
         dst.sync_all().unwrap();
@@ -76,8 +91,14 @@ fn copy_file_range_secs(dst_path: &Path, src: &Path, bytes: u64) -> f64 {
     while done < bytes {
         let mut oi = done as i64;
         let mut oo = done as i64;
-        let n = nix::fcntl::copy_file_range(&src, Some(&mut oi), &dst, Some(&mut oo), (bytes - done) as usize)
-            .unwrap();
+        let n = nix::fcntl::copy_file_range(
+            &src,
+            Some(&mut oi),
+            &dst,
+            Some(&mut oo),
+            (bytes - done) as usize,
+        )
+        .unwrap();
         assert!(n > 0);
         done += n as u64;
     }
@@ -94,14 +115,22 @@ fn opc_full_copy() {
     let mut best_base = f64::MAX;
     let mut best_sim = f64::MAX;
     for _ in 0..3 {
-        best_base = best_base.min(copy_file_range_secs(&dir.path().join("baseline.img"), &src_path, GIB));
-        a.start(&bid, &start(m::CopyKind::Opc, &bid, luns[0], luns[1], GIB)).unwrap();
+        best_base = best_base.min(copy_file_range_secs(
+            &dir.path().join("baseline.img"),
+            &src_path,
+            GIB,
+        ));
+        a.start(&bid, &start(m::CopyKind::Opc, &bid, luns[0], luns[1], GIB))
+            .unwrap();
         a.commit().unwrap();
         let t = Instant::now();
         a.advance(&bid, u64::MAX).unwrap();
         a.commit().unwrap();
         best_sim = best_sim.min(t.elapsed().as_secs_f64());
-        assert!(a.session_infos(&bid, luns[0]).unwrap().is_empty(), "OPC finished");
+        assert!(
+            a.session_infos(&bid, luns[0]).unwrap().is_empty(),
+            "OPC finished"
+        );
     }
     // Check the copy is right (sampled).
     let mut x = vec![0u8; MIB as usize];
@@ -123,7 +152,12 @@ fn quickopc_differential() {
     let (mut a, bid) = new_box(dir.path(), Rate::Paused);
     let luns = a.create_luns(&bid, size, 2, LunKind::Standard).unwrap();
     fill(&mut a, &bid, luns[0], size, 1);
-    let id = a.start(&bid, &start(m::CopyKind::QuickOpc, &bid, luns[0], luns[1], size)).unwrap();
+    let id = a
+        .start(
+            &bid,
+            &start(m::CopyKind::QuickOpc, &bid, luns[0], luns[1], size),
+        )
+        .unwrap();
     a.advance(&bid, u64::MAX).unwrap();
     let grain = 64 * 1024;
     let grains = size / grain;
@@ -131,14 +165,31 @@ fn quickopc_differential() {
     // 1% of grains, spread evenly, each touched by a 4 KiB write.
     let step = grains / changed;
     for i in 0..changed {
-        a.write_view(&bid, luns[0], i * step * grain + 512, &[0xee; 4096], None).unwrap();
+        a.write_view(&bid, luns[0], i * step * grain + 512, &[0xee; 4096], None)
+            .unwrap();
     }
-    a.restart(&bid, &m::RestartRequest { id, remain: false, rec: None }).unwrap();
+    a.restart(
+        &bid,
+        &m::RestartRequest {
+            id,
+            remain: false,
+            rec: None,
+        },
+    )
+    .unwrap();
     a.advance(&bid, u64::MAX).unwrap();
-    let info = a.session_infos(&bid, luns[0]).unwrap().into_iter().find(|i| i.id == id).unwrap();
+    let info = a
+        .session_infos(&bid, luns[0])
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == id)
+        .unwrap();
     println!("quickopc_1pct_changed_grains {changed}");
     println!("quickopc_1pct_bytes_copied {}", info.copied_bytes);
-    println!("quickopc_1pct_bytes_ratio {:.4}", info.copied_bytes as f64 / size as f64);
+    println!(
+        "quickopc_1pct_bytes_ratio {:.4}",
+        info.copied_bytes as f64 / size as f64
+    );
 }
 
 /// Seconds to write `total` bytes in 64 KiB writes at spread offsets to a source with
@@ -148,21 +199,29 @@ fn snap_write_secs(gens: u32) -> f64 {
     let size = 256 * MIB;
     let (mut a, bid) = new_box(dir.path(), Rate::Paused);
     let src = a.create_luns(&bid, size, 1, LunKind::Standard).unwrap()[0];
-    let sdv = LunKind::Sdv(Sdv { physical_bytes: size, allocated: Default::default(), copy_grains: 0, host_grains: 0 });
+    let sdv = LunKind::Sdv(Sdv {
+        physical_bytes: size,
+        allocated: Default::default(),
+        copy_grains: 0,
+        host_grains: 0,
+    });
     let dsts = a.create_luns(&bid, size, gens, sdv).unwrap();
     fill(&mut a, &bid, src, size, 3);
     for d in &dsts {
-        a.start(&bid, &start(m::CopyKind::SnapOpcPlus, &bid, src, *d, size)).unwrap();
+        a.start(&bid, &start(m::CopyKind::SnapOpcPlus, &bid, src, *d, size))
+            .unwrap();
         // Each older generation saved some grains before the next began.
         for i in 0..64u64 {
-            a.write_view(&bid, src, (i * 37 % 4096) * 65536, &[7u8; 4096], None).unwrap();
+            a.write_view(&bid, src, (i * 37 % 4096) * 65536, &[7u8; 4096], None)
+                .unwrap();
         }
     }
     a.commit().unwrap();
     let buf = vec![0xabu8; 65536];
     let t = Instant::now();
     for i in 0..1024u64 {
-        a.write_view(&bid, src, (i * 7919 % 4096) * 65536, &buf, None).unwrap();
+        a.write_view(&bid, src, (i * 7919 % 4096) * 65536, &buf, None)
+            .unwrap();
     }
     a.commit().unwrap();
     t.elapsed().as_secs_f64()
@@ -178,7 +237,10 @@ fn snapopcplus_overhead() {
 
 fn main() {
     // `cargo bench` passes `--bench`; anything else after `--` selects figures by name.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let want = |n: &str| args.is_empty() || args.iter().any(|a| n.contains(a.as_str()));
     if want("opc_full_copy") {
         opc_full_copy();

@@ -214,6 +214,17 @@ impl Array {
         Ok(())
     }
 
+    /// Like `check_io`, and fails on the first injected bad sector in the range.
+    fn check_readable(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Result<(), CopyError> {
+        self.check_io(bid, olu, off, len)?;
+        if let Some(bad) = self.st(bid)?.faults.bad_sectors.get(&olu) {
+            if let Some(lba) = bad.range(off / BLOCK..(off + len).div_ceil(BLOCK)).next() {
+                return Err(CopyError::BadSector(*lba));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads stored bytes, failing on an injected bad sector.
     pub(crate) fn raw_read(
         &mut self,
@@ -222,14 +233,7 @@ impl Array {
         off: u64,
         buf: &mut [u8],
     ) -> Result<(), CopyError> {
-        self.check_io(bid, olu, off, buf.len() as u64)?;
-        if let Some(bad) = self.st(bid)?.faults.bad_sectors.get(&olu) {
-            let first = off / BLOCK;
-            let last = (off + buf.len() as u64).div_ceil(BLOCK);
-            if let Some(lba) = bad.range(first..last).next() {
-                return Err(CopyError::BadSector(*lba));
-            }
-        }
+        self.check_readable(bid, olu, off, buf.len() as u64)?;
         self.file(bid, olu)?
             .read_exact_at(buf, off)
             .map_err(|_| CopyError::HardwareError)
@@ -270,16 +274,8 @@ impl Array {
         to: (&Bid, u32, u64),
         len: u64,
     ) -> Result<(), CopyError> {
-        self.check_io(from.0, from.1, from.2, len)?;
+        self.check_readable(from.0, from.1, from.2, len)?;
         self.check_io(to.0, to.1, to.2, len)?;
-        if let Some(bad) = self.st(from.0)?.faults.bad_sectors.get(&from.1) {
-            if let Some(lba) = bad
-                .range(from.2 / BLOCK..(from.2 + len).div_ceil(BLOCK))
-                .next()
-            {
-                return Err(CopyError::BadSector(*lba));
-            }
-        }
         let src = self
             .file(from.0, from.1)?
             .try_clone()

@@ -388,18 +388,7 @@ impl Array {
     ) -> Result<bool, CopyError> {
         let mut meta = false;
         match s.kind {
-            Kind::Opc | Kind::QuickOpc => {
-                for g in g0..g1 {
-                    if s.pending.contains(g) {
-                        self.materialize(k, g, g + 1)?;
-                        meta = true;
-                    }
-                }
-                if s.kind == Kind::QuickOpc {
-                    let t = self.sess_mut(k)?;
-                    (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-                }
-            }
+            Kind::Opc | Kind::QuickOpc => meta = self.react_opc(k, s, g0, g1)?,
             Kind::SnapOpc | Kind::SnapOpcPlus => {
                 let newest = s.kind == Kind::SnapOpc || self.generations(k).last() == Some(k);
                 if newest {
@@ -447,6 +436,21 @@ impl Array {
         Ok(meta)
     }
 
+    /// An OPC grain about to change on either side is copied first if still pending
+    /// (copy-before-write); QuickOPC records the change for the next differential copy.
+    fn react_opc(&mut self, k: &SKey, s: &Session, g0: u64, g1: u64) -> Result<bool, CopyError> {
+        let mut meta = false;
+        for g in (g0..g1).filter(|g| s.pending.contains(*g)) {
+            self.materialize(k, g, g + 1)?;
+            meta = true;
+        }
+        if s.kind == Kind::QuickOpc {
+            let t = self.sess_mut(k)?;
+            (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+        }
+        Ok(meta)
+    }
+
     fn react_destination(
         &mut self,
         k: &SKey,
@@ -456,18 +460,7 @@ impl Array {
     ) -> Result<bool, CopyError> {
         let mut meta = false;
         match s.kind {
-            Kind::Opc | Kind::QuickOpc => {
-                for g in g0..g1 {
-                    if s.pending.contains(g) {
-                        self.materialize(k, g, g + 1)?;
-                        meta = true;
-                    }
-                }
-                if s.kind == Kind::QuickOpc {
-                    let t = self.sess_mut(k)?;
-                    (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-                }
-            }
+            Kind::Opc | Kind::QuickOpc => meta = self.react_opc(k, s, g0, g1)?,
             Kind::SnapOpc | Kind::SnapOpcPlus => {
                 let gens = self.generations(k);
                 let older = gens

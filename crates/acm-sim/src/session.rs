@@ -140,6 +140,21 @@ impl Array {
             }
         }
 
+        // The destination's view goes away with the sessions replaced: whatever reads
+        // it (an OPC from it, a snapshot of it) keeps its point in time first.
+        if !replace.is_empty() {
+            for o in self.touching(&dst.box_id, dst.olu, dst.start(), dst.bytes()) {
+                if !replace.contains(&o) {
+                    self.react(
+                        &o,
+                        &dst.box_id,
+                        dst.olu,
+                        dst.start(),
+                        Change::Logical(dst.bytes()),
+                    )?;
+                }
+            }
+        }
         for k in replace {
             self.remove_session(&k)?;
         }
@@ -259,8 +274,13 @@ impl Array {
             Kind::Ec | Kind::Rec if s.skipped_initial => Phase::Equivalent,
             Kind::Ec | Kind::Rec => Phase::Copying,
         };
-        if matches!(s.kind, Kind::Opc | Kind::QuickOpc) {
-            self.logical_copy(k, &s.pending)?;
+        match s.kind {
+            Kind::Opc | Kind::QuickOpc => self.logical_copy(k, &s.pending)?,
+            // A snapshot's destination takes the source's view in every grain.
+            Kind::SnapOpc | Kind::SnapOpcPlus => {
+                self.logical_copy(k, &GrainSet::full(s.pending.len()))?
+            }
+            _ => {}
         }
         let t = self.sess_mut(k)?;
         t.phase = phase;

@@ -22,11 +22,18 @@ fn setup(home: &Path, n: u32, size: u64) -> (Bid, Vec<u32>) {
 }
 
 fn ext(bid: &Bid, olu: u32, size: u64) -> m::Extent {
-    m::Extent { box_id: m::BoxId(*bid), olu, start_lba: 0, blocks: size / 512 }
+    m::Extent {
+        box_id: m::BoxId(*bid),
+        olu,
+        start_lba: 0,
+        blocks: size / 512,
+    }
 }
 
 fn fill(a: &mut Array, bid: &Bid, olu: u32, seed: u8, off: u64, len: u64) {
-    let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
+    let data: Vec<u8> = (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect();
     a.write_view(bid, olu, off, &data, None).unwrap();
 }
 
@@ -56,13 +63,17 @@ fn opc_destination_is_source_at_start_through_copy_before_write() {
     let mut a = Array::open(dir.path()).unwrap();
     fill(&mut a, &bid, l[0], 1, 0, size);
     let before = read(&mut a, &bid, l[0], size);
-    a.start(&bid, &req(m::CopyKind::Opc, &bid, l[0], l[1], size)).unwrap();
+    a.start(&bid, &req(m::CopyKind::Opc, &bid, l[0], l[1], size))
+        .unwrap();
     fill(&mut a, &bid, l[0], 9, 100_000, 300_000);
     assert_eq!(read(&mut a, &bid, l[1], size), before);
     a.advance(&bid, 512 * 1024).unwrap();
     assert_eq!(read(&mut a, &bid, l[1], size), before);
     a.advance(&bid, u64::MAX).unwrap();
-    assert!(a.session_infos(&bid, l[0]).unwrap().is_empty(), "OPC ends when copied");
+    assert!(
+        a.session_infos(&bid, l[0]).unwrap().is_empty(),
+        "OPC ends when copied"
+    );
     assert_eq!(read(&mut a, &bid, l[1], size), before);
     a.commit().unwrap();
 }
@@ -74,23 +85,41 @@ fn quickopc_differential_equals_full_and_restore_copies_changes_only() {
     let (bid, l) = setup(dir.path(), 2, size);
     let mut a = Array::open(dir.path()).unwrap();
     fill(&mut a, &bid, l[0], 1, 0, size);
-    let id = a.start(&bid, &req(m::CopyKind::QuickOpc, &bid, l[0], l[1], size)).unwrap();
+    let id = a
+        .start(&bid, &req(m::CopyKind::QuickOpc, &bid, l[0], l[1], size))
+        .unwrap();
     a.advance(&bid, u64::MAX).unwrap();
     let info = &a.session_infos(&bid, l[0]).unwrap()[0];
     assert_eq!(info.phase, m::Phase::Tracking);
     fill(&mut a, &bid, l[0], 5, MB, 70_000);
     let at_second = read(&mut a, &bid, l[0], size);
-    a.restart(&bid, &m::RestartRequest { id, remain: false, rec: None }).unwrap();
+    a.restart(
+        &bid,
+        &m::RestartRequest {
+            id,
+            remain: false,
+            rec: None,
+        },
+    )
+    .unwrap();
     let info = &a.session_infos(&bid, l[0]).unwrap()[0];
-    assert_eq!(info.pending_grains, 2, "70000 bytes at 1 MiB touch two 64 KiB grains");
+    assert_eq!(
+        info.pending_grains, 2,
+        "70000 bytes at 1 MiB touch two 64 KiB grains"
+    );
     fill(&mut a, &bid, l[0], 7, 0, 200_000);
     a.advance(&bid, u64::MAX).unwrap();
     assert_eq!(read(&mut a, &bid, l[1], size), at_second);
     // Restore replica -> original: only the tracked grains differ.
-    let r = a.start(&bid, &req(m::CopyKind::Opc, &bid, l[1], l[0], size)).unwrap();
+    let r = a
+        .start(&bid, &req(m::CopyKind::Opc, &bid, l[1], l[0], size))
+        .unwrap();
     let infos = a.session_infos(&bid, l[0]).unwrap();
     let restore = infos.iter().find(|i| i.id == r).unwrap();
-    assert_eq!(restore.pending_grains, 4, "only the grains written since the backup");
+    assert_eq!(
+        restore.pending_grains, 4,
+        "only the grains written since the backup"
+    );
     assert_eq!(read(&mut a, &bid, l[0], size), at_second);
     a.advance(&bid, u64::MAX).unwrap();
     assert_eq!(read(&mut a, &bid, l[0], size), at_second);
@@ -115,19 +144,41 @@ fn snapopc_plus_generations_keep_their_points_in_time() {
     let mut images = vec![];
     for (i, g) in gens.iter().enumerate() {
         images.push(read(&mut a, &bid, src, size));
-        a.start(&bid, &req(m::CopyKind::SnapOpcPlus, &bid, src, *g, size)).unwrap();
-        fill(&mut a, &bid, src, 10 + i as u8, (i as u64) * 300_000, 500_000);
+        a.start(&bid, &req(m::CopyKind::SnapOpcPlus, &bid, src, *g, size))
+            .unwrap();
+        fill(
+            &mut a,
+            &bid,
+            src,
+            10 + i as u8,
+            (i as u64) * 300_000,
+            500_000,
+        );
         // Write to a destination too: older generations must not see it.
         fill(&mut a, &bid, *g, 50, 0, 10);
         images[i][..10].copy_from_slice(&read(&mut a, &bid, *g, size)[..10]);
     }
     for (i, g) in gens.iter().enumerate() {
-        assert_eq!(read(&mut a, &bid, *g, size), images[i], "generation {}", i + 1);
+        assert_eq!(
+            read(&mut a, &bid, *g, size),
+            images[i],
+            "generation {}",
+            i + 1
+        );
     }
     // Rotation: only the oldest may be reused.
-    let err = a.start(&bid, &req(m::CopyKind::SnapOpcPlus, &bid, src, gens[1], size)).unwrap_err();
+    let err = a
+        .start(
+            &bid,
+            &req(m::CopyKind::SnapOpcPlus, &bid, src, gens[1], size),
+        )
+        .unwrap_err();
     assert_eq!(err, m::CopyError::NotOldestGeneration);
-    a.start(&bid, &req(m::CopyKind::SnapOpcPlus, &bid, src, gens[0], size)).unwrap();
+    a.start(
+        &bid,
+        &req(m::CopyKind::SnapOpcPlus, &bid, src, gens[0], size),
+    )
+    .unwrap();
     let infos = a.session_infos(&bid, src).unwrap();
     let g1 = infos.iter().find(|i| i.dst.olu == gens[1]).unwrap();
     assert_eq!((g1.generation, g1.active_generation), (1, false));
@@ -143,8 +194,13 @@ fn ec_suspend_resume_reverse() {
     let (bid, l) = setup(dir.path(), 2, size);
     let mut a = Array::open(dir.path()).unwrap();
     fill(&mut a, &bid, l[0], 1, 0, size);
-    let id = a.start(&bid, &req(m::CopyKind::Ec, &bid, l[0], l[1], size)).unwrap();
-    assert_eq!(a.suspend(&bid, &[id], false).unwrap_err(), m::CopyError::WrongPhase);
+    let id = a
+        .start(&bid, &req(m::CopyKind::Ec, &bid, l[0], l[1], size))
+        .unwrap();
+    assert_eq!(
+        a.suspend(&bid, &[id], false).unwrap_err(),
+        m::CopyError::WrongPhase
+    );
     fill(&mut a, &bid, l[0], 2, 0, 1000);
     assert_eq!(
         a.write_view(&bid, l[1], 0, &[1, 2, 3], None).unwrap_err(),
@@ -152,19 +208,43 @@ fn ec_suspend_resume_reverse() {
     );
     a.advance(&bid, u64::MAX).unwrap();
     fill(&mut a, &bid, l[0], 3, 5000, 1000);
-    assert_eq!(read(&mut a, &bid, l[1], size), read(&mut a, &bid, l[0], size));
+    assert_eq!(
+        read(&mut a, &bid, l[1], size),
+        read(&mut a, &bid, l[0], size)
+    );
     a.suspend(&bid, &[id], false).unwrap();
     let at_suspend = read(&mut a, &bid, l[0], size);
     fill(&mut a, &bid, l[0], 4, 0, 200_000);
     assert_eq!(read(&mut a, &bid, l[1], size), at_suspend);
-    a.restart(&bid, &m::RestartRequest { id, remain: false, rec: None }).unwrap();
+    a.restart(
+        &bid,
+        &m::RestartRequest {
+            id,
+            remain: false,
+            rec: None,
+        },
+    )
+    .unwrap();
     a.advance(&bid, u64::MAX).unwrap();
-    assert_eq!(read(&mut a, &bid, l[1], size), read(&mut a, &bid, l[0], size));
+    assert_eq!(
+        read(&mut a, &bid, l[1], size),
+        read(&mut a, &bid, l[0], size)
+    );
     a.suspend(&bid, &[id], false).unwrap();
     fill(&mut a, &bid, l[1], 8, 0, 100);
     a.reverse(&bid, id).unwrap();
-    a.restart(&bid, &m::RestartRequest { id, remain: false, rec: None }).unwrap();
+    a.restart(
+        &bid,
+        &m::RestartRequest {
+            id,
+            remain: false,
+            rec: None,
+        },
+    )
+    .unwrap();
     a.advance(&bid, u64::MAX).unwrap();
-    assert_eq!(read(&mut a, &bid, l[0], size), read(&mut a, &bid, l[1], size));
+    assert_eq!(
+        read(&mut a, &bid, l[0], size),
+        read(&mut a, &bid, l[1], size)
+    );
 }
-
