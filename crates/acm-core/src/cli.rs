@@ -1,0 +1,154 @@
+//! The product's command line: `-x` options, some taking a value, accepted before
+//! or after the operands (the manual's own examples put `-Xdevmap file` after the
+//! device name), each at most once, and a fixed range of operands.
+//!
+//! Parsing never exits the process: it returns a [`Failure`] carrying the usage
+//! message, so each command decides how to report it.
+
+use crate::msg::{Failure, Family};
+use std::collections::BTreeMap;
+
+/// What a command accepts.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: &'static str,
+    pub family: Family,
+    /// Options without a value, e.g. `-suspend`, `-T`.
+    pub flags: &'static [&'static str],
+    /// Options with a value, e.g. `-h`, `-Xdevmap`, `-g`.
+    pub valued: &'static [&'static str],
+    /// Groups of options of which at most one may be given.
+    pub exclusive: &'static [&'static [&'static str]],
+    /// Least and most operands.
+    pub operands: (usize, usize),
+    /// The synopsis printed with a usage error.
+    pub usage: &'static str,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args {
+    options: BTreeMap<&'static str, Option<String>>,
+    pub operands: Vec<String>,
+}
+
+impl Args {
+    /// Whether option `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.options.contains_key(name)
+    }
+
+    /// The value of a valued option.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.options.get(name).and_then(|v| v.as_deref())
+    }
+
+    /// The one operand, if any.
+    pub fn operand(&self) -> Option<&str> {
+        self.operands.first().map(String::as_str)
+    }
+}
+
+impl Spec {
+    fn usage_error(&self, why: String) -> Failure {
+        Failure::usage(self.family, format!("{why}. Usage: {}", self.usage))
+    }
+
+    /// Parses `argv` (without the program name).
+    pub fn parse<I, S>(&self, argv: I) -> Result<Args, Failure>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut args = Args::default();
+        let mut it = argv.into_iter().map(Into::into);
+        while let Some(word) = it.next() {
+            if word.len() > 1 && word.starts_with('-') {
+                let (known, takes_value) = if let Some(f) = self.flags.iter().find(|f| **f == word) {
+                    (*f, false)
+                } else if let Some(v) = self.valued.iter().find(|v| **v == word) {
+                    (*v, true)
+                } else {
+                    return Err(self.usage_error(format!("The option {word} is not valid")));
+                };
+                if args.options.contains_key(known) {
+                    return Err(self.usage_error(format!("The option {word} is given twice")));
+                }
+                let value = if takes_value {
+                    match it.next() {
+                        Some(v) => Some(v),
+                        None => {
+                            return Err(self.usage_error(format!("The option {word} needs a value")))
+                        }
+                    }
+                } else {
+                    None
+                };
+                args.options.insert(known, value);
+            } else {
+                args.operands.push(word);
+            }
+        }
+        for group in self.exclusive {
+            let given: Vec<&str> = group.iter().copied().filter(|o| args.has(o)).collect();
+            if given.len() > 1 {
+                return Err(self.usage_error(format!(
+                    "The options {} cannot be given together",
+                    given.join(" and ")
+                )));
+            }
+        }
+        let (min, max) = self.operands;
+        if args.operands.len() < min {
+            return Err(self.usage_error("An operand is missing".into()));
+        }
+        if args.operands.len() > max {
+            return Err(self.usage_error(format!(
+                "Too many operands ({})",
+                args.operands[max..].join(" ")
+            )));
+        }
+        Ok(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BACKUP: Spec = Spec {
+        name: "swstbackup",
+        family: Family::Backup,
+        flags: &["-suspend", "-T"],
+        valued: &["-h", "-Xdevmap"],
+        exclusive: &[&["-suspend", "-T"]],
+        operands: (1, 1),
+        usage: "swstbackup [-h serverName] [-suspend|-T] deviceName [-Xdevmap deviceMapFile]",
+    };
+
+    #[test]
+    fn options_after_operands() {
+        let a = BACKUP
+            .parse(["/dev/hdisk10", "-Xdevmap", "/acm/devmap.txt"])
+            .unwrap();
+        assert_eq!(a.operand(), Some("/dev/hdisk10"));
+        assert_eq!(a.value("-Xdevmap"), Some("/acm/devmap.txt"));
+        assert!(!a.has("-T"));
+    }
+
+    #[test]
+    fn refusals_are_usage_errors() {
+        for bad in [
+            vec!["-x", "/dev/vg01"],
+            vec!["-T", "-T", "/dev/vg01"],
+            vec!["-T", "-suspend", "/dev/vg01"],
+            vec![],
+            vec!["/dev/vg01", "/dev/vg02"],
+            vec!["/dev/vg01", "-Xdevmap"],
+        ] {
+            let f = BACKUP.parse(bad.clone()).unwrap_err();
+            assert_eq!(f.status, 2, "{bad:?}");
+            assert!(f.to_string().contains("Usage: swstbackup"), "{f}");
+        }
+    }
+}

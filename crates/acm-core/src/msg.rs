@@ -1,0 +1,112 @@
+//! Messages: `<id> <text>` lines with the manual's IDs, and the exit status that
+//! goes with them.
+//!
+//! The manual gives some IDs with their text (`swst0601`, `swst0301`, `swst0303`,
+//! `swsrp2613`, ...); where it gives none, the suite chooses an ID of the same
+//! family. Every ID is listed in `docs/messages.md`.
+
+use std::fmt;
+
+/// The message family of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `swst*` backup management.
+    Backup,
+    /// `swsrp*` replication management.
+    Replication,
+    /// `stg*` configuration management.
+    Config,
+}
+
+impl Family {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Family::Backup => "swst",
+            Family::Replication => "swsrp",
+            Family::Config => "swstf",
+        }
+    }
+}
+
+/// One message: an ID (`swst0601`) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    pub text: String,
+}
+
+impl Message {
+    pub fn new(family: Family, number: u16, text: impl Into<String>) -> Message {
+        Message {
+            id: format!("{}{number:04}", family.prefix()),
+            text: text.into(),
+        }
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id, self.text)
+    }
+}
+
+/// A command's failure: the message for standard error and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: Message,
+    /// 1 for a refused or failed operation, 2 for a usage error.
+    pub status: u8,
+}
+
+impl Failure {
+    /// A refused or failed operation (exit status 1).
+    pub fn refused(family: Family, number: u16, text: impl Into<String>) -> Failure {
+        Failure {
+            message: Message::new(family, number, text),
+            status: 1,
+        }
+    }
+
+    /// A usage error (exit status 2), with the family's usage ID.
+    pub fn usage(family: Family, text: impl Into<String>) -> Failure {
+        Failure {
+            message: Message::new(family, USAGE, text),
+            status: 2,
+        }
+    }
+
+    /// The manual's refusal for a caller who is not root.
+    pub fn not_root(family: Family) -> Failure {
+        Failure::refused(
+            family,
+            NOT_ROOT,
+            "This Command cannot be run. This is because the user is not a root user.",
+        )
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message.fmt(f)
+    }
+}
+
+/// Number of the manual's "not a root user" message in every family (`swst0601`).
+pub const NOT_ROOT: u16 = 601;
+/// Number of the suite's usage-error message in every family (`swst0002`).
+pub const USAGE: u16 = 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_family() {
+        assert_eq!(
+            Failure::not_root(Family::Backup).to_string(),
+            "swst0601 This Command cannot be run. This is because the user is not a root user."
+        );
+        assert_eq!(Failure::not_root(Family::Replication).message.id, "swsrp0601");
+        assert_eq!(Failure::usage(Family::Config, "x").message.id, "swstf0002");
+    }
+}
