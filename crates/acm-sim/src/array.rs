@@ -43,6 +43,8 @@ pub(crate) struct Loaded {
     pub dirty: bool,
     files: HashMap<u32, File>,
     touched: BTreeSet<u32>,
+    /// Files to remove once the state is saved (REC journals no longer listed in it).
+    pub(crate) unlink: Vec<PathBuf>,
 }
 
 pub struct Array {
@@ -104,6 +106,18 @@ impl Array {
             .collect();
         entries.sort();
         for dir in entries {
+            // Under the home lock no save is in flight: a temporary file left here is
+            // from a process killed mid-save, and the rename never happened.
+            if let Ok(files) = fs::read_dir(&dir) {
+                for f in files.filter_map(|e| e.ok()) {
+                    if f.file_name()
+                        .to_string_lossy()
+                        .starts_with(".state.json.tmp.")
+                    {
+                        let _ = fs::remove_file(f.path());
+                    }
+                }
+            }
             if let Some(state) = state_file(&dir).load::<BoxState>()? {
                 let bid = bid_of(&state.box_id)?;
                 array.boxes.insert(
@@ -114,6 +128,7 @@ impl Array {
                         dirty: false,
                         files: HashMap::new(),
                         touched: BTreeSet::new(),
+                        unlink: Vec::new(),
                     },
                 );
             }
@@ -142,6 +157,9 @@ impl Array {
             if b.dirty {
                 state_file(&b.dir).save(&b.state)?;
                 b.dirty = false;
+            }
+            for p in std::mem::take(&mut b.unlink) {
+                let _ = fs::remove_file(p);
             }
         }
         Ok(())
@@ -372,6 +390,7 @@ impl Array {
                 dirty: true,
                 files: HashMap::new(),
                 touched: BTreeSet::new(),
+                unlink: Vec::new(),
             },
         );
         Ok(box_id)

@@ -35,6 +35,27 @@ impl Change<'_> {
     }
 }
 
+/// How a write to (`bid`, `olu`) reaches the destination of session `s` after the
+/// source has it: mirrored right away (`Some(true)`), or later from the REC
+/// Consistency journal (`Some(false)`).
+fn carries(s: &Session, bid: &Bid, olu: u32) -> Option<bool> {
+    if !(s.is_mirror() && s.phase != Phase::Readying && s.src.box_id == *bid && s.src.olu == olu) {
+        return None;
+    }
+    let buffered = Status::Halt(HaltDetail::UseBuffer);
+    let disk = Status::Halt(HaltDetail::UseDiskBuffer);
+    match (
+        s.status,
+        s.rec.map(|r| r.transfer).unwrap_or(Transfer::Sync),
+    ) {
+        (Status::Active, Transfer::Sync) => Some(true),
+        (st, Transfer::Consistency) if st == Status::Active || st == buffered || st == disk => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
 /// Grain range `[g0, g1)` of extent `e` that overlaps LUN bytes `[off, off+len)`.
 pub(crate) fn grains_in(e: &Extent, grain: u64, off: u64, len: u64) -> Option<(u64, u64)> {
     let a = off.max(e.start());
@@ -117,7 +138,41 @@ impl Array {
         off: u64,
         buf: &mut [u8],
     ) -> Result<(), CopyError> {
+        self.check_range(bid, olu, off, buf.len() as u64)?;
+        // Access permission guards the host's reads of a mirror destination itself,
+        // not the copies that read through it.
+        let len = buf.len() as u64;
+        for k in self.touching(bid, olu, off, len) {
+            let s = self.sess(&k)?;
+            let on_dst = s.dst.box_id == *bid
+                && s.dst.olu == olu
+                && grains_in(&s.dst, 1, off, len).is_some();
+            if on_dst && s.is_mirror() && s.dest_access == DestAccess::NoAccess {
+                return Err(CopyError::AccessDenied);
+            }
+        }
         self.read_view_in(bid, olu, off, buf, &mut Vec::new())
+    }
+
+    /// Reads a view for a copy (no access permission applies).
+    pub(crate) fn read_data(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        buf: &mut [u8],
+    ) -> Result<(), CopyError> {
+        self.check_range(bid, olu, off, buf.len() as u64)?;
+        self.read_view_in(bid, olu, off, buf, &mut Vec::new())
+    }
+
+    /// Refuses host I/O outside the LUN before any offset arithmetic can overflow.
+    fn check_range(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Result<(), CopyError> {
+        let size = self.lun(bid, olu)?.size_bytes;
+        if off.checked_add(len).is_none_or(|end| end > size) {
+            return Err(CopyError::LbaOutOfRange);
+        }
+        Ok(())
     }
 
     fn read_view_in(
@@ -176,9 +231,6 @@ impl Array {
         let (bid, olu) = (s.dst.box_id, s.dst.olu);
         if visiting.contains(k) {
             return self.raw_read(&bid, olu, off, buf);
-        }
-        if s.is_mirror() && s.dest_access == DestAccess::NoAccess {
-            return Err(CopyError::AccessDenied);
         }
         if s.is_snap() && s.status == Status::ErrorSuspend(ErrorReason::Overflow) {
             return Err(CopyError::CapacityExhausted);
@@ -263,6 +315,7 @@ impl Array {
         exclude: Option<SKey>,
     ) -> Result<(), CopyError> {
         let len = data.len() as u64;
+        self.check_range(bid, olu, off, len)?;
         let keys: Vec<SKey> = self
             .touching(bid, olu, off, len)
             .into_iter()
@@ -310,6 +363,28 @@ impl Array {
             meta |= self.react(k, bid, olu, off, Change::Write(data))?;
         }
         meta |= self.sdv_host_alloc(bid, olu, off, len, &keys)?;
+        // A mirror's grains are in flight from here until the source (and, when
+        // synchronous, the destination) has the bytes: pending until then, so that a
+        // crash in between leaves them to the background copy from the source, not an
+        // "equivalent" pair that differs (or a journal entry the source never got).
+        let mut in_flight: Vec<(SKey, Vec<u64>, bool)> = Vec::new();
+        for k in &keys {
+            let s = self.sess(k)?;
+            let Some(now) = carries(s, bid, olu) else {
+                continue;
+            };
+            let grain = self.grain(&k.0);
+            let Some((g0, g1)) = grains_in(&s.src, grain, off, len) else {
+                continue;
+            };
+            let fresh: Vec<u64> = (g0..g1).filter(|g| !s.pending.contains(*g)).collect();
+            let t = self.sess_mut(k)?;
+            fresh.iter().for_each(|g| {
+                t.pending.insert(*g);
+            });
+            meta |= !fresh.is_empty();
+            in_flight.push((*k, fresh, now));
+        }
         if meta {
             self.commit().map_err(|_| CopyError::HardwareError)?;
         }
@@ -318,15 +393,15 @@ impl Array {
             *n += len.div_ceil(BLOCK);
         }
         // Synchronous mirrors carry the write to their destination now.
-        for k in &keys {
-            let s = self.sess(k)?.clone();
-            let sync = s.kind == Kind::Ec || s.rec.is_some_and(|r| r.transfer == Transfer::Sync);
-            if !(s.is_mirror() && sync && s.status == Status::Active)
-                || s.phase == Phase::Readying
-                || !(s.src.box_id == *bid && s.src.olu == olu)
-            {
+        for (k, fresh, now) in &in_flight {
+            if !now {
+                let t = self.sess_mut(k)?;
+                fresh.iter().for_each(|g| {
+                    t.pending.remove(*g);
+                });
                 continue;
             }
+            let s = self.sess(k)?.clone();
             let Some((g0, _)) = grains_in(&s.src, 1, off, len) else {
                 continue;
             };
@@ -334,12 +409,20 @@ impl Array {
             let b = (off + len).min(s.src.end());
             let part = &data[(a - off) as usize..(b - off) as usize];
             let to = s.dst.start() + (a - s.src.start());
-            if let Err(e) = self.write_view(&s.dst.box_id, s.dst.olu, to, part, Some(*k)) {
-                let reason = match e {
-                    CopyError::BadSector(_) => ErrorReason::BadSector,
-                    _ => ErrorReason::Other,
-                };
-                self.fail(k, reason)?;
+            match self.write_view(&s.dst.box_id, s.dst.olu, to, part, Some(*k)) {
+                Ok(()) => {
+                    let t = self.sess_mut(k)?;
+                    fresh.iter().for_each(|g| {
+                        t.pending.remove(*g);
+                    });
+                }
+                Err(e) => {
+                    let reason = match e {
+                        CopyError::BadSector(_) => ErrorReason::BadSector,
+                        _ => ErrorReason::Other,
+                    };
+                    self.fail(k, reason)?;
+                }
             }
         }
         Ok(())
@@ -510,7 +593,7 @@ impl Array {
             });
         if redirected {
             let mut buf = vec![0u8; len as usize];
-            self.read_view(&s.src.box_id, s.src.olu, from, &mut buf)?;
+            self.read_data(&s.src.box_id, s.src.olu, from, &mut buf)?;
             self.raw_write(&s.dst.box_id, s.dst.olu, to, &buf)?;
         } else {
             self.raw_copy(
@@ -537,7 +620,7 @@ impl Array {
         let (voff, len) = grain_span(&v, grain, g, g + 1);
         let (toff, _) = grain_span(&t, grain, g, g + 1);
         let mut buf = vec![0u8; len as usize];
-        self.read_view(&v.box_id, v.olu, voff, &mut buf)?;
+        self.read_data(&v.box_id, v.olu, voff, &mut buf)?;
         if !self.sdv_alloc(&t.box_id, t.olu, toff, len, true)? {
             return self.fail(target, ErrorReason::Overflow);
         }

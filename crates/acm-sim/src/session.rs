@@ -48,7 +48,12 @@ impl Array {
         let dst: Extent = req.dst.into();
         for e in [&src, &dst] {
             let lun = self.lun(&e.box_id, e.olu)?;
-            if e.blocks == 0 || e.end() > lun.size_bytes {
+            // Checked: the fields come from the initiator and may overflow 64 bits.
+            let end = e
+                .start_lba
+                .checked_add(e.blocks)
+                .and_then(|b| b.checked_mul(m::BLOCK));
+            if e.blocks == 0 || end.is_none_or(|end| end > lun.size_bytes) {
                 return Err(CopyError::ExtentSize);
             }
             if self.st(&e.box_id)?.faults.hardware.contains(&e.olu) {
@@ -109,6 +114,11 @@ impl Array {
                 _ if s.dst.overlaps(&dst) => return Err(CopyError::ExtentConflict),
                 _ => return Err(CopyError::WrongPhase),
             }
+        }
+        // A mirror fed, through other mirrors, by its own destination would carry a
+        // write round the ring for ever.
+        if matches!(kind, Kind::Ec | Kind::Rec) && self.mirrors_reach(&dst, &src) {
+            return Err(CopyError::ExtentConflict);
         }
         if kind == Kind::SnapOpcPlus
             && self.all_sessions().iter().any(|k| {
@@ -492,12 +502,41 @@ impl Array {
     pub fn reverse(&mut self, bid: &Bid, id: u32) -> Result<(), CopyError> {
         self.check_obtainable(bid)?;
         let k = self.find(bid, id)?;
-        let s = self.sess_mut(&k)?;
+        let s = self.sess(&k)?.clone();
         if !s.is_mirror() || s.status != Status::Suspended {
             return Err(CopyError::WrongPhase);
         }
+        // The source becomes a destination, and a destination takes one session.
+        let taken = self
+            .all_sessions()
+            .into_iter()
+            .any(|o| o != k && self.sess(&o).is_ok_and(|t| t.dst.overlaps(&s.src)));
+        if taken {
+            return Err(CopyError::ExtentConflict);
+        }
+        let s = self.sess_mut(&k)?;
         std::mem::swap(&mut s.src, &mut s.dst);
         Ok(())
+    }
+
+    /// Whether writes to `from` reach `to` through EC/REC sessions.
+    fn mirrors_reach(&self, from: &Extent, to: &Extent) -> bool {
+        let mut frontier = vec![*from];
+        let mut seen: Vec<SKey> = Vec::new();
+        while let Some(e) = frontier.pop() {
+            if e.overlaps(to) {
+                return true;
+            }
+            for k in self.all_sessions() {
+                if let Ok(s) = self.sess(&k) {
+                    if s.is_mirror() && s.src.overlaps(&e) && !seen.contains(&k) {
+                        seen.push(k);
+                        frontier.push(s.dst);
+                    }
+                }
+            }
+        }
+        false
     }
 
     pub fn change_mode(&mut self, bid: &Bid, id: u32, c: &m::ModeChange) -> Result<(), CopyError> {
@@ -814,6 +853,9 @@ impl Array {
             return Ok(());
         };
         let path = self.journal_path(k).ok_or(CopyError::NoSuchBox)?;
+        if let Some(b) = self.boxes.get_mut(&k.0) {
+            b.unlink.retain(|p| *p != path);
+        }
         let f = OpenOptions::new()
             .create(true)
             .append(true)
@@ -838,9 +880,11 @@ impl Array {
         Ok(())
     }
 
+    /// Drops the journal file, once the state that no longer lists its entries is
+    /// saved: a crash in between must not leave entries pointing into a missing file.
     fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
-        if let Some(p) = self.journal_path(k) {
-            let _ = std::fs::remove_file(p);
+        if let (Some(p), Some(b)) = (self.journal_path(k), self.boxes.get_mut(&k.0)) {
+            b.unlink.push(p);
         }
         Ok(())
     }
@@ -959,6 +1003,11 @@ impl Array {
             }
             let result = (|| -> Result<(), CopyError> {
                 used += self.drain_journal(&k, budget - used)?;
+                // The journal goes first, whole: an older journaled write applied over a
+                // grain already copied from the source would take the destination back.
+                if !self.sess(&k)?.journal.is_empty() {
+                    return Ok(());
+                }
                 for (g0, g1) in self.sess(&k)?.pending.runs() {
                     if used >= budget {
                         break;
@@ -999,7 +1048,7 @@ impl Array {
                 let (from, len) = grain_span(&s.src, grain, g0, g1);
                 let (to, _) = grain_span(&s.dst, grain, g0, g1);
                 let mut buf = vec![0u8; len as usize];
-                self.read_view(&s.src.box_id, s.src.olu, from, &mut buf)?;
+                self.read_data(&s.src.box_id, s.src.olu, from, &mut buf)?;
                 self.write_view(&s.dst.box_id, s.dst.olu, to, &buf, Some(*k))?;
                 let t = self.sess_mut(k)?;
                 (g0..g1).for_each(|g| {
