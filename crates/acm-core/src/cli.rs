@@ -64,7 +64,8 @@ impl Spec {
         let mut it = argv.into_iter().map(Into::into);
         while let Some(word) = it.next() {
             if word.len() > 1 && word.starts_with('-') {
-                let (known, takes_value) = if let Some(f) = self.flags.iter().find(|f| **f == word) {
+                let (known, takes_value) = if let Some(f) = self.flags.iter().find(|f| **f == word)
+                {
                     (*f, false)
                 } else if let Some(v) = self.valued.iter().find(|v| **v == word) {
                     (*v, true)

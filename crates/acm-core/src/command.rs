@@ -14,12 +14,18 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-/// Runs a command: root check, then parse, then `body`.
+/// Runs a command: `--help` alone prints the synopsis; otherwise the root check,
+/// then parse, then `body`.
 pub fn run(
     spec: &Spec,
     argv: impl IntoIterator<Item = String>,
     body: impl FnOnce(&Args) -> Result<(), Failure>,
 ) -> ExitCode {
+    let argv: Vec<String> = argv.into_iter().collect();
+    if argv.len() == 1 && argv[0] == "--help" {
+        println!("Usage: {}", spec.usage);
+        return ExitCode::SUCCESS;
+    }
     let result = (|| {
         if !is_root() {
             return Err(Failure::not_root(spec.family));

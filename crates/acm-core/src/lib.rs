@@ -10,3 +10,4 @@ pub mod msg;
 pub mod paths;
 pub mod size;
 pub mod store;
+pub mod table;

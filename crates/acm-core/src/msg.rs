@@ -106,7 +106,10 @@ mod tests {
             Failure::not_root(Family::Backup).to_string(),
             "swst0601 This Command cannot be run. This is because the user is not a root user."
         );
-        assert_eq!(Failure::not_root(Family::Replication).message.id, "swsrp0601");
+        assert_eq!(
+            Failure::not_root(Family::Replication).message.id,
+            "swsrp0601"
+        );
         assert_eq!(Failure::usage(Family::Config, "x").message.id, "swstf0002");
     }
 }

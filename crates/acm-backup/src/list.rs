@@ -1,0 +1,304 @@
+//! The backup management list of this Managed Server: whether `swstsvrset` was
+//! run, the registered transaction and backup volumes with their box information,
+//! the backup policies, and the backup history.
+//!
+//! One versioned JSON document (`swstlist.json`) in the product's data directory,
+//! `/etc/opt/FJSVswsts/data` (or `/etc/opt/FJSVswsts/<SWSTGNODE>/data` for a
+//! logical node), relocated under `ACM_ROOT`. Every change is a read-modify-write
+//! under the lock `swstlist.lock`, saved atomically and only when the change
+//! succeeds, so a refused command never writes.
+
+use crate::messages;
+use acm_core::msg::Failure;
+use acm_core::paths;
+use acm_core::store::{Lock, StateFile};
+use acm_host::DeviceKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Format name of the list file.
+pub const LIST_FORMAT: &str = "acm-backup-list";
+/// Layout version of the list file.
+pub const LIST_VERSION: u32 = 1;
+/// Name of the list file in the data directory.
+pub const LIST_FILE: &str = "swstlist.json";
+/// Name of the list's lock file in the data directory.
+pub const LIST_LOCK: &str = "swstlist.lock";
+
+/// The product's data directory for backup management, honouring `SWSTGNODE`
+/// and `ACM_ROOT`.
+pub fn data_dir() -> PathBuf {
+    match std::env::var("SWSTGNODE") {
+        Ok(node) if !node.is_empty() => paths::product(format!("/etc/opt/FJSVswsts/{node}/data")),
+        _ => paths::product("/etc/opt/FJSVswsts/data"),
+    }
+}
+
+/// Box information: what identifies the storage behind a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoxInfo {
+    /// The box's 40-character identifier.
+    pub box_id: String,
+    /// The LUN's OLU number.
+    pub olu: u32,
+    /// First block of the extent on the LUN.
+    pub start_lba: u64,
+    /// Extent size in 512-byte blocks.
+    pub blocks: u64,
+}
+
+impl BoxInfo {
+    /// Whether the two extents share at least one block of the same LUN.
+    pub fn overlaps(&self, other: &BoxInfo) -> bool {
+        self.box_id == other.box_id
+            && self.olu == other.olu
+            && self.start_lba < other.start_lba.saturating_add(other.blocks)
+            && other.start_lba < self.start_lba.saturating_add(self.blocks)
+    }
+}
+
+/// A registered volume's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Transaction,
+    Backup,
+}
+
+impl Role {
+    /// The word used in messages (`transaction`, `backup`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::Transaction => "transaction",
+            Role::Backup => "backup",
+        }
+    }
+}
+
+/// A session that keeps a backup volume in use after its history is deleted
+/// (`swstbackup -suspend` / `-T`; set by the operation commands).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Hold {
+    /// An EC session in suspend state, from the given transaction volume.
+    Suspend { transaction: String },
+    /// A QuickOPC session in tracking state, from the given transaction volume.
+    Tracking { transaction: String },
+}
+
+/// A registered transaction or backup volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub role: Role,
+    pub kind: DeviceKind,
+    pub box_info: BoxInfo,
+    /// Size in bytes at registration.
+    pub size: u64,
+    /// For a backup volume: a session holding it without history.
+    #[serde(default)]
+    pub hold: Option<Hold>,
+}
+
+/// A transaction volume's backup policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub interval_days: u32,
+    pub save_number: u32,
+}
+
+/// How a backup generation was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackupKind {
+    /// OPC snapshot.
+    Opc,
+    /// QuickOPC (differential snapshot, `-T`).
+    QuickOpc,
+    /// EC (synchronized backup).
+    Ec,
+}
+
+/// One backup history generation of a transaction volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generation {
+    /// Absolute version, increasing per transaction volume.
+    pub version: u64,
+    /// `yyyy/mm/dd hh:mm`.
+    pub date: String,
+    pub backup_volume: String,
+    pub kind: BackupKind,
+}
+
+/// The whole backup management list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupList {
+    /// Set by `swstsvrset`.
+    #[serde(default)]
+    pub configured: bool,
+    /// Registered volumes by device name.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Device>,
+    /// Policies by transaction volume.
+    #[serde(default)]
+    pub policies: BTreeMap<String, Policy>,
+    /// History by transaction volume, oldest first.
+    #[serde(default)]
+    pub history: BTreeMap<String, Vec<Generation>>,
+    /// Next absolute version per transaction volume.
+    #[serde(default)]
+    pub next_version: BTreeMap<String, u64>,
+}
+
+impl BackupList {
+    /// Names of the volumes registered with `role`, in natural device order.
+    pub fn names(&self, role: Role) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .devices
+            .iter()
+            .filter(|(_, d)| d.role == role)
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort_by_key(|n| natural_key(n));
+        v
+    }
+
+    pub fn role(&self, device: &str) -> Option<Role> {
+        self.devices.get(device).map(|d| d.role)
+    }
+
+    /// History generations of a transaction volume.
+    pub fn history_of(&self, transaction: &str) -> &[Generation] {
+        self.history
+            .get(transaction)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Whether a backup volume holds a generation of some transaction volume or is
+    /// held by a suspended or tracking session.
+    pub fn backup_in_use(&self, backup: &str) -> bool {
+        self.devices.get(backup).is_some_and(|d| d.hold.is_some())
+            || self
+                .history
+                .values()
+                .flatten()
+                .any(|g| g.backup_volume == backup)
+    }
+
+    /// Backup volumes Table 3.2 (snapshot) requires: the generations of every policy.
+    pub fn backup_volumes_needed(&self) -> u64 {
+        self.policies.values().map(|p| p.save_number as u64).sum()
+    }
+}
+
+/// Sort key putting `hdisk2` before `hdisk10`.
+pub fn natural_key(device: &str) -> (String, u64) {
+    let digits = device.len() - device.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (stem, num) = device.split_at(device.len() - digits);
+    (stem.to_string(), num.parse().unwrap_or(0))
+}
+
+/// Access to the list file and its lock.
+#[derive(Debug, Clone)]
+pub struct ListStore {
+    file: StateFile,
+    lock: PathBuf,
+}
+
+impl Default for ListStore {
+    fn default() -> Self {
+        ListStore::open()
+    }
+}
+
+impl ListStore {
+    /// The list of this Managed Server (see [`data_dir`]).
+    pub fn open() -> ListStore {
+        Self::open_at(data_dir())
+    }
+
+    /// A list kept in `dir`.
+    pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
+        let dir = dir.as_ref();
+        ListStore {
+            file: StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
+            lock: dir.join(LIST_LOCK),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The current list (empty when never saved). Saves are atomic renames, so no
+    /// lock is needed to read one whole document.
+    pub fn load(&self) -> Result<BackupList, Failure> {
+        Ok(self
+            .file
+            .load()
+            .map_err(messages::list_error)?
+            .unwrap_or_default())
+    }
+
+    /// Runs `f` on the current list under the lock, saving only when `f` succeeds.
+    pub fn update<T>(
+        &self,
+        holder: &str,
+        f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let _lock = Lock::acquire(&self.lock, holder).map_err(messages::list_error)?;
+        let mut list = self.load()?;
+        let before = list.clone();
+        let out = f(&mut list)?;
+        if list != before {
+            self.file.save(&list).map_err(messages::list_error)?;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bi(olu: u32, start: u64, blocks: u64) -> BoxInfo {
+        BoxInfo {
+            box_id: "B".into(),
+            olu,
+            start_lba: start,
+            blocks,
+        }
+    }
+
+    #[test]
+    fn overlap_needs_the_same_lun_and_shared_blocks() {
+        assert!(bi(1, 0, 10).overlaps(&bi(1, 9, 5)));
+        assert!(!bi(1, 0, 10).overlaps(&bi(1, 10, 5)));
+        assert!(!bi(1, 0, 10).overlaps(&bi(2, 0, 10)));
+    }
+
+    #[test]
+    fn refused_update_never_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ListStore::open_at(dir.path());
+        store
+            .update("t", |l| {
+                l.configured = true;
+                Ok(())
+            })
+            .unwrap();
+        let before = std::fs::read(store.path()).unwrap();
+        let r: Result<(), _> = store.update("t", |l| {
+            l.configured = false;
+            Err(messages::not_configured())
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read(store.path()).unwrap(), before);
+        assert!(store.load().unwrap().configured);
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["/dev/hdisk10", "/dev/hdisk2", "/dev/vg01"];
+        v.sort_by_key(|n| natural_key(n));
+        assert_eq!(v, ["/dev/hdisk2", "/dev/hdisk10", "/dev/vg01"]);
+    }
+}

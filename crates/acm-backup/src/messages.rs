@@ -1,0 +1,248 @@
+//! The message catalogue of backup management: every refusal this crate issues,
+//! with its ID. `docs/messages.md` lists the same IDs and texts; keep them in step.
+//!
+//! The manual gives IDs with text only for a few messages (`swst0601`, `swst0301`,
+//! `swst0303`, ...); the environment definition commands' refusals have none, so
+//! the suite uses `swst1xxx` for them.
+
+use acm_core::msg::{Failure, Family};
+
+const F: Family = Family::Backup;
+
+fn refused(number: u16, text: impl Into<String>) -> Failure {
+    Failure::refused(F, number, text)
+}
+
+// ----- server, state, exclusion (10xx) -----
+
+/// `-h` names another server.
+pub const FOREIGN_SERVER: u16 = 1001;
+/// `swstsvrset` has not been run.
+pub const NOT_CONFIGURED: u16 = 1002;
+/// Another command holds the exclusion lock.
+pub const BUSY: u16 = 1003;
+/// The backup management list cannot be read or written.
+pub const LIST_ERROR: u16 = 1004;
+/// The simulated host's state cannot be read.
+pub const HOST_ERROR: u16 = 1005;
+
+pub fn foreign_server(given: &str, local: &str) -> Failure {
+    refused(
+        FOREIGN_SERVER,
+        format!(
+            "-h {given}: the server {given} is not this Managed Server ({local}); \
+             execution on another Managed Server is not supported."
+        ),
+    )
+}
+
+pub fn not_configured() -> Failure {
+    refused(
+        NOT_CONFIGURED,
+        "The Managed Server is not set up for backup management. Run swstsvrset first.",
+    )
+}
+
+pub fn busy(running: &str) -> Failure {
+    refused(
+        BUSY,
+        format!("The command cannot be executed because {running} is running."),
+    )
+}
+
+pub fn list_error(detail: impl std::fmt::Display) -> Failure {
+    refused(
+        LIST_ERROR,
+        format!("The backup management list cannot be accessed: {detail}"),
+    )
+}
+
+pub fn host_error(detail: impl std::fmt::Display) -> Failure {
+    refused(
+        HOST_ERROR,
+        format!("The device information of this server cannot be read: {detail}"),
+    )
+}
+
+// ----- devices (11xx) -----
+
+pub const NO_DEVICE: u16 = 1101;
+pub const MULTI_DISK_VG: u16 = 1102;
+pub const INACTIVE_VG: u16 = 1103;
+pub const SAME_BOX_INFO: u16 = 1104;
+pub const OVERLAP: u16 = 1105;
+pub const MOUNTED: u16 = 1106;
+pub const BACKUP_IN_USE: u16 = 1107;
+pub const HAS_POLICY: u16 = 1108;
+pub const NOT_REGISTERED: u16 = 1109;
+pub const ALREADY_REGISTERED: u16 = 1110;
+pub const TOO_LARGE: u16 = 1111;
+
+pub fn no_device(device: &str, why: impl std::fmt::Display) -> Failure {
+    refused(
+        NO_DEVICE,
+        format!("{device}: the device cannot be used ({why})."),
+    )
+}
+
+pub fn multi_disk_vg(device: &str, disks: usize) -> Failure {
+    refused(
+        MULTI_DISK_VG,
+        format!(
+            "{device} is a volume group of {disks} physical disks; a volume group can be \
+             registered only when it consists of one physical disk (register its disks instead)."
+        ),
+    )
+}
+
+pub fn inactive_vg(device: &str) -> Failure {
+    refused(
+        INACTIVE_VG,
+        format!("{device} is an inactive volume group; activate it (varyonvg) first."),
+    )
+}
+
+pub fn same_box_info(device: &str, other: &str, role: &str) -> Failure {
+    refused(
+        SAME_BOX_INFO,
+        format!(
+            "{device} has the same box information as {other}, which is already registered \
+             as a {role} volume."
+        ),
+    )
+}
+
+pub fn overlap(device: &str, other: &str, role: &str) -> Failure {
+    refused(
+        OVERLAP,
+        format!("{device} overlaps {other}, which is registered as a {role} volume."),
+    )
+}
+
+pub fn mounted(device: &str, mount_points: &[String]) -> Failure {
+    refused(
+        MOUNTED,
+        format!(
+            "{device} is mounted ({}); unmount it before registering it as a backup volume.",
+            mount_points.join(", ")
+        ),
+    )
+}
+
+pub fn backup_in_use(device: &str) -> Failure {
+    refused(
+        BACKUP_IN_USE,
+        format!(
+            "{device} is a backup volume in use by backup history or a backup session; \
+             delete the history (swsthistdel) or cancel the session first."
+        ),
+    )
+}
+
+pub fn has_policy(device: &str) -> Failure {
+    refused(
+        HAS_POLICY,
+        format!(
+            "{device} is a transaction volume with a backup policy; delete the policy \
+             (swstbkpoldel) first."
+        ),
+    )
+}
+
+pub fn not_registered(device: &str) -> Failure {
+    refused(
+        NOT_REGISTERED,
+        format!("{device} is not registered as a transaction or backup volume."),
+    )
+}
+
+pub fn already_registered(device: &str, role: &str) -> Failure {
+    refused(
+        ALREADY_REGISTERED,
+        format!("{device} is already registered as a {role} volume."),
+    )
+}
+
+pub fn too_large(device: &str) -> Failure {
+    refused(
+        TOO_LARGE,
+        format!("{device} is 2 Tbyte or larger; such disks cannot be used."),
+    )
+}
+
+// ----- policies (12xx) -----
+
+pub const NOT_TRANSACTION: u16 = 1201;
+pub const BAD_INTERVAL: u16 = 1202;
+pub const BAD_SAVE_NUMBER: u16 = 1203;
+pub const TOO_FEW_BACKUP_VOLUMES: u16 = 1204;
+pub const HISTORY_EXCEEDS: u16 = 1205;
+pub const NO_POLICY: u16 = 1206;
+pub const HAS_HISTORY: u16 = 1207;
+pub const NO_TRANSACTION_VOLUMES: u16 = 1208;
+
+pub fn not_transaction(device: &str) -> Failure {
+    refused(
+        NOT_TRANSACTION,
+        format!("{device} is not registered as a transaction volume."),
+    )
+}
+
+pub fn bad_interval(value: &str) -> Failure {
+    refused(
+        BAD_INTERVAL,
+        format!("-i {value}: the number of interval days must be a number from 1 to 366."),
+    )
+}
+
+pub fn bad_save_number(value: &str) -> Failure {
+    refused(
+        BAD_SAVE_NUMBER,
+        format!(
+            "-s {value}: the number of preservation generations must be a number from 1 to 31."
+        ),
+    )
+}
+
+pub fn too_few_backup_volumes(device: &str, needed: u64, registered: usize) -> Failure {
+    refused(
+        TOO_FEW_BACKUP_VOLUMES,
+        format!(
+            "{device}: the backup policies need {needed} backup volumes, but {registered} \
+             are registered."
+        ),
+    )
+}
+
+pub fn history_exceeds(device: &str, save: u32, history: usize) -> Failure {
+    refused(
+        HISTORY_EXCEEDS,
+        format!(
+            "{device}: the number of preservation generations ({save}) is less than the \
+             number of backup history generations ({history}); delete history first."
+        ),
+    )
+}
+
+pub fn no_policy(device: &str) -> Failure {
+    refused(NO_POLICY, format!("{device}: no backup policy is set."))
+}
+
+pub fn has_history(device: &str) -> Failure {
+    refused(
+        HAS_HISTORY,
+        format!("{device} has backup history information; delete it (swsthistdel) first."),
+    )
+}
+
+pub fn no_transaction_volumes() -> Failure {
+    refused(
+        NO_TRANSACTION_VOLUMES,
+        "No transaction volume is registered.",
+    )
+}
+
+/// A usage error (`swst0002`) for a combination `Spec` cannot express.
+pub fn usage(why: &str, synopsis: &str) -> Failure {
+    Failure::usage(F, format!("{why}. Usage: {synopsis}"))
+}
