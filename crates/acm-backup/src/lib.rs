@@ -6,14 +6,24 @@
 //!   NOTES), enforced with a shared/exclusive file lock across processes;
 //! - [`device`]: operands resolved through the simulated host to box information,
 //!   and the registration rules (same box information, overlap, mounts, VGs);
+//! - [`devmap`]: device map files (`-Xdevmap`);
 //! - [`server`]: the managed server's name and the `-h serverName` option;
 //! - [`messages`]: every message this crate prints, in one place
 //!   (`docs/messages.md` lists them);
+//! - [`copy`]: the copy sessions behind the list, reached through the SCSI driver;
+//! - [`scripts`]: the pre- and post-processing scripts under `/etc/opt/FJSVswsts/sh`;
 //! - [`commands`]: one function per command, called by the one-line binaries.
 
+pub mod backup;
 pub mod commands;
+pub mod copy;
 pub mod device;
+pub mod devmap;
 pub mod exclusion;
 pub mod list;
+pub mod maintenance;
 pub mod messages;
+pub mod restore;
+pub mod scripts;
 pub mod server;
+pub mod sync;

@@ -145,6 +145,22 @@ pub struct BackupList {
     /// Next absolute version per transaction volume.
     #[serde(default)]
     pub next_version: BTreeMap<String, u64>,
+    /// Backup synchronous processing (EC) started by `swststartsync`: transaction
+    /// volume to the backup volumes it is being copied to. The array holds the state.
+    #[serde(default)]
+    pub syncs: BTreeMap<String, Vec<String>>,
+    /// Restores in progress (`swstrestore`), by restore destination device.
+    #[serde(default)]
+    pub restores: BTreeMap<String, Restore>,
+}
+
+/// A restore started by `swstrestore`: OPC from `backup_volume` (generation
+/// `version` of `transaction`) onto the destination device the map is keyed by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    pub transaction: String,
+    pub version: u64,
+    pub backup_volume: String,
 }
 
 impl BackupList {

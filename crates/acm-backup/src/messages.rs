@@ -246,3 +246,101 @@ pub fn no_transaction_volumes() -> Failure {
 pub fn usage(why: &str, synopsis: &str) -> Failure {
     Failure::usage(F, format!("{why}. Usage: {synopsis}"))
 }
+
+// ----- the array (06xx/07xx, the manual's IDs) -----
+
+/// Number and text of a refusal of the array, as the manual prints them
+/// (`Error code=26 (SCSI command busy)`).
+fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
+    use acm_scsi::model::CopyError as E;
+    match c {
+        E::SessionLimit | E::LunSessionLimit => {
+            (20, "the maximum number of copy sessions is exceeded")
+        }
+        E::NoSuchSession => (21, "the copy session does not exist"),
+        E::WrongPhase => (22, "the copy session is not in a state that allows this"),
+        E::ExtentConflict => (23, "the volume is already in use by another copy session"),
+        E::ExtentSize => (24, "the volume sizes do not match"),
+        E::NotSupported => (17, "not support."),
+        E::PathFailure => (25, "REC path failure"),
+        E::HardwareError => (27, "hardware error"),
+        E::BadSector(_) => (28, "bad sector"),
+        E::CapacityExhausted => (29, "the copy destination capacity is exhausted"),
+        E::WriteProtected | E::AccessDenied => (30, "the volume is protected by a copy session"),
+        E::NotOldestGeneration => (31, "not the oldest generation"),
+        E::Unobtainable => (32, "the copy status cannot be obtained"),
+        E::Timeout => (33, "timeout"),
+        E::BufferInUse => (34, "the REC buffer is in use"),
+        E::MonitorExists | E::NoMonitor => (35, "measurement session state"),
+        E::NoSuchLun | E::NoSuchBox | E::LbaOutOfRange => {
+            (36, "the volume does not exist in the box")
+        }
+        E::InvalidCdbField(_) | E::InvalidParameter(_) | E::ParameterLength | E::InvalidOpcode => {
+            (26, "SCSI command busy")
+        }
+    }
+}
+
+/// The array refused a copy function.
+pub fn copy_refused(kind: acm_scsi::model::CopyKind, c: &acm_scsi::model::CopyError) -> Failure {
+    use acm_scsi::model::CopyKind as K;
+    let (code, text) = error_code(c);
+    match kind {
+        K::Opc | K::QuickOpc => refused(
+            634,
+            format!("OPC cannot be run. Error code={code} ({text})"),
+        ),
+        K::Ec | K::Rec => refused(719, format!("EC cannot be run. Error code={code} ({text})")),
+        K::SnapOpc | K::SnapOpcPlus => refused(
+            740,
+            format!("SnapOPC cannot be run. Error code={code} ({text})"),
+        ),
+    }
+}
+
+/// A copy could not be set up for a reason outside the array.
+pub fn copy_failed(function: &str, detail: &str) -> Failure {
+    refused(740, format!("{function} cannot be run. {detail}"))
+}
+
+/// The array could not be reached or answered something unreadable.
+pub fn array_error(e: &dyn std::fmt::Display) -> Failure {
+    refused(
+        1006,
+        format!("The ETERNUS Disk storage system cannot be accessed: {e}"),
+    )
+}
+
+// ----- pre- and post-processing scripts (13xx) -----
+
+/// A pre- or post-processing script ended with a non-zero code.
+pub fn script_failed(script: &str, code: i32) -> Failure {
+    refused(
+        1301,
+        format!("An error occurred in the processing script {script}. Error Code = {code}"),
+    )
+}
+
+/// A script could not be started.
+pub fn script_not_run(script: &str, why: impl std::fmt::Display) -> Failure {
+    refused(
+        1302,
+        format!("The processing script {script} cannot be executed: {why}"),
+    )
+}
+
+// ----- device map files (14xx) -----
+
+/// A device map file cannot be used; `line` names the offending line.
+pub fn devmap_error(path: &str, line: Option<usize>, why: &str) -> Failure {
+    match line {
+        Some(n) => refused(
+            1401,
+            format!("The device map file is invalid. File={path}, Line={n}: {why}"),
+        ),
+        None => refused(
+            1401,
+            format!("The device map file is invalid. File={path}: {why}"),
+        ),
+    }
+}

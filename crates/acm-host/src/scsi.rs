@@ -12,14 +12,19 @@ use acm_scsi::model::BLOCK;
 use acm_scsi::transport::Transport;
 use acm_sim::SimTransport;
 
-/// The transport to the LUN behind a host disk.
-pub fn transport_for(disk: &DiskRef) -> Box<dyn Transport> {
-    Box::new(SimTransport::from_env(&disk.box_id, disk.olu))
+/// The transport to LUN `olu` of the box identified by `box_id`.
+pub fn transport_to(box_id: &str, olu: u32) -> Box<dyn Transport> {
+    Box::new(SimTransport::from_env(box_id, olu))
+}
+
+/// The driver for LUN `olu` of the box identified by `box_id`.
+pub fn driver_to(box_id: &str, olu: u32) -> Driver<Box<dyn Transport>> {
+    Driver::new(transport_to(box_id, olu))
 }
 
 /// The driver for the LUN behind a host disk.
 pub fn driver_for(disk: &DiskRef) -> Driver<Box<dyn Transport>> {
-    Driver::new(transport_for(disk))
+    driver_to(&disk.box_id, disk.olu)
 }
 
 /// One host disk as byte-addressed storage over the driver. Unaligned edges are

@@ -1,0 +1,135 @@
+//! Device map files (`-Xdevmap`, manual 3.4.9.1): which backup volume a transaction
+//! volume is copied to.
+//!
+//! One `transactionVolume backupVolume` pair per line, separated by spaces or tabs;
+//! blank lines allowed; `#` starts a comment anywhere on a line; when a transaction
+//! volume appears more than once only its first line counts; lines for other
+//! transaction volumes are allowed. Every refusal names the file and the line.
+
+use crate::messages;
+use acm_core::msg::Failure;
+
+/// One pair of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// 1-based line number.
+    pub line: usize,
+    pub transaction: String,
+    pub backup: String,
+}
+
+/// A parsed device map file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevMap {
+    pub path: String,
+    pub entries: Vec<Entry>,
+}
+
+impl DevMap {
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &str) -> Result<DevMap, Failure> {
+        if !path.is_ascii() {
+            return Err(messages::devmap_error(
+                path,
+                None,
+                "the file name must not contain national characters",
+            ));
+        }
+        let text = std::fs::read(path)
+            .map_err(|e| messages::devmap_error(path, None, &format!("cannot be read: {e}")))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| messages::devmap_error(path, None, "the file is not text"))?;
+        DevMap::parse(path, &text)
+    }
+
+    /// Parses `text`, naming `path` in refusals.
+    pub fn parse(path: &str, text: &str) -> Result<DevMap, Failure> {
+        let mut entries = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("");
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                [] => {}
+                [t, b] => {
+                    for w in [t, b] {
+                        if !w.starts_with("/dev/") {
+                            return Err(messages::devmap_error(
+                                path,
+                                Some(i + 1),
+                                &format!("'{w}' is not a device name"),
+                            ));
+                        }
+                    }
+                    entries.push(Entry {
+                        line: i + 1,
+                        transaction: t.to_string(),
+                        backup: b.to_string(),
+                    });
+                }
+                _ => {
+                    return Err(messages::devmap_error(
+                        path,
+                        Some(i + 1),
+                        "a line must hold a transaction volume and a backup volume",
+                    ))
+                }
+            }
+        }
+        Ok(DevMap {
+            path: path.to_string(),
+            entries,
+        })
+    }
+
+    /// The first pair for `transaction`, if any.
+    pub fn target(&self, transaction: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.transaction == transaction)
+    }
+
+    /// A refusal of the pair on `line`, naming the file and line.
+    pub fn refuse(&self, line: usize, why: &str) -> Failure {
+        messages::devmap_error(&self.path, Some(line), why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manuals_three_layouts_parse() {
+        let a = "# A comment line starts with \"#\".\n\
+                 # Business volume name      Output destination backup volume name\n\
+                 \n\
+                 # Volume Group\n\
+                 /dev/vg01                   /dev/vg02      # comment\n\
+                 /dev/vg03\t/dev/vg04\n";
+        let m = DevMap::parse("/acm/devmap.txt", a).unwrap();
+        assert_eq!(m.entries.len(), 2);
+        assert_eq!(m.target("/dev/vg03").unwrap().backup, "/dev/vg04");
+        let b = "/dev/hdisk10 /dev/hdisk20\n/dev/hdisk10 /dev/hdisk30\n";
+        let m = DevMap::parse("f", b).unwrap();
+        assert_eq!(
+            m.target("/dev/hdisk10").unwrap().line,
+            1,
+            "first occurrence wins"
+        );
+    }
+
+    #[test]
+    fn malformed_lines_name_the_file_and_line() {
+        for bad in [
+            "/dev/vg01\n",
+            "/dev/vg01 /dev/vg02 /dev/vg03\n",
+            "\nvg01 /dev/vg02\n",
+        ] {
+            let f = DevMap::parse("/acm/map", bad).unwrap_err();
+            let text = f.to_string();
+            assert!(
+                text.contains("/acm/map") && text.contains("Line="),
+                "{text}"
+            );
+            assert_eq!(f.status, 1);
+        }
+    }
+}
