@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: a demonstration on the simulated array.
 #
-# Builds the suite, installs it under a scratch prefix, and in a scratch state root
-# sets up two boxes and a host, backs a volume up, changes the data, restores it,
+# Builds the suite, installs it in a scratch root (binaries at the product paths,
+# default pre/post scripts under etc/), sets up two simulated boxes and a host,
+# backs a volume up with the swst* commands, changes the data, restores it,
 # replicates it to a second box through a link outage, keeps SnapOPC+ generations,
 # and proves with checksums that every copy holds the bytes it should.
 # Exits non-zero if any check fails.
@@ -14,13 +15,17 @@ work=${DEMO_DIR:-$(mktemp -d)}
 [[ -n ${DEMO_DIR:-} ]] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 
-"$here/scripts/install.sh" "$work/prefix" >/dev/null
 export ACM_ROOT="$work/root"
 export ACMSIM_HOME="$ACM_ROOT/var/opt/acmsim"
-acmsim="$work/prefix/opt/acmsim/bin/acmsim"
+"$here/scripts/install.sh" "$ACM_ROOT" >/dev/null
+acmsim="$ACM_ROOT/opt/acmsim/bin/acmsim"
+swst="$ACM_ROOT/opt/FJSVswsts/bin"
+mkdir -p "$ACM_ROOT/etc/opt/swstorage"
+echo "ServerName=SV1" > "$ACM_ROOT/etc/opt/swstorage/swnode.ini"
 
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ acmsim %s\n' "$*"; "$acmsim" "$@"; }
+cmd() { local c=$1; shift; printf '# /opt/FJSVswsts/bin/%s %s\n' "$c" "$*"; "$swst/$c" "$@"; }
 sum() { "$acmsim" checksum "$1" | cut -d' ' -f1; }
 failures=0
 check() { # check WHAT ACTUAL EXPECTED
@@ -53,24 +58,34 @@ step "Business data on /dev/vg01"
 run write /dev/vg01 --seed 1
 v1=$(sum /dev/vg01); echo "vg01 = $v1"
 
-step "Back up /dev/vg01 to /dev/hdisk2 with QuickOPC (logical copy now, physical copy in the background)"
-run copy start quickopc /dev/vg01 /dev/hdisk2
-run copy list /dev/vg01
-check "backup holds the data at backup time, before the physical copy ends" "$(sum /dev/hdisk2)" "$v1"
+step "Backup management: this server, a transaction volume, a backup volume, a policy"
+cmd swstsvrset
+cmd swstdevinfoset -t /dev/vg01
+cmd swstdevinfoset -b /dev/hdisk2
+cmd swstbkpolset -s 1 /dev/vg01
+cmd swstdevdisp -t -b
+cmd swstbkpoldisp
+
+step "Back up /dev/vg01 (OPC: the backup is usable at once, the physical copy runs behind)"
+cmd swstbackup /dev/vg01
+cmd swstbackstat
+cmd swsthistdisp
+check "backup volume holds the data at backup time" "$(sum /dev/hdisk2)" "$v1"
+run host list | grep mount
 
 step "Change the business data"
 run write /dev/vg01 --seed 2 --offset 1M --length 3M
 v2=$(sum /dev/vg01)
 check "backup is unchanged by writes to the source" "$(sum /dev/hdisk2)" "$v1"
-run rate BOX1 unlimited
-run copy list /dev/vg01
 
-step "Restore /dev/vg01 from the backup (OPC back; only the changed grains are copied)"
-run host umount /mnt/vg01
-run copy start opc /dev/hdisk2 /dev/vg01
-run copy list /dev/vg01
+step "Restore /dev/vg01 from the backup (the default scripts unmount and remount /mnt/vg01)"
+cmd swstrestore /dev/vg01
+cmd swstreststat
 check "restored volume equals the backup" "$(sum /dev/vg01)" "$v1"
-run host mount lv01
+run rate BOX1 unlimited
+cmd swstreststat
+cmd swstcancelrest /dev/vg01
+run host list | grep mount
 
 step "Replicate /dev/vg01 to BOX2 with synchronous REC"
 run copy start rec /dev/hdisk1 /dev/hdisk6 --transfer sync

@@ -8,7 +8,10 @@
 # stg*, acmcapture              -> PREFIX/opt/FJSVswstf/bin
 # startacm, stopacm             -> PREFIX/opt/swstorage/bin
 # acmsim (simulator console)    -> PREFIX/opt/acmsim/bin
+# default pre/post scripts      -> PREFIX/etc/opt/FJSVswsts/sh (only where none
+#                                  exists yet: customised scripts are kept)
 # Only the commands built so far are installed; see README.md for the list.
+# For a scratch installation, use the same directory as PREFIX and ACM_ROOT.
 set -euo pipefail
 prefix=${1:-/}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,3 +40,15 @@ for path in "$bin"/*; do
   count=$((count + 1))
 done
 echo "installed $count commands under ${prefix%/}/opt"
+
+# The default scripts reach the simulated host through this installation's console.
+sh_dir="$prefix/etc/opt/FJSVswsts/sh"
+install -d "$sh_dir"
+console="${prefix%/}/opt/acmsim/bin/acmsim"
+for script in "$here"/crates/acm-backup/sh/*; do
+  name=$(basename "$script")
+  [[ -e $sh_dir/$name ]] && continue
+  sed 's|^acmsim=\${ACMSIM:-acmsim}$|acmsim=${ACMSIM:-'"$console"'}|' "$script" > "$sh_dir/$name"
+  chmod 0755 "$sh_dir/$name"
+  echo "installed $sh_dir/$name"
+done

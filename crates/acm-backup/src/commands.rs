@@ -412,6 +412,9 @@ pub fn swstbkpoldel(argv: Vec<String>) -> ExitCode {
             if !list.history_of(device).is_empty() {
                 return Err(messages::has_history(device));
             }
+            if list.syncs.get(device).is_some_and(|b| !b.is_empty()) {
+                return Err(messages::sync_copy_running(device));
+            }
             list.policies.remove(device);
             Ok(())
         })?;

@@ -188,10 +188,12 @@ impl BackupList {
             .unwrap_or(&[])
     }
 
-    /// Whether a backup volume holds a generation of some transaction volume or is
-    /// held by a suspended or tracking session.
+    /// Whether a backup volume holds a generation of some transaction volume, is
+    /// held by a suspended or tracking session, or is the target of synchronous
+    /// processing.
     pub fn backup_in_use(&self, backup: &str) -> bool {
         self.devices.get(backup).is_some_and(|d| d.hold.is_some())
+            || self.syncs.values().flatten().any(|b| b == backup)
             || self
                 .history
                 .values()

@@ -344,3 +344,384 @@ pub fn devmap_error(path: &str, line: Option<usize>, why: &str) -> Failure {
         ),
     }
 }
+
+// ----- maintenance: swstsrsemtch, swstresback, swstresrst (18xx) -----
+
+/// The backup directory operand does not name an existing directory.
+pub const NO_BACKUP_DIRECTORY: u16 = 1801;
+/// The backup directory holds no backup made by `swstresback`.
+pub const NO_BACKUP_DATA: u16 = 1802;
+/// Copying the backup management files to or from the directory failed.
+pub const BACKUP_COPY_FAILED: u16 = 1803;
+/// The saved backup management list cannot be read (damaged or of another version).
+pub const BACKUP_UNREADABLE: u16 = 1804;
+
+pub fn no_backup_directory(dir: &str) -> Failure {
+    refused(
+        NO_BACKUP_DIRECTORY,
+        format!("The backup directory {dir} does not exist or is not a directory."),
+    )
+}
+
+pub fn no_backup_data(dir: &str) -> Failure {
+    refused(
+        NO_BACKUP_DATA,
+        format!("The directory {dir} holds no backup management files (made by swstresback)."),
+    )
+}
+
+pub fn backup_copy_failed(detail: &str) -> Failure {
+    refused(
+        BACKUP_COPY_FAILED,
+        format!("The backup management files cannot be copied: {detail}"),
+    )
+}
+
+pub fn backup_unreadable(detail: &dyn std::fmt::Display) -> Failure {
+    refused(
+        BACKUP_UNREADABLE,
+        format!("The saved backup management list cannot be used: {detail}"),
+    )
+}
+
+// ----- backup execution and history (15xx): swstbackup, swstbackstat,
+// swsthistdisp, swsthistdel -----
+
+/// "The backup that was executed one generation earlier was unsuccessful".
+pub fn bk_previous_failed(device: &str, backup: &str, version: u64) -> Failure {
+    refused(
+        1501,
+        format!(
+            "{device}: the backup executed one generation earlier (version {version} on \
+             {backup}) was unsuccessful; delete that history (swsthistdel) first."
+        ),
+    )
+}
+
+/// A restore is running to the transaction volume.
+pub fn bk_restore_running(device: &str) -> Failure {
+    refused(
+        1502,
+        format!("{device}: a restoration to the transaction volume is in progress."),
+    )
+}
+
+/// `swstbackup` while backup synchronous processing has not reached equivalency.
+pub fn bk_not_equivalent(device: &str, backup: &str) -> Failure {
+    refused(
+        1503,
+        format!(
+            "{device}: the equivalency of the backup synchronous processing to {backup} \
+             is not maintained; wait until swstsyncstat shows equivalent."
+        ),
+    )
+}
+
+/// The transaction volume's box information differs from the registered one.
+pub fn bk_box_info_changed(device: &str) -> Failure {
+    refused(
+        1504,
+        format!(
+            "{device}: the box information (box identifier, OLU number, EXTENT start \
+             position, EXTENT size) has changed since the device was registered."
+        ),
+    )
+}
+
+/// No unused backup volume can be the copy destination.
+pub fn bk_no_free_backup_volume(device: &str, size: u64) -> Failure {
+    refused(
+        1505,
+        format!(
+            "{device}: no unused backup volume of the same size ({size} bytes) in the \
+             same box is available."
+        ),
+    )
+}
+
+/// `swstbackup -T` during backup synchronous processing.
+pub fn bk_quickopc_during_sync(device: &str) -> Failure {
+    refused(
+        1506,
+        format!("{device}: -T cannot be specified during backup synchronous processing."),
+    )
+}
+
+/// The history concerned is being used by a restoration.
+pub fn bk_history_in_restore(device: &str, version: u64, backup: &str) -> Failure {
+    refused(
+        1507,
+        format!(
+            "{device}: the backup history of version {version} ({backup}) is being used \
+             by a restoration."
+        ),
+    )
+}
+
+/// `swsthistdel -g/-v` names no history.
+pub fn bk_no_such_history(device: &str, what: &str) -> Failure {
+    refused(
+        1508,
+        format!("{device}: the backup history {what} does not exist."),
+    )
+}
+
+/// `swstbackup -suspend` without backup synchronous processing.
+pub fn bk_suspend_without_sync(device: &str) -> Failure {
+    refused(
+        1509,
+        format!(
+            "{device}: -suspend needs backup synchronous processing in equivalency \
+             (start it with swststartsync)."
+        ),
+    )
+}
+
+/// The copy status of a generation cannot be confirmed (swsthistdel without -emergency).
+pub fn bk_status_unobtainable(device: &str, backup: &str) -> Failure {
+    refused(
+        1510,
+        format!(
+            "{device}: the copy status of {backup} cannot be obtained from the ETERNUS \
+             Disk storage system; use -emergency to delete the history without \
+             confirming the session."
+        ),
+    )
+}
+
+// ----- backup synchronous processing and tracking (0301, 17xx) -----
+
+/// `swststartsync` on a volume whose synchronous processing copies or is
+/// equivalent: the manual's information message (normal end).
+pub fn sync_in_progress() -> acm_core::msg::Message {
+    acm_core::msg::Message::new(
+        F,
+        301,
+        "Backup synchronous processing is already in progress.",
+    )
+}
+
+/// A registered device's box information differs from the host's now.
+pub fn box_info_changed(device: &str) -> Failure {
+    refused(
+        1701,
+        format!(
+            "{device}: the box information has changed since the device was registered; \
+             register the device again (swstdevinfoset)."
+        ),
+    )
+}
+
+/// The transaction volume is being restored.
+pub fn sync_restore_running(device: &str) -> Failure {
+    refused(
+        1702,
+        format!(
+            "{device} is being restored; wait for the restoration to finish or cancel it \
+             (swstcancelrest)."
+        ),
+    )
+}
+
+/// No backup volume can be obtained for synchronous processing.
+pub fn no_backup_volume(device: &str) -> Failure {
+    refused(
+        1703,
+        format!(
+            "{device}: no backup volume can be obtained for backup synchronous processing \
+             (an unused backup volume of the same size is needed)."
+        ),
+    )
+}
+
+/// The only backup volume that could be taken cannot be used now.
+pub fn backup_unusable(device: &str, why: &str) -> Failure {
+    refused(
+        1704,
+        format!("{device}: the backup volume cannot be used: {why}."),
+    )
+}
+
+/// `swstcancelsync -bd` names a volume that is not a target of the processing.
+pub fn not_sync_target(device: &str, backup: &str) -> Failure {
+    refused(
+        1705,
+        format!(
+            "{backup} is not a backup volume of the backup synchronous processing of {device}."
+        ),
+    )
+}
+
+/// `swstcancelsync` with no synchronous processing to cancel.
+pub fn no_sync(device: &str) -> Failure {
+    refused(
+        1706,
+        format!("{device}: backup synchronous processing is not being executed."),
+    )
+}
+
+/// `swstcanceltrk` where no tracking is performed.
+pub fn no_tracking(device: &str, backup: Option<&str>) -> Failure {
+    refused(
+        1707,
+        match backup {
+            Some(b) => format!("Tracking processing is not performed from {device} to {b}."),
+            None => format!("Tracking processing is not performed for {device}."),
+        },
+    )
+}
+
+/// `swstcanceltrk -copy` on a backup volume holding history.
+pub fn copy_with_history(device: &str, backup: &str) -> Failure {
+    refused(
+        1708,
+        format!(
+            "{backup} holds backup history of {device}; -copy cannot be specified \
+             (delete the history with swsthistdel first)."
+        ),
+    )
+}
+
+// ----- restore: swstrestore, swstcancelrest, swstreststat (16xx, 0639, 0303) -----
+
+/// `-g` / `-v` with a value that is not a number of 1 or more.
+pub fn restore_bad_number(option: &str, value: &str) -> Failure {
+    let what = if option == "-v" {
+        "absolute generation (version) number"
+    } else {
+        "relative generation number"
+    };
+    refused(
+        1601,
+        format!("{option} {value}: the {what} must be a number of 1 or more."),
+    )
+}
+
+/// The transaction volume has no backup history.
+pub fn restore_no_history(device: &str) -> Failure {
+    refused(
+        1602,
+        format!("{device}: no backup history information exists."),
+    )
+}
+
+/// The generation given by `-g` / `-v` is not in the history.
+pub fn restore_no_generation(device: &str, what: &str, number: u64) -> Failure {
+    refused(
+        1603,
+        format!("{device}: the backup history of {what} {number} does not exist."),
+    )
+}
+
+/// The OPC copy of the backup to restore from is still running.
+pub fn restore_backup_copying(device: &str, backup: &str, version: u64, percent: u64) -> Failure {
+    refused(
+        1604,
+        format!(
+            "{device}: the OPC copy of the backup (version {version}) to {backup} is still in \
+             progress ({percent}%); restore after it has completed."
+        ),
+    )
+}
+
+/// The backup to restore from did not succeed per the array.
+pub fn restore_backup_unusable(device: &str, backup: &str, version: u64, status: &str) -> Failure {
+    refused(
+        1605,
+        format!(
+            "{device}: the backup (version {version}) on {backup} cannot be restored: its copy \
+             status is {status}."
+        ),
+    )
+}
+
+/// The box information of the transaction volume differs from its registration.
+pub fn restore_box_changed(device: &str) -> Failure {
+    refused(
+        1606,
+        format!(
+            "{device}: the box information of the transaction volume has changed since it was \
+             registered."
+        ),
+    )
+}
+
+/// `-r` names a transaction volume.
+pub fn restore_dest_transaction(device: &str) -> Failure {
+    refused(
+        1607,
+        format!("-r {device}: a transaction volume cannot be a restore destination."),
+    )
+}
+
+/// `-r` names a backup volume that holds history or a suspended/tracking session.
+pub fn restore_dest_backup_in_use(device: &str) -> Failure {
+    refused(
+        1608,
+        format!(
+            "-r {device}: the backup volume holds backup history or a suspended or tracking \
+             session; it cannot be a restore destination."
+        ),
+    )
+}
+
+/// `-r` names a device of another size than the transaction volume.
+pub fn restore_dest_size(device: &str, size: u64, transaction: &str, td_size: u64) -> Failure {
+    refused(
+        1609,
+        format!(
+            "-r {device}: its size ({size} bytes) differs from the size of the transaction \
+             volume {transaction} ({td_size} bytes)."
+        ),
+    )
+}
+
+/// A restore to the destination is recorded and its session is still on the array.
+pub fn restore_running(dest: &str, backup: &str, status: &str) -> Failure {
+    refused(
+        1610,
+        format!(
+            "{dest}: a restore from {backup} to this device is already in progress (status \
+             {status}); wait for it to complete or cancel it (swstcancelrest)."
+        ),
+    )
+}
+
+/// The list changed between the checks and the copy (another command ran).
+pub fn restore_changed(device: &str) -> Failure {
+    refused(
+        1611,
+        format!("{device}: the backup history changed while the restore was being prepared; run the command again."),
+    )
+}
+
+/// The array cannot report the restore session's state.
+pub fn restore_status_unobtainable(dest: &str) -> Failure {
+    refused(
+        1612,
+        format!(
+            "{dest}: the status of the restore copy cannot be obtained; the restore is not \
+             cancelled (use -emergency to remove only its record)."
+        ),
+    )
+}
+
+/// Synchronous processing (EC) of the transaction volume is running or suspended.
+pub fn sync_copy_running(device: &str) -> Failure {
+    refused(
+        639,
+        format!(
+            "This Command cannot be run. This is because a copy is currently running. \
+             (Device={device}: backup synchronous processing; run swstcancelsync -all first)"
+        ),
+    )
+}
+
+/// `swstcancelrest` found no restore from the given history: a normal end.
+pub fn restore_not_performed() -> acm_core::msg::Message {
+    acm_core::msg::Message::new(
+        F,
+        303,
+        "Restoration for specified restoration device is not performed",
+    )
+}
