@@ -4,7 +4,8 @@
 //! One `transactionVolume backupVolume` pair per line, separated by spaces or tabs;
 //! blank lines allowed; `#` starts a comment anywhere on a line; when a transaction
 //! volume appears more than once only its first line counts; lines for other
-//! transaction volumes are allowed. Every refusal names the file and the line.
+//! transaction volumes are allowed. A line holding only `:` (the manual's "and so
+//! on") is ignored. Every refusal names the file and the line.
 
 use crate::messages;
 use acm_core::msg::Failure;
@@ -49,7 +50,9 @@ impl DevMap {
             let line = raw.split('#').next().unwrap_or("");
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
-                [] => {}
+                // The manual's listings end with a lone `:` meaning "and so on";
+                // accept it so that the examples can be used as printed.
+                [] | [":"] => {}
                 [t, b] => {
                     for w in [t, b] {
                         if !w.starts_with("/dev/") {
@@ -97,23 +100,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_manuals_three_layouts_parse() {
-        let a = "# A comment line starts with \"#\".\n\
-                 # Business volume name      Output destination backup volume name\n\
-                 \n\
-                 # Volume Group\n\
-                 /dev/vg01                   /dev/vg02      # comment\n\
-                 /dev/vg03\t/dev/vg04\n";
-        let m = DevMap::parse("/acm/devmap.txt", a).unwrap();
+    fn the_manuals_three_examples_parse_as_printed() {
+        let vg = "# A comment line starts with \"#\".\n\
+                  # Business volume name      Output destination backup volume name\n\
+                  \n\
+                  # Volume Group\n\
+                  /dev/vg01      /dev/vg02 # A comment can be described here also.\n\
+                  /dev/vg03      /dev/vg04\n\
+                  :\n";
+        let m = DevMap::parse("/acm/devmap.txt", vg).unwrap();
         assert_eq!(m.entries.len(), 2);
-        assert_eq!(m.target("/dev/vg03").unwrap().backup, "/dev/vg04");
-        let b = "/dev/hdisk10 /dev/hdisk20\n/dev/hdisk10 /dev/hdisk30\n";
-        let m = DevMap::parse("f", b).unwrap();
+        assert_eq!(m.target("/dev/vg01").unwrap().backup, "/dev/vg02");
+        assert_eq!(m.target("/dev/vg03").unwrap().line, 6);
+        let disks = "# Transaction volume      Backup volume\n\
+                     /dev/hdisk10              /dev/hdisk20\n\
+                     /dev/hdisk11              /dev/hdisk21\n";
+        let m = DevMap::parse("f", disks).unwrap();
+        assert_eq!(m.target("/dev/hdisk11").unwrap().backup, "/dev/hdisk21");
+        let vxvm = "# Transaction volume\tBackup volume\n\
+                    /dev/vx/dmp/hdisk10\t/dev/vx/dmp/hdisk20\n\
+                    /dev/vx/dmp/hdisk11\t/dev/vx/dmp/hdisk21\n";
+        let m = DevMap::parse("f", vxvm).unwrap();
         assert_eq!(
-            m.target("/dev/hdisk10").unwrap().line,
-            1,
-            "first occurrence wins"
+            m.target("/dev/vx/dmp/hdisk10").unwrap().backup,
+            "/dev/vx/dmp/hdisk20"
         );
+    }
+
+    #[test]
+    fn the_first_occurrence_of_a_transaction_volume_counts() {
+        let m = DevMap::parse(
+            "f",
+            "/dev/hdisk10 /dev/hdisk20\n/dev/hdisk10 /dev/hdisk30\n",
+        )
+        .unwrap();
+        assert_eq!(m.target("/dev/hdisk10").unwrap().line, 1);
     }
 
     #[test]

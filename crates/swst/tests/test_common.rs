@@ -39,7 +39,8 @@ program!(bkpolset, "swstbkpolset", vec![]);
 program!(bkpoldisp, "swstbkpoldisp", vec![]);
 program!(bkpoldel, "swstbkpoldel", vec!["-h", "job2"]);
 
-const ALL: [&str; 7] = [
+/// Every backup management command (manual 8.1): all are root-only.
+const ALL: [&str; 23] = [
     "swstsvrset",
     "swstsvrdisp",
     "swstdevinfoset",
@@ -47,6 +48,22 @@ const ALL: [&str; 7] = [
     "swstbkpolset",
     "swstbkpoldisp",
     "swstbkpoldel",
+    "swstbackup",
+    "swstbackstat",
+    "swstrestore",
+    "swstcancelrest",
+    "swstreststat",
+    "swsthistdisp",
+    "swsthistdel",
+    "swststartsync",
+    "swstcancelsync",
+    "swstsyncstat",
+    "swstexecstat",
+    "swstcanceltrk",
+    "swsttrkstat",
+    "swstsrsemtch",
+    "swstresback",
+    "swstresrst",
 ];
 
 #[test]
