@@ -120,29 +120,6 @@ impl BackupList {
     }
 }
 
-fn configured(list: &BackupList) -> Result<(), Failure> {
-    if list.configured {
-        Ok(())
-    } else {
-        Err(messages::not_configured())
-    }
-}
-
-fn check_transaction(list: &BackupList, device: &str) -> Result<(), Failure> {
-    if list.role(device) == Some(Role::Transaction) {
-        Ok(())
-    } else {
-        Err(messages::not_transaction(device))
-    }
-}
-
-fn info_of(list: &BackupList, device: &str) -> Result<BoxInfo, Failure> {
-    list.devices
-        .get(device)
-        .map(|d| d.box_info.clone())
-        .ok_or_else(|| messages::not_registered(device))
-}
-
 /// Resolves `device` on the host again: an inactive volume group and changed box
 /// information are refused.
 fn check_host(list: &BackupList, device: &str) -> Result<(), Failure> {
@@ -434,7 +411,7 @@ fn release_generation(
     if emergency {
         return Ok(());
     }
-    let td_info = info_of(list, td)?;
+    let td_info = list.box_info_of(td)?;
     let Some(bd) = list.devices.get_mut(&g.backup_volume) else {
         return Ok(());
     };
@@ -460,8 +437,8 @@ pub fn swstbackup(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swstbackup", Some(td))?;
         let post_failure = ListStore::open().update("swstbackup", |list| {
-            configured(list)?;
-            check_transaction(list, td)?;
+            list.check_configured()?;
+            list.check_transaction(td)?;
             if !list.policies.contains_key(td) {
                 return Err(messages::no_policy(td));
             }
@@ -469,7 +446,7 @@ pub fn swstbackup(argv: Vec<String>) -> ExitCode {
             if crate::restore::restore_in_progress(list, td) {
                 return Err(messages::bk_restore_running(td));
             }
-            let td_info = info_of(list, td)?;
+            let td_info = list.box_info_of(td)?;
             // "The backup that was executed one generation earlier was unsuccessful".
             if let Some(last) = list.history_of(td).last() {
                 if let Some(bd) = list.devices.get(&last.backup_volume) {
@@ -491,7 +468,7 @@ pub fn swstbackup(argv: Vec<String>) -> ExitCode {
                 plan_sync(list, td, args, ecs)?
             };
             let bd = plan.backup.clone();
-            let bd_info = info_of(list, &bd)?;
+            let bd_info = list.box_info_of(&bd)?;
             scripts::run("OpcBackup.pre", &[td, "", &bd])?;
             match plan.kind {
                 BackupKind::Ec => {
@@ -565,7 +542,7 @@ pub fn swstbackup(argv: Vec<String>) -> ExitCode {
 fn targets(list: &BackupList, operand: Option<&str>) -> Result<Vec<String>, Failure> {
     match operand {
         Some(d) => {
-            check_transaction(list, d)?;
+            list.check_transaction(d)?;
             Ok(vec![d.to_string()])
         }
         None => Ok(list.names(Role::Transaction)),
@@ -577,14 +554,14 @@ pub fn swstbackstat(argv: Vec<String>) -> ExitCode {
     command::run(&SWSTBACKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
-        configured(&list)?;
+        list.check_configured()?;
         let mut rows = Vec::new();
         for td in targets(&list, args.operand())? {
             let row = match list.history_of(&td).last() {
                 None => vec![NONE.to_string(), NONE.to_string(), NONE.to_string()],
                 Some(g) => {
                     let (status, execute) = match list.devices.get(&g.backup_volume) {
-                        Some(bd) => status_of(&info_of(&list, &td)?, &bd.box_info),
+                        Some(bd) => status_of(&list.box_info_of(&td)?, &bd.box_info),
                         None => ("?????".into(), NONE.into()),
                     };
                     vec![g.backup_volume.clone(), status, execute]
@@ -616,10 +593,10 @@ pub fn swsthistdisp(argv: Vec<String>) -> ExitCode {
     command::run(&SWSTHISTDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
-        configured(&list)?;
+        list.check_configured()?;
         let mut out = String::new();
         for td in targets(&list, args.operand())? {
-            let td_info = info_of(&list, &td)?;
+            let td_info = list.box_info_of(&td)?;
             let history = list.history_of(&td);
             let rows: Vec<Vec<String>> = history
                 .iter()
@@ -688,8 +665,8 @@ pub fn swsthistdel(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swsthistdel", Some(td))?;
         ListStore::open().update("swsthistdel", |list| {
-            configured(list)?;
-            check_transaction(list, td)?;
+            list.check_configured()?;
+            list.check_transaction(td)?;
             let history = list.history_of(td);
             let chosen: Vec<Generation> = if let Some(n) = generation {
                 match history.len().checked_sub(n as usize) {

@@ -95,14 +95,6 @@ pub const SWSTBKPOLDEL: Spec = Spec {
     usage: "/opt/FJSVswsts/bin/swstbkpoldel [-h serverName] deviceName",
 };
 
-fn configured(list: &BackupList) -> Result<(), Failure> {
-    if list.configured {
-        Ok(())
-    } else {
-        Err(messages::not_configured())
-    }
-}
-
 // ----- swstsvrset / swstsvrdisp -----
 
 /// `swstsvrset [-h serverName]`: declares this server a backup management server.
@@ -123,7 +115,7 @@ pub fn swstsvrset(argv: Vec<String>) -> ExitCode {
 pub fn swstsvrdisp(argv: Vec<String>) -> ExitCode {
     command::run(&SWSTSVRDISP, argv, |args| {
         let name = server::check(args)?;
-        configured(&ListStore::open().load()?)?;
+        ListStore::open().load()?.check_configured()?;
         println!("Storage-Server = {name}");
         Ok(())
     })
@@ -150,7 +142,7 @@ pub fn swstdevinfoset(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swstdevinfoset", Some(device))?;
         ListStore::open().update("swstdevinfoset", |list| {
-            configured(list)?;
+            list.check_configured()?;
             match role {
                 Some(role) => {
                     let host = device::load_host()?;
@@ -175,7 +167,11 @@ fn device_mode(list: &BackupList, name: &str, dev: &Device, detail: bool) -> &'s
                 .values()
                 .flatten()
                 .any(|g| g.backup_volume == name);
-            match (&dev.hold, has_history) {
+            // The target of synchronous processing (copying or equivalent) is in
+            // use too: cancelling it "sets the backup volume to the unused state"
+            // (manual 4.5.4), and no other transaction volume may take it.
+            let syncing = list.syncs.values().flatten().any(|b| b == name);
+            match (&dev.hold, has_history || syncing) {
                 (_, true) => "Backup (used)",
                 (Some(Hold::Suspend { .. }), false) if detail => "Backup (used-S)",
                 (Some(Hold::Tracking { .. }), false) if detail => "Backup (used-T)",
@@ -197,7 +193,7 @@ pub fn swstdevdisp(argv: Vec<String>) -> ExitCode {
         }
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
-        configured(&list)?;
+        list.check_configured()?;
         let any = args.has("-t") || args.has("-b") || args.has("-o");
         let (want_t, want_b, want_o) = (
             args.has("-t") || (!any && args.operand().is_none()),
@@ -290,14 +286,6 @@ fn parse_range(
     }
 }
 
-fn check_transaction(list: &BackupList, device: &str) -> Result<(), Failure> {
-    if list.role(device) == Some(Role::Transaction) {
-        Ok(())
-    } else {
-        Err(messages::not_transaction(device))
-    }
-}
-
 /// `swstbkpolset [-h serverName] [-i intervalDays] [-s saveNumber] [deviceName]`.
 pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
     command::run(&SWSTBKPOLSET, argv, |args| {
@@ -306,10 +294,10 @@ pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swstbkpolset", args.operand())?;
         let done = ListStore::open().update("swstbkpolset", |list| {
-            configured(list)?;
+            list.check_configured()?;
             let targets = match args.operand() {
                 Some(d) => {
-                    check_transaction(list, d)?;
+                    list.check_transaction(d)?;
                     vec![d.to_string()]
                 }
                 None => list.names(Role::Transaction),
@@ -352,10 +340,10 @@ pub fn swstbkpoldisp(argv: Vec<String>) -> ExitCode {
     command::run(&SWSTBKPOLDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
-        configured(&list)?;
+        list.check_configured()?;
         let names = match args.operand() {
             Some(d) => {
-                check_transaction(&list, d)?;
+                list.check_transaction(d)?;
                 if !list.policies.contains_key(d) {
                     return Err(messages::no_policy(d));
                 }
@@ -404,8 +392,8 @@ pub fn swstbkpoldel(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swstbkpoldel", Some(device))?;
         ListStore::open().update("swstbkpoldel", |list| {
-            configured(list)?;
-            check_transaction(list, device)?;
+            list.check_configured()?;
+            list.check_transaction(device)?;
             if !list.policies.contains_key(device) {
                 return Err(messages::no_policy(device));
             }

@@ -176,6 +176,32 @@ impl BackupList {
         v
     }
 
+    /// Refuses (`swst1002`) until `swstsvrset` has been run.
+    pub fn check_configured(&self) -> Result<(), Failure> {
+        if self.configured {
+            Ok(())
+        } else {
+            Err(crate::messages::not_configured())
+        }
+    }
+
+    /// Refuses (`swst1201`) a device that is not a registered transaction volume.
+    pub fn check_transaction(&self, device: &str) -> Result<(), Failure> {
+        if self.role(device) == Some(Role::Transaction) {
+            Ok(())
+        } else {
+            Err(crate::messages::not_transaction(device))
+        }
+    }
+
+    /// Box information of a registered volume (`swst1109` when unregistered).
+    pub fn box_info_of(&self, device: &str) -> Result<BoxInfo, Failure> {
+        self.devices
+            .get(device)
+            .map(|d| d.box_info.clone())
+            .ok_or_else(|| crate::messages::not_registered(device))
+    }
+
     pub fn role(&self, device: &str) -> Option<Role> {
         self.devices.get(device).map(|d| d.role)
     }

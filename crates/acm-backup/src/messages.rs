@@ -706,6 +706,19 @@ pub fn restore_status_unobtainable(dest: &str) -> Failure {
     )
 }
 
+/// `-r` while the backup volume of the generation is tracked from the transaction
+/// volume (QuickOPC): manual 5.5.3 wants `swstcanceltrk` first.
+pub fn restore_other_while_tracking(device: &str, backup: &str, version: u64) -> Failure {
+    refused(
+        1613,
+        format!(
+            "{device}: tracking processing from {device} to {backup} (version {version}) is in \
+             progress; restoration to another device is not possible until it is stopped \
+             (swstcanceltrk)."
+        ),
+    )
+}
+
 /// Synchronous processing (EC) of the transaction volume is running or suspended.
 pub fn sync_copy_running(device: &str) -> Failure {
     refused(

@@ -153,30 +153,6 @@ impl BackupList {
     }
 }
 
-fn configured(list: &BackupList) -> Result<(), Failure> {
-    if list.configured {
-        Ok(())
-    } else {
-        Err(messages::not_configured())
-    }
-}
-
-fn check_transaction(list: &BackupList, device: &str) -> Result<(), Failure> {
-    if list.role(device) == Some(Role::Transaction) {
-        Ok(())
-    } else {
-        Err(messages::not_transaction(device))
-    }
-}
-
-/// Box information of a registered volume.
-fn registered_box(list: &BackupList, device: &str) -> Result<BoxInfo, Failure> {
-    list.devices
-        .get(device)
-        .map(|d| d.box_info.clone())
-        .ok_or_else(|| messages::not_registered(device))
-}
-
 /// The box information of a restore destination: from the list for a registered
 /// volume, else resolved through the host.
 fn destination_box(list: &BackupList, dest: &str) -> Result<BoxInfo, Failure> {
@@ -217,7 +193,7 @@ fn check_backup_complete(
     gen: &Generation,
     to_self: bool,
 ) -> Result<(), Failure> {
-    let bd_box = registered_box(list, &gen.backup_volume)?;
+    let bd_box = list.box_info_of(&gen.backup_volume)?;
     match copy::pair(td_box, &bd_box)? {
         Pair::None => Ok(()),
         Pair::Unobtainable => Err(messages::restore_backup_unusable(
@@ -231,7 +207,15 @@ fn check_backup_complete(
                 return Err(messages::sync_copy_running(transaction));
             }
             match (s.status, s.phase) {
-                (Status::Active, Phase::Tracking) => Ok(()),
+                // Manual 5.5.3: "While tracking processing is performed between the
+                // transaction volume and backup volume, restoration to other
+                // volumes cannot be performed" (stop it with swstcanceltrk first).
+                (Status::Active, Phase::Tracking) if to_self => Ok(()),
+                (Status::Active, Phase::Tracking) => Err(messages::restore_other_while_tracking(
+                    transaction,
+                    &gen.backup_volume,
+                    gen.version,
+                )),
                 (Status::Active, _) if to_self => Ok(()),
                 (Status::Active, _) => Err(messages::restore_backup_copying(
                     transaction,
@@ -292,8 +276,8 @@ fn plan_restore(
     select: Select,
     restore_device: Option<&str>,
 ) -> Result<Plan, Failure> {
-    configured(list)?;
-    check_transaction(list, transaction)?;
+    list.check_configured()?;
+    list.check_transaction(transaction)?;
     let host = device::load_host()?;
     let td = device::resolve(&host, transaction)?;
     if !td.active {
@@ -354,7 +338,7 @@ fn plan_restore(
         dest_box,
         version: gen.version,
         backup_volume: gen.backup_volume.clone(),
-        bd_box: registered_box(list, &gen.backup_volume)?,
+        bd_box: list.box_info_of(&gen.backup_volume)?,
     })
 }
 
@@ -411,8 +395,8 @@ pub fn swstcancelrest(argv: Vec<String>) -> ExitCode {
         server::check(args)?;
         let _run = exclusion::enter("swstcancelrest", Some(device))?;
         let done = ListStore::open().update("swstcancelrest", |list| {
-            configured(list)?;
-            check_transaction(list, device)?;
+            list.check_configured()?;
+            list.check_transaction(device)?;
             let host = device::load_host()?;
             let td = device::resolve(&host, device)?;
             if !td.active {
@@ -437,7 +421,7 @@ pub fn swstcancelrest(argv: Vec<String>) -> ExitCode {
                 _ => return Ok(false),
             };
             if !emergency {
-                let bd_box = registered_box(list, &record.backup_volume)?;
+                let bd_box = list.box_info_of(&record.backup_volume)?;
                 let dest_box = destination_box(list, &dest)?;
                 match copy::pair(&bd_box, &dest_box)? {
                     Pair::None => {}
@@ -461,7 +445,7 @@ pub fn swstcancelrest(argv: Vec<String>) -> ExitCode {
 fn restore_status(list: &BackupList, dest: &str, r: &Restore) -> (String, String) {
     let unknown = || ("?????".to_string(), NONE.to_string());
     let (Ok(bd_box), Ok(dest_box)) = (
-        registered_box(list, &r.backup_volume),
+        list.box_info_of(&r.backup_volume),
         destination_box(list, dest),
     ) else {
         return unknown();
@@ -486,10 +470,10 @@ pub fn swstreststat(argv: Vec<String>) -> ExitCode {
         let select = Select::from_args(args)?;
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
-        configured(&list)?;
+        list.check_configured()?;
         let targets = match args.operand() {
             Some(d) => {
-                check_transaction(&list, d)?;
+                list.check_transaction(d)?;
                 vec![d.to_string()]
             }
             None => list.names(Role::Transaction),

@@ -158,32 +158,16 @@ impl BackupList {
     }
 }
 
-fn configured(list: &BackupList) -> Result<(), Failure> {
-    if list.configured {
-        Ok(())
-    } else {
-        Err(messages::not_configured())
-    }
-}
-
-fn check_transaction(list: &BackupList, device: &str) -> Result<(), Failure> {
-    if list.role(device) == Some(Role::Transaction) {
-        Ok(())
-    } else {
-        Err(messages::not_transaction(device))
-    }
-}
-
 fn info(list: &BackupList, device: &str) -> BoxInfo {
     list.devices[device].box_info.clone()
 }
 
 /// The transaction volumes a display command shows.
 fn display_targets(list: &BackupList, args: &Args) -> Result<Vec<String>, Failure> {
-    configured(list)?;
+    list.check_configured()?;
     match args.operand() {
         Some(d) => {
-            check_transaction(list, d)?;
+            list.check_transaction(d)?;
             Ok(vec![d.to_string()])
         }
         None => Ok(list.names(Role::Transaction)),
@@ -242,8 +226,8 @@ fn check_on_host(
 }
 
 fn start_sync(list: &mut BackupList, td: &str, map: Option<&DevMap>) -> Result<Start, Failure> {
-    configured(list)?;
-    check_transaction(list, td)?;
+    list.check_configured()?;
+    list.check_transaction(td)?;
     if !list.policies.contains_key(td) {
         return Err(messages::no_policy(td));
     }
@@ -376,8 +360,8 @@ pub fn swstcancelsync(argv: Vec<String>) -> ExitCode {
         let _run = exclusion::enter("swstcancelsync", Some(td))?;
         let emergency = args.has("-emergency");
         ListStore::open().update("swstcancelsync", |list| {
-            configured(list)?;
-            check_transaction(list, td)?;
+            list.check_configured()?;
+            list.check_transaction(td)?;
             let syncs = list.syncs_of(td);
             let suspended = list.suspended_of(td);
             let targets: Vec<String> = if let Some(bd) = args.value("-bd") {
@@ -509,8 +493,8 @@ pub fn swstcanceltrk(argv: Vec<String>) -> ExitCode {
         let _run = exclusion::enter("swstcanceltrk", Some(td))?;
         let (with_copy, emergency) = (args.has("-copy"), args.has("-emergency"));
         ListStore::open().update("swstcanceltrk", |list| {
-            configured(list)?;
-            check_transaction(list, td)?;
+            list.check_configured()?;
+            list.check_transaction(td)?;
             let candidates = list.tracking_candidates(td);
             let mut targets = Vec::new();
             for bd in candidates {

@@ -177,13 +177,15 @@ fn srsemtch_clears_holds_without_sessions_and_leftovers() {
         l.devices.get_mut("/dev/hdisk3").unwrap().hold = Some(Hold::Tracking {
             transaction: "/dev/hdisk1".into(),
         });
+    });
+    let used = ok(&s, "swstdevdisp", &["-b", "-u"]);
+    assert!(used.contains("Backup (used-T)"), "{used}");
+    edit_list(&s, |l| {
         l.syncs
             .insert("/dev/hdisk1".into(), vec!["/dev/hdisk3".into()]);
     });
     let tmp = data_dir(&s).join(".swstlist.json.tmp.4242");
     std::fs::write(&tmp, b"{\"format\":").unwrap();
-    let used = ok(&s, "swstdevdisp", &["-b", "-u"]);
-    assert!(used.contains("Backup (used-T)"), "{used}");
     assert_eq!(mok(&s, "swstsrsemtch", &[]), "swstsrsemtch completed\n");
     assert!(!tmp.exists());
     let l = list_store(&s).load().unwrap();
