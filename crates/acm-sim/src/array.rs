@@ -269,12 +269,19 @@ impl Array {
         self.file(bid, olu)?
             .write_all_at(data, off)
             .map_err(|_| CopyError::HardwareError)?;
+        self.stored(bid, olu, off, data.len() as u64)
+    }
+
+    /// Records that bytes were stored: the file needs syncing at commit, and any
+    /// bad sector they cover is repaired (whoever wrote them: host or copy).
+    fn stored(&mut self, bid: &Bid, olu: u32, off: u64, len: u64) -> Result<(), CopyError> {
         let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
         b.touched.insert(olu);
         if let Some(bad) = b.state.faults.bad_sectors.get_mut(&olu) {
-            let first = off / BLOCK;
-            let last = (off + data.len() as u64).div_ceil(BLOCK);
-            let hit: Vec<u64> = bad.range(first..last).copied().collect();
+            let hit: Vec<u64> = bad
+                .range(off / BLOCK..(off + len).div_ceil(BLOCK))
+                .copied()
+                .collect();
             if !hit.is_empty() {
                 hit.iter().for_each(|l| {
                     bad.remove(l);
@@ -323,12 +330,7 @@ impl Array {
                 Ok(n) => done += n as u64,
             }
         }
-        self.boxes
-            .get_mut(to.0)
-            .ok_or(CopyError::NoSuchBox)?
-            .touched
-            .insert(to.1);
-        Ok(())
+        self.stored(to.0, to.1, to.2, len)
     }
 
     // ----- administration -----
