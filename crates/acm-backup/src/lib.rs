@@ -26,4 +26,5 @@ pub mod messages;
 pub mod restore;
 pub mod scripts;
 pub mod server;
+pub mod snap;
 pub mod sync;

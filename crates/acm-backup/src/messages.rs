@@ -738,3 +738,66 @@ pub fn restore_not_performed() -> acm_core::msg::Message {
         "Restoration for specified restoration device is not performed",
     )
 }
+
+// ----- SnapOPC/SnapOPC+ support: swstestupdate, swstsdv (19xx) -----
+
+/// `swstestupdate start` while a monitor session exists on the volume.
+pub const SNAP_MONITOR_EXISTS: u16 = 1901;
+/// `swstestupdate stop` with no monitor session on the volume.
+pub const SNAP_NO_MONITOR: u16 = 1902;
+/// `swstsdv init|stat` of a volume that is not a Snap Data Volume.
+pub const SNAP_NOT_SDV: u16 = 1903;
+/// `swstsdv init` while a SnapOPC/SnapOPC+ session uses the Snap Data Volume.
+pub const SNAP_SDV_IN_USE: u16 = 1904;
+/// `swstsdv init|stat -G` naming an LU number the box does not have.
+pub const SNAP_NO_SUCH_LUN: u16 = 1905;
+/// Any other refusal of the array for a SnapOPC support command.
+pub const SNAP_ARRAY_REFUSED: u16 = 1906;
+
+pub fn snap_monitor_exists(device: &str) -> Failure {
+    refused(
+        SNAP_MONITOR_EXISTS,
+        format!(
+            "{device}: the measurement cannot be started because a monitor session already \
+             exists (stop it with swstestupdate stop first)."
+        ),
+    )
+}
+
+pub fn snap_no_monitor(device: &str) -> Failure {
+    refused(
+        SNAP_NO_MONITOR,
+        format!("{device}: the measurement cannot be stopped because no monitor session exists."),
+    )
+}
+
+pub fn snap_not_sdv(what: &str) -> Failure {
+    refused(
+        SNAP_NOT_SDV,
+        format!("{what}: the volume is not a Snap Data Volume."),
+    )
+}
+
+pub fn snap_sdv_in_use(what: &str) -> Failure {
+    refused(
+        SNAP_SDV_IN_USE,
+        format!(
+            "{what}: the Snap Data Volume cannot be initialized because a SnapOPC/SnapOPC+ \
+             session uses it (cancel the session first)."
+        ),
+    )
+}
+
+pub fn snap_no_such_lun(what: &str) -> Failure {
+    refused(
+        SNAP_NO_SUCH_LUN,
+        format!("{what}: the logical unit does not exist in the ETERNUS Disk storage system."),
+    )
+}
+
+pub fn snap_array_refused(what: &str, c: &acm_scsi::model::CopyError) -> Failure {
+    refused(
+        SNAP_ARRAY_REFUSED,
+        format!("{what}: the ETERNUS Disk storage system refused the operation ({c})."),
+    )
+}

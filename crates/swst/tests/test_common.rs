@@ -40,7 +40,7 @@ program!(bkpoldisp, "swstbkpoldisp", vec![]);
 program!(bkpoldel, "swstbkpoldel", vec!["-h", "job2"]);
 
 /// Every backup management command (manual 8.1): all are root-only.
-const ALL: [&str; 23] = [
+const ALL: [&str; 25] = [
     "swstsvrset",
     "swstsvrdisp",
     "swstdevinfoset",
@@ -64,6 +64,8 @@ const ALL: [&str; 23] = [
     "swstsrsemtch",
     "swstresback",
     "swstresrst",
+    "swstestupdate",
+    "swstsdv",
 ];
 
 #[test]

@@ -39,6 +39,8 @@ pub fn bin(name: &str) -> PathBuf {
         "swstsvrdisp" => env!("CARGO_BIN_EXE_swstsvrdisp"),
         "swstsvrset" => env!("CARGO_BIN_EXE_swstsvrset"),
         "swstsyncstat" => env!("CARGO_BIN_EXE_swstsyncstat"),
+        "swstestupdate" => env!("CARGO_BIN_EXE_swstestupdate"),
+        "swstsdv" => env!("CARGO_BIN_EXE_swstsdv"),
         "swsttrkstat" => env!("CARGO_BIN_EXE_swsttrkstat"),
         other => panic!("no binary {other}"),
     };
