@@ -1,0 +1,63 @@
+//! The tests every command must pass (help, bad option, missing operand), and the
+//! root-only rule.
+
+mod common;
+
+macro_rules! program {
+    ($module:ident, $name:literal, $missing:expr) => {
+        mod $module {
+            use acm_testkit::{common_tests, Program};
+            use std::path::PathBuf;
+
+            pub struct P;
+
+            impl Program for P {
+                fn name() -> &'static str {
+                    $name
+                }
+                fn path() -> PathBuf {
+                    super::common::bin($name)
+                }
+                fn help_mentions() -> &'static str {
+                    $name
+                }
+                fn missing_operand_args() -> Vec<&'static str> {
+                    $missing
+                }
+            }
+
+            common_tests!(P);
+        }
+    };
+}
+
+program!(setvol, "swsrpsetvol", vec!["-u", "/dev/hdisk1"]);
+program!(volinfo, "swsrpvolinfo", vec![]);
+program!(delvol, "swsrpdelvol", vec!["-e", "/dev/hdisk1"]);
+
+#[test]
+fn non_root_callers_are_refused() {
+    use std::os::unix::process::CommandExt;
+    let s = common::world(2);
+    for (cmd, args) in [
+        ("swsrpsetvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpvolinfo", vec![]),
+        ("swsrpdelvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+    ] {
+        let out = std::process::Command::new(common::bin(cmd))
+            .args(&args)
+            .env("ACM_ROOT", s.root())
+            .env("ACMSIM_HOME", s.sim_home())
+            .env_remove("SWSTGNODE")
+            .uid(65534)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "swsrp0601 This Command cannot be run. This is because the user is not a root user.\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(!common::list_path(&s).exists());
+}
