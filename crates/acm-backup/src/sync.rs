@@ -739,7 +739,7 @@ pub fn swstexecstat(argv: Vec<String>) -> ExitCode {
             let command = running
                 .iter()
                 .filter(|r| exclusion::OPERATION.contains(&r.command.as_str()))
-                .find(|r| r.device.as_deref().is_none_or(|d| d == td))
+                .find(|r| r.target.as_deref().is_none_or(|d| d == td))
                 .map(|r| r.command.clone());
             let status = if command.is_some() { "EXEC" } else { "IDLE" };
             let execute = match command {

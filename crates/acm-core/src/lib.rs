@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod exclusion;
 pub mod msg;
 pub mod paths;
 pub mod size;

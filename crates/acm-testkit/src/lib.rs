@@ -142,3 +142,20 @@ macro_rules! common_tests {
         $crate::test_missing_operand!($p);
     };
 }
+
+/// Retries `f` for up to five seconds until it succeeds; the last error otherwise.
+///
+/// For tests that take a command lock in-process: a sibling test thread that is
+/// spawning a child may, between `fork` and `exec`, briefly share the open file
+/// description of a lock this thread just released, so the lock can linger for a
+/// moment. Real commands run one per process and never meet this.
+pub fn retry<T, E>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match f() {
+            Ok(v) => return Ok(v),
+            Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}

@@ -10,9 +10,10 @@ fn a_running_configuration_command_refuses_the_next_and_is_named() {
     let s = world(4);
     ok(&s, "swsrpsetvol", &["/dev/hdisk1", "/dev/hdisk2"]);
     let dir = s.root().join("etc/opt/FJSVswsrp/data");
-    let held =
+    let held = acm_testkit::retry(|| {
         acm_replication::exclusion::enter_at(&dir, "swsrpsetvol", Some("/dev/vg01 /dev/vg02"))
-            .unwrap();
+    })
+    .unwrap();
     let e = refused(
         &s,
         "swsrpsetvol",
@@ -35,7 +36,9 @@ fn a_running_configuration_command_refuses_the_next_and_is_named() {
     assert_eq!(tokens(&ok(&s, "swsrpvolinfo", &[])).len(), 2);
     drop(held);
     // swsrprecoverres excludes the display too.
-    let held = acm_replication::exclusion::enter_at(&dir, "swsrprecoverres", None).unwrap();
+    let held =
+        acm_testkit::retry(|| acm_replication::exclusion::enter_at(&dir, "swsrprecoverres", None))
+            .unwrap();
     let e = refused(&s, "swsrpvolinfo", &[], "swsrp1003", 1);
     assert!(e.contains("swsrprecoverres"), "{e}");
     drop(held);

@@ -15,7 +15,10 @@ fn a_running_operation_command_excludes_configuration_commands() {
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk2"]);
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk3"]);
     // This test process plays a running swstbackup.
-    let held = exclusion::enter_at(&data_dir(&s), "swstbackup", Some("/dev/hdisk1")).unwrap();
+    let held = acm_testkit::retry(|| {
+        exclusion::enter_at(&data_dir(&s), "swstbackup", Some("/dev/hdisk1"))
+    })
+    .unwrap();
     let e = refused(&s, "swstdevinfoset", &["-o", "/dev/hdisk3"], "swst1003", 1);
     assert_eq!(
         e.trim_end(),
@@ -42,7 +45,10 @@ fn a_running_configuration_command_excludes_everything_restricted() {
     ok(&s, "swstdevinfoset", &["-t", "/dev/hdisk1"]);
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk2"]);
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk3"]);
-    let held = exclusion::enter_at(&data_dir(&s), "swstdevinfoset", Some("/dev/hdisk9")).unwrap();
+    let held = acm_testkit::retry(|| {
+        exclusion::enter_at(&data_dir(&s), "swstdevinfoset", Some("/dev/hdisk9"))
+    })
+    .unwrap();
     for (cmd, args) in [
         ("swstbkpolset", vec!["/dev/hdisk1"]),
         ("swstbkpolset", vec![]),

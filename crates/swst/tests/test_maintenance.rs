@@ -126,7 +126,10 @@ fn refusals() {
     std::fs::write(empty.join("FJSVswsts/swstlist.json"), b"{half").unwrap();
     mrefused(&s, "swstresrst", &[empty.to_str().unwrap()], "swst1804", 1);
     // Busy: a running operation command excludes all three.
-    let held = exclusion::enter_at(&data_dir(&s), "swstbackup", Some("/dev/hdisk1")).unwrap();
+    let held = acm_testkit::retry(|| {
+        exclusion::enter_at(&data_dir(&s), "swstbackup", Some("/dev/hdisk1"))
+    })
+    .unwrap();
     let good = s.path().join("good");
     std::fs::create_dir(&good).unwrap();
     let g = good.to_str().unwrap();

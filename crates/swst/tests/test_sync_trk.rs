@@ -287,7 +287,10 @@ fn execstat_shows_running_commands_and_the_interval() {
             }],
         );
     });
-    let held = exclusion::enter_at(&data_dir(&s), "swstrestore", Some("/dev/hdisk1")).unwrap();
+    let held = acm_testkit::retry(|| {
+        exclusion::enter_at(&data_dir(&s), "swstrestore", Some("/dev/hdisk1"))
+    })
+    .unwrap();
     let out = sok(&s, "swstexecstat", &[]);
     let t = tokens(&out);
     assert_eq!(
@@ -368,7 +371,8 @@ fn execstat_shows_running_commands_and_the_interval() {
     assert_eq!(t.len(), 2);
     drop(held);
     // A command for all volumes (no device) marks every one.
-    let held = exclusion::enter_at(&data_dir(&s), "swstbkpolset", None).unwrap();
+    let held =
+        acm_testkit::retry(|| exclusion::enter_at(&data_dir(&s), "swstbkpolset", None)).unwrap();
     let t = tokens(&sok(&s, "swstexecstat", &[]));
     assert_eq!(t[2][4..], ["EXEC", "----", "(----)", "swstbkpolset"]);
     drop(held);
