@@ -159,3 +159,66 @@ pub fn retry<T, E>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
         }
     }
 }
+
+/// Runs `program` with `args` in the scratch environment; asserts it did not panic.
+pub fn run(s: &Scratch, program: &Path, args: &[&str]) -> std::process::Output {
+    let out = s.cmd(program).args(args).output().unwrap();
+    assert_no_panic(&out);
+    out
+}
+
+fn label(program: &Path, args: &[&str]) -> String {
+    let name = program.file_name().unwrap_or_default().to_string_lossy();
+    format!("{name} {args:?}")
+}
+
+/// Runs and expects success with nothing on stderr; returns stdout.
+pub fn ok(s: &Scratch, program: &Path, args: &[&str]) -> String {
+    let out = run(s, program, args);
+    let what = label(program, args);
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty(), "{what}: stderr {:?}", out.stderr);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs and expects a refusal: message `id` and exit status `code`, one message
+/// line, nothing on stdout, and the file `watched` (a management list) unchanged
+/// byte for byte. Returns the message.
+pub fn refused(
+    s: &Scratch,
+    program: &Path,
+    args: &[&str],
+    id: &str,
+    code: i32,
+    watched: &Path,
+) -> String {
+    let before = std::fs::read(watched).ok();
+    let out = run(s, program, args);
+    let what = label(program, args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{what}: {err}");
+    assert!(
+        err.starts_with(&format!("{id} ")),
+        "{what}: expected {id}, got {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one message line: {err}");
+    assert!(out.stdout.is_empty(), "{what}: stdout {:?}", out.stdout);
+    assert_eq!(
+        std::fs::read(watched).ok(),
+        before,
+        "{what} changed {}",
+        watched.display()
+    );
+    err
+}
+
+/// The whitespace-separated tokens of each line.
+pub fn tokens(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}

@@ -7,7 +7,7 @@ use acm_backup::list::{BackupList, BoxInfo, Role};
 use acm_host::pattern::{checksum, write_pattern};
 use acm_host::{Disk, DiskIo, HostStore};
 use acm_sim::state::{LunKind, Rate};
-use acm_testkit::{assert_no_panic, Scratch};
+use acm_testkit::Scratch;
 use common::*;
 use std::path::PathBuf;
 use std::process::Output;
@@ -24,43 +24,15 @@ fn rbin(name: &str) -> PathBuf {
 }
 
 fn rrun(s: &Scratch, cmd: &str, args: &[&str]) -> Output {
-    let out = s.cmd(&rbin(cmd)).args(args).output().unwrap();
-    assert_no_panic(&out);
-    out
+    common::run(s, cmd, args)
 }
 
-/// Runs and expects success with nothing on stderr; returns stdout.
 fn rok(s: &Scratch, cmd: &str, args: &[&str]) -> String {
-    let out = rrun(s, cmd, args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{cmd} {args:?}: {err}");
-    assert!(err.is_empty(), "{cmd} {args:?}: stderr {err}");
-    String::from_utf8(out.stdout).unwrap()
+    common::ok(s, cmd, args)
 }
 
-/// Runs and expects a refusal `id` with exit `code`, one stderr line, no stdout,
-/// and the list unchanged byte for byte.
 fn rno(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String {
-    let before = std::fs::read(list_path(s)).ok();
-    let out = rrun(s, cmd, args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{cmd} {args:?}: {err}");
-    assert!(
-        err.starts_with(&format!("{id} ")),
-        "{cmd} {args:?}: expected {id}, got {err}"
-    );
-    assert_eq!(err.lines().count(), 1, "one message line: {err}");
-    assert!(
-        out.stdout.is_empty(),
-        "{cmd} {args:?}: stdout {:?}",
-        out.stdout
-    );
-    assert_eq!(
-        std::fs::read(list_path(s)).ok(),
-        before,
-        "{cmd} {args:?} changed the list"
-    );
-    err
+    common::refused(s, cmd, args, id, code)
 }
 
 // ----- in-process access to the simulated devices (env is process-wide) -----

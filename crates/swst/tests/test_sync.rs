@@ -6,50 +6,21 @@ mod common;
 use acm_backup::list::Hold;
 use acm_sim::state::Rate;
 use acm_sim::Array;
-use acm_testkit::{assert_no_panic, Scratch};
+use acm_testkit::Scratch;
 use common::*;
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-fn sbin(name: &str) -> PathBuf {
-    common::bin(name)
-}
-
 fn srun(s: &Scratch, cmd: &str, args: &[&str]) -> Output {
-    let out = s.cmd(&sbin(cmd)).args(args).output().unwrap();
-    assert_no_panic(&out);
-    out
+    common::run(s, cmd, args)
 }
 
 fn sok(s: &Scratch, cmd: &str, args: &[&str]) -> String {
-    let out = srun(s, cmd, args);
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::ok(s, cmd, args)
 }
 
-/// Expects refusal `id` with exit `code`, nothing on stdout, the list unchanged.
 fn srefused(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String {
-    let before = std::fs::read(list_path(s)).ok();
-    let out = srun(s, cmd, args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{cmd} {args:?}: {err}");
-    assert!(
-        err.starts_with(&format!("{id} ")),
-        "{cmd} {args:?}: expected {id}, got {err}"
-    );
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(out.stdout.is_empty(), "{cmd} {args:?}: {:?}", out.stdout);
-    assert_eq!(
-        std::fs::read(list_path(s)).ok(),
-        before,
-        "{cmd} changed the list"
-    );
-    err
+    common::refused(s, cmd, args, id, code)
 }
 
 fn set_rate(s: &Scratch, rate: Rate) {

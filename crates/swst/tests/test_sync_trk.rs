@@ -7,10 +7,9 @@ use acm_backup::exclusion;
 use acm_backup::list::{BackupKind, Generation, Hold};
 use acm_sim::state::Rate;
 use acm_sim::Array;
-use acm_testkit::{assert_no_panic, Scratch};
+use acm_testkit::Scratch;
 use common::*;
 use std::path::PathBuf;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 fn sbin(name: &str) -> PathBuf {
@@ -27,39 +26,12 @@ fn sbin(name: &str) -> PathBuf {
     })
 }
 
-fn srun(s: &Scratch, cmd: &str, args: &[&str]) -> Output {
-    let out = s.cmd(&sbin(cmd)).args(args).output().unwrap();
-    assert_no_panic(&out);
-    out
-}
-
 fn sok(s: &Scratch, cmd: &str, args: &[&str]) -> String {
-    let out = srun(s, cmd, args);
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::ok(s, cmd, args)
 }
 
 fn srefused(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String {
-    let before = std::fs::read(list_path(s)).ok();
-    let out = srun(s, cmd, args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{cmd} {args:?}: {err}");
-    assert!(
-        err.starts_with(&format!("{id} ")),
-        "{cmd} {args:?}: expected {id}, got {err}"
-    );
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(out.stdout.is_empty());
-    assert_eq!(
-        std::fs::read(list_path(s)).ok(),
-        before,
-        "{cmd} changed the list"
-    );
-    err
+    common::refused(s, cmd, args, id, code)
 }
 
 fn set_rate(s: &Scratch, rate: Rate) {

@@ -6,7 +6,7 @@
 use acm_backup::list::{BackupKind, BackupList, Generation, ListStore};
 use acm_host::{Disk, Host, HostError, HostStore};
 use acm_sim::state::LunKind;
-use acm_testkit::{assert_no_panic, Scratch};
+use acm_testkit::Scratch;
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -134,57 +134,23 @@ pub fn add_history(s: &Scratch, td: &str, bd: &str) {
 }
 
 pub fn run(s: &Scratch, cmd: &str, args: &[&str]) -> Output {
-    let out = s.cmd(&bin(cmd)).args(args).output().unwrap();
-    assert_no_panic(&out);
-    out
+    acm_testkit::run(s, &bin(cmd), args)
 }
 
-/// Runs and expects success; returns stdout.
+/// Runs and expects success with nothing on stderr; returns stdout.
 pub fn ok(s: &Scratch, cmd: &str, args: &[&str]) -> String {
-    let out = run(s, cmd, args);
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{cmd} {args:?}: stderr {:?}",
-        out.stderr
-    );
-    String::from_utf8(out.stdout).unwrap()
+    acm_testkit::ok(s, &bin(cmd), args)
 }
 
-/// Runs and expects a refusal with message `id` and exit status `code`, nothing
-/// on stdout, and — when the list exists — the list file unchanged byte for byte.
+/// Runs and expects a refusal with message `id` and exit status `code`, one
+/// message line, nothing on stdout, and the list file unchanged byte for byte.
 pub fn refused(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String {
-    let before = std::fs::read(list_path(s)).ok();
-    let out = run(s, cmd, args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{cmd} {args:?}: {err}");
-    assert!(
-        err.starts_with(&format!("{id} ")),
-        "{cmd} {args:?}: expected {id}, got {err}"
-    );
-    assert_eq!(err.lines().count(), 1, "one message line: {err}");
-    assert!(
-        out.stdout.is_empty(),
-        "{cmd} {args:?}: stdout {:?}",
-        out.stdout
-    );
-    assert_eq!(
-        std::fs::read(list_path(s)).ok(),
-        before,
-        "{cmd} {args:?} changed the list"
-    );
-    err
+    acm_testkit::refused(s, &bin(cmd), args, id, code, &list_path(s))
 }
 
 /// The whitespace-separated tokens of each line.
 pub fn tokens(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .map(|l| l.split_whitespace().map(str::to_string).collect())
-        .collect()
+    acm_testkit::tokens(text)
 }
 
 /// Checks the table layout: every row's cells start where the header's do.
