@@ -136,40 +136,15 @@ fn check_host(list: &BackupList, device: &str) -> Result<(), Failure> {
 
 // ----- the clock -----
 
-/// The backup date `yyyy/mm/dd hh:mm` in UTC, from `ACMSIM_CLOCK` (seconds since
-/// the epoch) when set, else from the system clock.
+/// The date of a backup taken now: `ACMSIM_CLOCK` (seconds since the epoch)
+/// when set, else the system clock.
 pub fn backup_date() -> String {
-    let secs = std::env::var("ACMSIM_CLOCK")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        });
-    format_date(secs)
+    format_date(acm_core::time::now_secs())
 }
 
 /// `yyyy/mm/dd hh:mm` (UTC) of `secs` since the epoch.
 pub fn format_date(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}/{m:02}/{d:02} {:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    acm_core::time::format_minutes(secs)
 }
 
 // ----- status of a generation -----

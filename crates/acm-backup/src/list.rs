@@ -29,10 +29,7 @@ pub const LIST_LOCK: &str = "swstlist.lock";
 /// The product's data directory for backup management, honouring `SWSTGNODE`
 /// and `ACM_ROOT`.
 pub fn data_dir() -> PathBuf {
-    match std::env::var("SWSTGNODE") {
-        Ok(node) if !node.is_empty() => paths::product(format!("/etc/opt/FJSVswsts/{node}/data")),
-        _ => paths::product("/etc/opt/FJSVswsts/data"),
-    }
+    paths::data_dir("FJSVswsts")
 }
 
 /// Box information: what identifies the storage behind a device.

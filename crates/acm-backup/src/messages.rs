@@ -251,7 +251,7 @@ pub fn usage(why: &str, synopsis: &str) -> Failure {
 
 /// Number and text of a refusal of the array, as the manual prints them
 /// (`Error code=26 (SCSI command busy)`).
-fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
+pub fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
     use acm_scsi::model::CopyError as E;
     match c {
         E::SessionLimit | E::LunSessionLimit => {

@@ -12,3 +12,4 @@ pub mod paths;
 pub mod size;
 pub mod store;
 pub mod table;
+pub mod time;

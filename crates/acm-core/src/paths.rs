@@ -33,6 +33,16 @@ pub fn under(root: &Path, path: impl AsRef<Path>) -> PathBuf {
     root.join(rel)
 }
 
+/// The data directory of a product package (`FJSVswsts`, `FJSVswsrp`):
+/// `/etc/opt/<package>/data`, or `/etc/opt/<package>/<SWSTGNODE>/data` for a
+/// logical node, under the state root.
+pub fn data_dir(package: &str) -> PathBuf {
+    match std::env::var("SWSTGNODE") {
+        Ok(node) if !node.is_empty() => product(format!("/etc/opt/{package}/{node}/data")),
+        _ => product(format!("/etc/opt/{package}/data")),
+    }
+}
+
 /// Directory holding the simulated boxes.
 pub fn sim_home() -> PathBuf {
     match std::env::var_os(ACMSIM_HOME) {

@@ -6,11 +6,22 @@
 //!   8.3, digest 0.6), enforced with shared/exclusive file locks across processes;
 //! - [`volume`]: `volumeName[@serverName]` operands resolved through the
 //!   simulated host to box information;
+//! - [`pair`]: the pair or group an operation works on, and its direction;
+//! - [`session`]: what the array says about a pair (its sessions, the manual's
+//!   states and the `swsrpstat` columns);
+//! - [`copy`]: copy-session actions on pairs through the SCSI driver;
+//! - [`scripts`]: the RepSrc/RepDst pre/post-processing scripts (Table C.1);
+//! - [`peer`]: requests to the other server of a server-to-server pair;
 //! - [`messages`]: every message this crate prints (`docs/replication-messages.md`);
 //! - [`commands`]: one function per command, called by the one-line binaries.
 
 pub mod commands;
+pub mod copy;
 pub mod exclusion;
 pub mod list;
 pub mod messages;
+pub mod pair;
+pub mod peer;
+pub mod scripts;
+pub mod session;
 pub mod volume;

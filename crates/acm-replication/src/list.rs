@@ -28,10 +28,7 @@ pub const LIST_LOCK: &str = "swsrplist.lock";
 /// The product's data directory for replication management, honouring
 /// `SWSTGNODE` and `ACM_ROOT`.
 pub fn data_dir() -> PathBuf {
-    match std::env::var("SWSTGNODE") {
-        Ok(node) if !node.is_empty() => paths::product(format!("/etc/opt/FJSVswsrp/{node}/data")),
-        _ => paths::product("/etc/opt/FJSVswsrp/data"),
-    }
+    paths::data_dir("FJSVswsrp")
 }
 
 /// One volume of a pair.

@@ -323,3 +323,95 @@ pub fn unconfirmed(original: &str, replica: &str) -> Failure {
 pub fn usage(why: &str, synopsis: &str) -> Failure {
     Failure::usage(F, format!("{why}. Usage: {synopsis}"))
 }
+
+// ----- the array (06xx/07xx, the manual's IDs) -----
+
+/// The array refused a copy function: `swsrp0634` (OPC, QuickOPC), `swsrp0719`
+/// (EC, REC), `swsrp0740` (SnapOPC, SnapOPC+), worded as the manual's
+/// `swsrp0719 EC cannot be run. Error=17(not support.)`.
+pub fn copy_refused(kind: acm_scsi::model::CopyKind, c: &acm_scsi::model::CopyError) -> Failure {
+    use acm_scsi::model::CopyKind as K;
+    let (code, text) = acm_backup::messages::error_code(c);
+    let (number, function) = match kind {
+        K::Opc | K::QuickOpc => (634, "OPC"),
+        K::Ec | K::Rec => (719, "EC"),
+        K::SnapOpc | K::SnapOpcPlus => (740, "SnapOPC"),
+    };
+    refused(
+        number,
+        format!("{function} cannot be run. Error={code}({text})"),
+    )
+}
+
+// ----- peers and the other function (10xx) -----
+
+/// A peer server cannot be reached or answered something unreadable.
+pub const PEER_UNREACHABLE: u16 = 1008;
+/// The backup management function is working on a volume of the pair.
+pub const BACKUP_BUSY: u16 = 1010;
+
+pub fn peer_unreachable(server: &str, why: impl Display) -> Failure {
+    refused(
+        PEER_UNREACHABLE,
+        format!("Communication with the Managed Server {server} failed: {why}"),
+    )
+}
+
+pub fn backup_busy(volume: &str, running: &str) -> Failure {
+    refused(
+        BACKUP_BUSY,
+        format!(
+            "{volume}: the backup management function is executing a process for the volume \
+             ({running})."
+        ),
+    )
+}
+
+// ----- operations on pairs (14xx) -----
+
+/// The executing server is not an operation server of the pair.
+pub const NOT_OPERATION_SERVER: u16 = 1401;
+/// The reverse direction of a one-way pair.
+pub const ONE_WAY: u16 = 1402;
+
+pub fn not_operation_server(pair: &str, server: &str) -> Failure {
+    refused(
+        NOT_OPERATION_SERVER,
+        format!("{pair}: {server} is not the operation server of the replication volumes."),
+    )
+}
+
+pub fn one_way(pair: &str) -> Failure {
+    refused(
+        ONE_WAY,
+        format!(
+            "{pair}: the copy direction is one-way (uni-direction); this direction is prohibited."
+        ),
+    )
+}
+
+// ----- pre- and post-processing scripts (26xx, the manual's 2613) -----
+
+/// A pre-processing script ended with a non-zero code (manual text).
+pub fn pre_script_failed(code: i32) -> Failure {
+    refused(
+        2613,
+        format!("An error occurred in the pre-processing script for creating a replica. Error Code = {code}"),
+    )
+}
+
+/// A post-processing script ended with a non-zero code.
+pub fn post_script_failed(code: i32) -> Failure {
+    refused(
+        2614,
+        format!("An error occurred in the post-processing script for creating a replica. Error Code = {code}"),
+    )
+}
+
+/// A script could not be started.
+pub fn script_not_run(script: &str, why: impl Display) -> Failure {
+    refused(
+        2615,
+        format!("The processing script {script} cannot be executed: {why}"),
+    )
+}

@@ -1,15 +1,12 @@
-//! The replication management commands, one function per binary.
-//!
-//! Each returns the process exit code via [`acm_core::command::run`]: `--help`,
-//! the root check (`swsrp0601`), parsing (options before or after operands,
-//! usage errors `swsrp0002` with exit status 2), then the body.
+//! The configuration commands: `swsrpsetvol`, `swsrpvolinfo`, `swsrpdelvol`.
 
+use super::{server, valid_group_name};
 use crate::exclusion;
 use crate::list::{Direction, ListStore, OpServer, Pair, ReplicationList, Volume};
 use crate::messages;
 use crate::volume::{self, Operand};
 use acm_backup::list::{BoxInfo, ListStore as BackupStore, Role};
-use acm_core::cli::{Args, Spec};
+use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
@@ -51,26 +48,6 @@ pub const SWSRPDELVOL: Spec = Spec {
     usage: "swsrpdelvol [-h serverName] [-e] [-d] originalVolumeName replicaVolumeName | \
             swsrpdelvol [-h serverName] [-e] [-d] -Xgroup groupName",
 };
-
-/// Checks `-h serverName` against this server; returns this server's name.
-fn server(args: &Args) -> Result<String, Failure> {
-    let local = acm_backup::server::local_name();
-    match args.value("-h") {
-        Some(given) if given != local => Err(messages::foreign_server(given, &local)),
-        _ => Ok(local),
-    }
-}
-
-/// Whether `name` follows the manual's group naming rule: 1 to 64 characters
-/// of `[A-Za-z0-9-_#.]`, the first alphanumeric.
-pub fn valid_group_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'#' | b'.'))
-}
 
 // ---------------------------------------------------------------- swsrpsetvol
 
@@ -464,21 +441,4 @@ fn extent(info: &BoxInfo) -> Option<m::Extent> {
         start_lba: info.start_lba,
         blocks: info.blocks,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_names() {
-        assert!(valid_group_name("GRP1"));
-        assert!(valid_group_name("a-b_c#d.e"));
-        assert!(valid_group_name(&"a".repeat(64)));
-        assert!(!valid_group_name(&"a".repeat(65)));
-        assert!(!valid_group_name("-GRP"));
-        assert!(!valid_group_name("GRP 1"));
-        assert!(!valid_group_name(""));
-        assert!(!valid_group_name("GRP/1"));
-    }
 }
