@@ -12,9 +12,25 @@
 //! commands share [`Scope`]: the pair or group they work on, resolved under the
 //! exclusion rules, with the cross-function rule against backup management.
 
+pub mod cancel;
+pub mod chsync;
 pub mod config;
+pub mod make;
+pub mod recbuff;
+pub mod recover;
+pub mod revsync;
+pub mod startsync;
+pub mod stat;
 
+pub use cancel::*;
+pub use chsync::*;
 pub use config::*;
+pub use make::*;
+pub use recbuff::*;
+pub use recover::*;
+pub use revsync::*;
+pub use startsync::*;
+pub use stat::*;
 
 use crate::exclusion::{self, Guard};
 use crate::list::{ListStore, ReplicationList, Volume};

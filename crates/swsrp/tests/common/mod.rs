@@ -16,13 +16,12 @@ pub const BIG: u64 = 8 << 20;
 /// The server name written to swnode.ini.
 pub const SERVER: &str = "SV1";
 
+/// A binary of this package (every one is built before the tests run, in the
+/// directory of swsrpsetvol).
 pub fn bin(name: &str) -> PathBuf {
-    PathBuf::from(match name {
-        "swsrpsetvol" => env!("CARGO_BIN_EXE_swsrpsetvol"),
-        "swsrpvolinfo" => env!("CARGO_BIN_EXE_swsrpvolinfo"),
-        "swsrpdelvol" => env!("CARGO_BIN_EXE_swsrpdelvol"),
-        other => panic!("no binary {other}"),
-    })
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_swsrpsetvol")).with_file_name(name);
+    assert!(p.exists(), "no binary {name}");
+    p
 }
 
 /// A scratch root whose server is `SV1`, with box B1 holding `luns` LUNs of
@@ -105,4 +104,187 @@ pub fn refused(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> St
 /// The whitespace-separated tokens of each line.
 pub fn tokens(text: &str) -> Vec<Vec<String>> {
     acm_testkit::tokens(text)
+}
+
+// ----- a richer world: two boxes, Snap Data Volumes, a REC path -----
+
+/// Box identifiers of [`world2`].
+pub struct Boxes {
+    pub b1: String,
+    pub b2: String,
+}
+
+/// A scratch root whose server is `SV1`, with box B1 holding `luns` standard
+/// LUNs of [`LUN`] bytes (`/dev/hdisk1..`), then `sdvs` Snap Data Volumes of
+/// [`LUN`] logical bytes (next hdisks, 1 MiB physical, pool of 16 MiB), and box
+/// B2 holding `remote` standard LUNs (next hdisks), with a REC path B1-B2 up.
+/// Copies run at an unlimited rate unless [`set_rate`] says otherwise.
+pub fn world2(luns: u32, sdvs: u32, remote: u32) -> (Scratch, Boxes) {
+    use acm_sim::state::{Rate, Sdv};
+    let s = Scratch::new();
+    let ini = s.root().join("etc/opt/swstorage/swnode.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    std::fs::write(&ini, format!("ServerName={SERVER}\n")).unwrap();
+    let mut array = acm_sim::Array::open(&s.sim_home()).unwrap();
+    let b1 = array.create_box("B1").unwrap();
+    let b2 = array.create_box("B2").unwrap();
+    let bid1 = array.bid_by_name("B1").unwrap();
+    let bid2 = array.bid_by_name("B2").unwrap();
+    let mut disks: Vec<(String, String, u32)> = Vec::new();
+    if luns > 0 {
+        for olu in array
+            .create_luns(&bid1, LUN, luns, LunKind::Standard)
+            .unwrap()
+        {
+            disks.push(("B1".into(), b1.clone(), olu));
+        }
+    }
+    if sdvs > 0 {
+        let grain = array.state(&bid1).unwrap().grain_bytes;
+        let sdv = Sdv {
+            physical_bytes: 1 << 20,
+            allocated: acm_sim::grains::GrainSet::new(LUN.div_ceil(grain)),
+            copy_grains: 0,
+            host_grains: 0,
+        };
+        for olu in array
+            .create_luns(&bid1, LUN, sdvs, LunKind::Sdv(sdv))
+            .unwrap()
+        {
+            disks.push(("B1".into(), b1.clone(), olu));
+        }
+        array
+            .admin(&bid1, |st| {
+                st.pool.capacity_bytes = 16 << 20;
+                Ok(())
+            })
+            .unwrap();
+    }
+    if remote > 0 {
+        for olu in array
+            .create_luns(&bid2, LUN, remote, LunKind::Standard)
+            .unwrap()
+        {
+            disks.push(("B2".into(), b2.clone(), olu));
+        }
+    }
+    for bid in [&bid1, &bid2] {
+        array
+            .admin(bid, |st| {
+                st.rate = Rate::Unlimited;
+                Ok(())
+            })
+            .unwrap();
+    }
+    array.set_path(&bid1, &bid2, true).unwrap();
+    array.commit().unwrap();
+    drop(array);
+    host_update(&s, |h| {
+        for (i, (name, id, olu)) in disks.iter().enumerate() {
+            h.attach(
+                &format!("/dev/hdisk{}", i + 1),
+                Disk {
+                    box_name: name.clone(),
+                    box_id: id.clone(),
+                    olu: *olu,
+                    size: LUN,
+                    vxvm: false,
+                },
+            )?;
+        }
+        Ok(())
+    });
+    (s, Boxes { b1, b2 })
+}
+
+/// Runs `f` on the simulated array of `s` and commits.
+pub fn with_array<T>(s: &Scratch, f: impl FnOnce(&mut acm_sim::Array) -> T) -> T {
+    let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();
+    let out = f(&mut a);
+    a.commit().unwrap();
+    out
+}
+
+/// Sets the copy rate of box `name` (`B1`, `B2`).
+pub fn set_rate(s: &Scratch, name: &str, rate: acm_sim::state::Rate) {
+    with_array(s, |a| {
+        let bid = a.bid_by_name(name).unwrap();
+        a.admin(&bid, |st| {
+            st.rate = rate;
+            Ok(())
+        })
+        .unwrap();
+    })
+}
+
+/// Brings the REC path between B1 and B2 up or down.
+pub fn set_path(s: &Scratch, up: bool) {
+    with_array(s, |a| {
+        let (b1, b2) = (a.bid_by_name("B1").unwrap(), a.bid_by_name("B2").unwrap());
+        a.set_path(&b1, &b2, up).unwrap();
+    })
+}
+
+/// The (box name, OLU) behind host disk `dev` (`/dev/hdiskN`).
+pub fn lun_of(s: &Scratch, dev: &str) -> (String, u32) {
+    let host = HostStore::open_at(s.root().join("var/opt/acmsim-host"))
+        .load()
+        .unwrap();
+    let r = host.resolve(dev).unwrap();
+    (r.disks[0].box_name.clone(), r.disks[0].olu)
+}
+
+/// Writes a pattern (`seed`) over `len` bytes at `off` of host disk `dev`
+/// through the array's data path.
+pub fn write(s: &Scratch, dev: &str, off: u64, len: usize, seed: u8) {
+    let (name, olu) = lun_of(s, dev);
+    let data: Vec<u8> = (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect();
+    with_array(s, |a| {
+        let bid = a.bid_by_name(&name).unwrap();
+        a.write_view(&bid, olu, off, &data, None).unwrap();
+    })
+}
+
+/// The whole content of host disk `dev` as the host reads it now; `Err` when
+/// the array refuses the read (e.g. destination access off).
+pub fn try_read(s: &Scratch, dev: &str) -> Result<Vec<u8>, acm_scsi::model::CopyError> {
+    let (name, olu) = lun_of(s, dev);
+    with_array(s, |a| {
+        let bid = a.bid_by_name(&name).unwrap();
+        let mut buf = vec![0u8; LUN as usize];
+        a.read_view(&bid, olu, 0, &mut buf).map(|_| buf)
+    })
+}
+
+/// The whole content of host disk `dev`.
+pub fn read(s: &Scratch, dev: &str) -> Vec<u8> {
+    try_read(s, dev).unwrap()
+}
+
+/// The `swsrpstat -L` row (tokens) of the pair whose original is `orig`
+/// (`/dev/hdiskN`, unqualified), or panics.
+pub fn stat_row(s: &Scratch, orig: &str) -> Vec<String> {
+    let out = ok(s, "swsrpstat", &["-L", orig]);
+    tokens(&out)
+        .into_iter()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row for {orig}: {out}"))
+}
+
+/// Polls `swsrpstat -L ORIG` until the Status column (5th) is `status`.
+pub fn wait_status(s: &Scratch, orig: &str, status: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let row = stat_row(s, orig);
+        if row.get(4).map(String::as_str) == Some(status) {
+            return row;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {status}: {row:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -1,0 +1,1 @@
+//! swsrpcancel: replication cancellation (manual 8.3.2.4).

@@ -1,0 +1,1 @@
+//! swsrpmake: replication creation (manual 8.3.2.2).

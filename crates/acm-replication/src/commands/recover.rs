@@ -1,0 +1,1 @@
+//! swsrprecoverres: resource adjustment (manual 8.3.3.1).

@@ -1,0 +1,1 @@
+//! swsrprevsync: synchronization reverse (manual 8.3.2.6).

@@ -1,0 +1,1 @@
+//! swsrpstartsync: synchronous processing start (manual 8.3.2.1).

@@ -1,0 +1,1 @@
+//! swsrpstat: operation status display (manual 8.3.2.3).
