@@ -1,9 +1,8 @@
 //! Volume operands: `volumeName[@serverName]`.
 //!
 //! A name without `@`, or with `@` naming this Managed Server, is resolved
-//! through the simulated host to its box information. A volume of another
-//! server would need the communication daemon (server-to-server replication),
-//! which is not available yet: such operands are refused with `swsrp1104`.
+//! through the simulated host to its box information; a volume of another
+//! server is resolved by that server, through [`crate::peer`].
 
 use crate::list::Volume;
 use crate::messages;
@@ -51,6 +50,25 @@ pub fn parse(text: &str, local: &str) -> Result<Operand, Failure> {
 /// The host of this Managed Server.
 pub fn load_host() -> Result<Host, Failure> {
     HostStore::open().load().map_err(messages::host_error)
+}
+
+/// Resolves an operand: a local one on `host`, another server's by that server.
+pub fn resolve_any(host: &Host, op: &Operand) -> Result<Volume, Failure> {
+    if op.local {
+        return resolve(host, op);
+    }
+    match crate::peer::call(
+        &op.server,
+        &crate::peer::Request::Resolve {
+            device: op.device.clone(),
+        },
+    )? {
+        crate::peer::Response::Volume(v) => Ok(v),
+        other => Err(messages::peer_unreachable(
+            &op.server,
+            format!("unexpected answer {other:?}"),
+        )),
+    }
 }
 
 /// Resolves a local operand on `host`: unknown or unattached devices are refused

@@ -255,23 +255,27 @@ fn setvol_refusals() {
         "swsrp1103",
         1,
     );
-    // Other servers.
-    let e = refused(
-        &s,
-        "swsrpsetvol",
-        &["/dev/hdisk4", "/dev/hdisk5@TARG-SV"],
-        "swsrp1104",
-        1,
-    );
-    assert!(
-        e.contains("/dev/hdisk5@TARG-SV") && e.contains("communication daemon"),
-        "{e}"
-    );
+    // Other servers: -o is required, and an unknown server cannot be reached.
     refused(
         &s,
         "swsrpsetvol",
-        &["/dev/hdisk4@SRC-SV", "/dev/hdisk5"],
-        "swsrp1104",
+        &["/dev/hdisk4", "/dev/hdisk5@TARG-SV"],
+        "swsrp0002",
+        2,
+    );
+    let e = refused(
+        &s,
+        "swsrpsetvol",
+        &["-o", "ORG", "/dev/hdisk4", "/dev/hdisk5@TARG-SV"],
+        "swsrp1008",
+        1,
+    );
+    assert!(e.contains("TARG-SV"), "{e}");
+    refused(
+        &s,
+        "swsrpsetvol",
+        &["/dev/hdisk4@SRC-SV", "/dev/hdisk5", "-o", "REP"],
+        "swsrp1008",
         1,
     );
     refused(
@@ -554,8 +558,16 @@ fn delvol() {
     );
     // A session between volumes of different pairs does not block.
     start_ec(&s, 0, 1); // hdisk3 -> hdisk6
+    // -d is for server-to-server pairs only.
+    refused(
+        &s,
+        "swsrpdelvol",
+        &["/dev/hdisk3", "/dev/hdisk4", "-d"],
+        "swsrp1901",
+        1,
+    );
     assert_eq!(
-        ok(&s, "swsrpdelvol", &["/dev/hdisk3", "/dev/hdisk4", "-d"]),
+        ok(&s, "swsrpdelvol", &["/dev/hdisk3", "/dev/hdisk4"]),
         "swsrpdelvol completed\n"
     );
     refused(

@@ -4,6 +4,7 @@ use super::{server, valid_group_name};
 use crate::exclusion;
 use crate::list::{Direction, ListStore, OpServer, Pair, ReplicationList, Volume};
 use crate::messages;
+use crate::pair;
 use crate::volume::{self, Operand};
 use acm_backup::list::{BoxInfo, ListStore as BackupStore, Role};
 use acm_core::cli::Spec;
@@ -94,21 +95,30 @@ pub fn swsrpsetvol(argv: Vec<String>) -> ExitCode {
         if !o.local && !r.local {
             return Err(messages::no_local_volume(&o.qualified(), &r.qualified()));
         }
-        for op in [&o, &r] {
-            if !op.local {
-                return Err(messages::remote_volume(&op.qualified()));
-            }
+        let server_to_server = o.server != r.server;
+        if server_to_server && args.value("-o").is_none() {
+            return Err(messages::usage(
+                "-o ORG|REP|BOTH is required for server-to-server replication",
+                SWSRPSETVOL.usage,
+            ));
         }
         let _run = exclusion::enter("swsrpsetvol", Some(&format!("{orig} {rep}")))?;
         let host = volume::load_host()?;
-        let original = volume::resolve(&host, &o)?;
-        let replica = volume::resolve(&host, &r)?;
+        let original = volume::resolve_any(&host, &o)?;
+        let replica = volume::resolve_any(&host, &r)?;
         let backup = BackupStore::open()
             .load()
             .map_err(|f| messages::backup_list_error(f.message.text))?;
         ListStore::open().update("swsrpsetvol", |list| {
-            check_backup(&backup, &original, &replica, req.direction)?;
-            add_pair(list, original.clone(), replica.clone(), &req)
+            check_backup(&backup, &local, &original, &replica, req.direction)?;
+            add_pair(list, original.clone(), replica.clone(), &req)?;
+            // The peer records the pair too; if it cannot, nothing is saved here.
+            if server_to_server {
+                let peer = if o.local { &r.server } else { &o.server };
+                let pair = list.pairs.last().cloned().expect("just added");
+                crate::peer::call(peer, &crate::peer::Request::AddPair { pair })?;
+            }
+            Ok(())
         })?;
         println!("swsrpsetvol completed");
         Ok(())
@@ -116,14 +126,19 @@ pub fn swsrpsetvol(argv: Vec<String>) -> ExitCode {
 }
 
 /// Refuses a replica registered as a backup volume, or an original registered
-/// as one with bi-directional copy.
+/// as one with bi-directional copy (volumes of this server, `local`; the peer's
+/// backup list is the peer's business).
 fn check_backup(
     backup: &acm_backup::list::BackupList,
+    local: &str,
     original: &Volume,
     replica: &Volume,
     direction: Direction,
 ) -> Result<(), Failure> {
     let registered_backup = |v: &Volume| {
+        if v.server != local {
+            return None;
+        }
         backup
             .devices
             .iter()
@@ -374,10 +389,39 @@ pub fn swsrpdelvol(argv: Vec<String>) -> ExitCode {
                 }
                 (None, None) => unreachable!("checked above"),
             };
+            let no_peer = args.has("-d");
+            for &i in &indexes {
+                let p = &list.pairs[i];
+                let names = format!("{} {}", p.original.qualified(), p.replica.qualified());
+                if no_peer && !pair::is_server_to_server(p) {
+                    return Err(messages::d_single_server(&names));
+                }
+                // -d is the non-operation server's release function.
+                if !no_peer && !pair::is_operation_server(p, &local) {
+                    return Err(messages::not_operation_server(&names, &local));
+                }
+            }
             if !emergency {
                 let host = volume::load_host()?;
                 for &i in &indexes {
                     check_deletable(&host, &list.pairs[i])?;
+                }
+            }
+            // The peer forgets the pair first; if it cannot, nothing is saved here.
+            if !no_peer {
+                for &i in &indexes {
+                    let p = &list.pairs[i];
+                    if pair::is_server_to_server(p) {
+                        let peer = if p.original.server == local {
+                            &p.replica.server
+                        } else {
+                            &p.original.server
+                        };
+                        crate::peer::call(
+                            peer,
+                            &crate::peer::Request::DeletePair { pair: p.clone() },
+                        )?;
+                    }
                 }
             }
             for &i in indexes.iter().rev() {
