@@ -4,7 +4,8 @@
 # Builds the suite, installs it in a scratch root (binaries at the product paths,
 # default pre/post scripts under etc/), sets up two simulated boxes and a host,
 # backs a volume up with the swst* commands, changes the data, restores it,
-# replicates it to a second box through a link outage, keeps SnapOPC+ generations,
+# replicates it to a second box with the swsrp* commands through a link outage,
+# keeps SnapOPC+ generations and restores from one,
 # and proves with checksums that every copy holds the bytes it should.
 # Exits non-zero if any check fails.
 #
@@ -20,12 +21,14 @@ export ACMSIM_HOME="$ACM_ROOT/var/opt/acmsim"
 "$here/scripts/install.sh" "$ACM_ROOT" >/dev/null
 acmsim="$ACM_ROOT/opt/acmsim/bin/acmsim"
 swst="$ACM_ROOT/opt/FJSVswsts/bin"
+swsrp="$ACM_ROOT/opt/FJSVswsrp/bin"
 mkdir -p "$ACM_ROOT/etc/opt/swstorage"
 echo "ServerName=SV1" > "$ACM_ROOT/etc/opt/swstorage/swnode.ini"
 
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ acmsim %s\n' "$*"; "$acmsim" "$@"; }
 cmd() { local c=$1; shift; printf '# /opt/FJSVswsts/bin/%s %s\n' "$c" "$*"; "$swst/$c" "$@"; }
+rep() { local c=$1; shift; printf '# /opt/FJSVswsrp/bin/%s %s\n' "$c" "$*"; "$swsrp/$c" "$@"; }
 sum() { "$acmsim" checksum "$1" | cut -d' ' -f1; }
 failures=0
 check() { # check WHAT ACTUAL EXPECTED
@@ -87,31 +90,58 @@ cmd swstreststat
 cmd swstcancelrest /dev/vg01
 run host list | grep mount
 
-step "Replicate /dev/vg01 to BOX2 with synchronous REC"
-run copy start rec /dev/hdisk1 /dev/hdisk6 --transfer sync
-run copy list /dev/hdisk6
-check "replica equals the source" "$(sum /dev/hdisk6)" "$(sum /dev/vg01)"
+step "Replication management: pairs of volumes"
+rep swsrpsetvol /dev/hdisk1 /dev/hdisk6
+rep swsrpsetvol /dev/hdisk3 /dev/hdisk4
+rep swsrpsetvol /dev/hdisk3 /dev/hdisk5
+rep swsrpvolinfo -L
 
-step "REC link outage: writes continue and are tracked; the link returns and REC resyncs"
+step "REC of /dev/hdisk1 (the disk of vg01) to BOX2, synchronous transfer mode"
+rep swsrpstartsync -y /dev/hdisk1 /dev/hdisk6
+rep swsrpstat -L /dev/hdisk1
+check "replica equals the source while equivalent" "$(sum /dev/hdisk6)" "$(sum /dev/hdisk1)"
+
+step "REC link outage: the session halts, writes go on and are tracked; the link returns and REC resyncs"
 run path BOX1 BOX2 down
-run copy list /dev/hdisk6
-run write /dev/vg01 --seed 3 --length 2M
+rep swsrpstat -H /dev/hdisk1
+run write /dev/hdisk1 --seed 3 --length 2M
 check "replica still holds the pre-outage data" "$(sum /dev/hdisk6)" "$v1"
 run path BOX1 BOX2 up
-run copy list /dev/hdisk6
-check "replica equals the source after resync" "$(sum /dev/hdisk6)" "$(sum /dev/vg01)"
+rep swsrpstat -L /dev/hdisk1
+check "replica equals the source after the automatic recovery" "$(sum /dev/hdisk6)" "$(sum /dev/hdisk1)"
 
-step "SnapOPC+ generations of /dev/hdisk3"
+step "Make the replica: suspend the REC (the RepSrc/RepDst scripts unmount and remount)"
+r1=$(sum /dev/hdisk1)
+rep swsrpmake /dev/hdisk1 /dev/hdisk6
+rep swsrpstat -Xdate /dev/hdisk1
+run write /dev/hdisk1 --seed 4 --length 1M
+check "replica holds the source at the time of swsrpmake" "$(sum /dev/hdisk6)" "$r1"
+run host list | grep mount
+
+step "Resume: only what changed is copied; then stop the replication"
+rep swsrpstartsync /dev/hdisk1 /dev/hdisk6
+check "replica equals the source again" "$(sum /dev/hdisk6)" "$(sum /dev/hdisk1)"
+rep swsrpcancel /dev/hdisk1 /dev/hdisk6
+rep swsrpstat /dev/hdisk1
+
+step "SnapOPC+ generations of /dev/hdisk3 with swsrpmake -P"
 run write /dev/hdisk3 --seed 10
 g1=$(sum /dev/hdisk3)
-run copy start snapopcplus /dev/hdisk3 /dev/hdisk4
+rep swsrpmake -P /dev/hdisk3 /dev/hdisk4
 run write /dev/hdisk3 --seed 11 --length 8M
 g2=$(sum /dev/hdisk3)
-run copy start snapopcplus /dev/hdisk3 /dev/hdisk5
+rep swsrpmake -P /dev/hdisk3 /dev/hdisk5
 run write /dev/hdisk3 --seed 12 --offset 4M --length 8M
-run copy list /dev/hdisk3
+rep swsrpstat -L /dev/hdisk3
 check "generation 1 holds the source at its start" "$(sum /dev/hdisk4)" "$g1"
 check "generation 2 holds the source at its start" "$(sum /dev/hdisk5)" "$g2"
+
+step "Restore /dev/hdisk3 from generation 1 (an OPC back to the source, the generations kept)"
+rep swsrpmake /dev/hdisk4 /dev/hdisk3
+check "source restored to generation 1" "$(sum /dev/hdisk3)" "$g1"
+rep swsrpstat -E /dev/hdisk3
+rep swsrpcancel -Xforce /dev/hdisk3 /dev/hdisk5
+rep swsrpstat /dev/hdisk3
 
 echo
 if ((failures)); then echo "demo: $failures check(s) FAILED"; exit 1; fi

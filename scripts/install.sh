@@ -8,7 +8,8 @@
 # stg*, acmcapture              -> PREFIX/opt/FJSVswstf/bin
 # startacm, stopacm             -> PREFIX/opt/swstorage/bin
 # acmsim (simulator console)    -> PREFIX/opt/acmsim/bin
-# default pre/post scripts      -> PREFIX/etc/opt/FJSVswsts/sh (only where none
+# default pre/post scripts      -> PREFIX/etc/opt/FJSVswsts/sh and
+#                                  PREFIX/etc/opt/FJSVswsrp/sh (only where none
 #                                  exists yet: customised scripts are kept)
 # Only the commands built so far are installed; see README.md for the list.
 # For a scratch installation, use the same directory as PREFIX and ACM_ROOT.
@@ -51,4 +52,15 @@ for script in "$here"/crates/acm-backup/sh/*; do
   sed 's|^acmsim=\${ACMSIM:-acmsim}$|acmsim=${ACMSIM:-'"$console"'}|' "$script" > "$sh_dir/$name"
   chmod 0755 "$sh_dir/$name"
   echo "installed $sh_dir/$name"
+done
+
+# The replication scripts (RepSrc/RepDst .pre/.post), the same way.
+rep_dir="$prefix/etc/opt/FJSVswsrp/sh"
+install -d "$rep_dir"
+for script in "$here"/crates/acm-replication/sh/*; do
+  name=$(basename "$script")
+  [[ -e $rep_dir/$name ]] && continue
+  sed 's|^acmsim=\${ACMSIM:-acmsim}$|acmsim=${ACMSIM:-'"$console"'}|' "$script" > "$rep_dir/$name"
+  chmod 0755 "$rep_dir/$name"
+  echo "installed $rep_dir/$name"
 done

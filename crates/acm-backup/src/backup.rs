@@ -443,6 +443,7 @@ pub fn swstbackup(argv: Vec<String>) -> ExitCode {
                 plan_sync(list, td, args, ecs)?
             };
             let bd = plan.backup.clone();
+            exclusion::check_replication_idle(&bd)?;
             let bd_info = list.box_info_of(&bd)?;
             scripts::run("OpcBackup.pre", &[td, "", &bd])?;
             match plan.kind {

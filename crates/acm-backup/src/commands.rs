@@ -147,6 +147,12 @@ pub fn swstdevinfoset(argv: Vec<String>) -> ExitCode {
                 Some(role) => {
                     let host = device::load_host()?;
                     let vol: Volume = device::resolve(&host, device)?;
+                    if role == Role::Backup {
+                        let pairs = exclusion::replication_pairs()?;
+                        let info = vol.box_info();
+                        let local = crate::server::local_name();
+                        exclusion::check_not_replication_volume(&pairs, device, &info, &local)?;
+                    }
                     device::register(list, &vol, role)
                 }
                 None => device::deregister(list, device),

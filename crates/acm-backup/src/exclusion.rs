@@ -58,9 +58,14 @@ pub fn mode_of(command: &str) -> Option<Mode> {
 }
 
 /// Enters `command` (one of [`CONFIGURATION`] or [`OPERATION`]) in this server's
-/// data directory.
+/// data directory. An operation command on `device` is refused afterwards when
+/// replication management works on it ([`check_replication_idle`]).
 pub fn enter(command: &str, device: Option<&str>) -> Result<Guard, Failure> {
-    enter_at(&list::data_dir(), command, device)
+    let guard = enter_at(&list::data_dir(), command, device)?;
+    if let (true, Some(d)) = (OPERATION.contains(&command), device) {
+        check_replication_idle(d)?;
+    }
+    Ok(guard)
 }
 
 /// Enters `command` with its data directory `dir`; refused with `swst1003` when a
@@ -82,6 +87,141 @@ pub fn running() -> Vec<Running> {
 /// The restricted commands running now, per their holder records in `dir`.
 pub fn running_at(dir: &Path) -> Vec<Running> {
     core::running(dir)
+}
+
+// ----- the cross-function rules with replication management -----
+
+/// The replication commands that work on volumes: while one of them runs for a
+/// volume, the backup commands refuse it.
+pub const REPLICATION_COMMANDS: [&str; 9] = [
+    "swsrpsetvol",
+    "swsrpdelvol",
+    "swsrpstartsync",
+    "swsrpmake",
+    "swsrpcancel",
+    "swsrpchsync",
+    "swsrprevsync",
+    "swsrprecoverres",
+    "swsrprecbuffset",
+];
+
+/// Whether a replication holder record's target names `device` of server `local`.
+/// The target is a whitespace-separated list of `dev[@server]` names (a leading
+/// `GROUP=g` stands for the volumes of group `g` in `pairs`); no target at all
+/// means every volume (e.g. `swsrprecoverres`).
+pub fn replication_target_hits(
+    target: Option<&str>,
+    device: &str,
+    local: &str,
+    pairs: &[ReplicationPairView],
+) -> bool {
+    let Some(t) = target else { return true };
+    let names_device = |name: &str| match name.rsplit_once('@') {
+        Some((d, s)) => d == device && s == local,
+        None => name == device,
+    };
+    t.split_whitespace()
+        .any(|word| match word.strip_prefix("GROUP=") {
+            Some(g) => pairs.iter().any(|p| {
+                p.group.as_deref() == Some(g)
+                    && [&p.original, &p.replica]
+                        .iter()
+                        .any(|v| v.device == device && v.server == local)
+            }),
+            None => names_device(word),
+        })
+}
+
+/// Refuses (`swst1007`) when a replication management command is executing a
+/// process for `device` of this server (manual: "The replication management
+/// function is executing a process for the target volume"), per the holder
+/// records in replication management's data directory.
+pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
+    let dir = acm_core::paths::data_dir("FJSVswsrp");
+    let records: Vec<Running> = core::running(&dir)
+        .into_iter()
+        .filter(|r| REPLICATION_COMMANDS.contains(&r.command.as_str()))
+        .collect();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let local = crate::server::local_name();
+    let pairs = replication_pairs().map(|l| l.pairs).unwrap_or_default();
+    match records
+        .iter()
+        .find(|r| replication_target_hits(r.target.as_deref(), device, &local, &pairs))
+    {
+        Some(r) => Err(messages::replication_busy(device, &r.describe())),
+        None => Ok(()),
+    }
+}
+
+/// One volume of a replication pair, as backup management reads it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReplicationVolumeView {
+    pub device: String,
+    pub server: String,
+    pub box_info: list::BoxInfo,
+}
+
+/// A replication pair, as backup management reads it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReplicationPairView {
+    pub original: ReplicationVolumeView,
+    pub replica: ReplicationVolumeView,
+    /// `Bi` or `Uni`.
+    pub direction: String,
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// The replication management list, as backup management reads it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ReplicationListView {
+    #[serde(default)]
+    pub pairs: Vec<ReplicationPairView>,
+}
+
+/// Format name, version and file of the replication management list (written by
+/// acm-replication, which depends on this crate, not the other way round).
+pub const REPLICATION_LIST_FORMAT: &str = "acm-replication-list";
+pub const REPLICATION_LIST_VERSION: u32 = 1;
+pub const REPLICATION_LIST_FILE: &str = "swsrplist.json";
+
+/// This server's replication management list (empty when there is none).
+pub fn replication_pairs() -> Result<ReplicationListView, Failure> {
+    let path = acm_core::paths::data_dir("FJSVswsrp").join(REPLICATION_LIST_FILE);
+    acm_core::store::StateFile::new(path, REPLICATION_LIST_FORMAT, REPLICATION_LIST_VERSION)
+        .load::<ReplicationListView>()
+        .map(Option::unwrap_or_default)
+        .map_err(messages::replication_list_error)
+}
+
+/// Refuses to register `device` (box information `info`) of server `local` as a
+/// backup volume when replication management uses it as a replication
+/// destination (`swst1112`) or as the source of a bi-directional pair (`swst1113`).
+pub fn check_not_replication_volume(
+    pairs: &ReplicationListView,
+    device: &str,
+    info: &list::BoxInfo,
+    local: &str,
+) -> Result<(), Failure> {
+    let is = |v: &ReplicationVolumeView| {
+        v.server == local && (v.device == device || v.box_info == *info)
+    };
+    for p in &pairs.pairs {
+        let names = format!(
+            "{}@{} {}@{}",
+            p.original.device, p.original.server, p.replica.device, p.replica.server
+        );
+        if is(&p.replica) {
+            return Err(messages::replication_replica(device, &names));
+        }
+        if is(&p.original) && p.direction == "Bi" {
+            return Err(messages::replication_bidirectional(device, &names));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

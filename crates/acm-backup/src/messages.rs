@@ -801,3 +801,51 @@ pub fn snap_array_refused(what: &str, c: &acm_scsi::model::CopyError) -> Failure
         format!("{what}: the ETERNUS Disk storage system refused the operation ({c})."),
     )
 }
+
+// ----- the cross-function rules with replication management (1007, 1008, 1112, 1113) -----
+
+/// A replication management command is working on the volume.
+pub const REPLICATION_BUSY: u16 = 1007;
+/// The replication management list cannot be read.
+pub const REPLICATION_LIST_ERROR: u16 = 1008;
+/// The volume is a replication destination volume.
+pub const REPLICATION_REPLICA: u16 = 1112;
+/// The volume is the source of a bi-directional replication pair.
+pub const REPLICATION_BIDIRECTIONAL: u16 = 1113;
+
+pub fn replication_busy(device: &str, running: &str) -> Failure {
+    refused(
+        REPLICATION_BUSY,
+        format!(
+            "{device}: the replication management function is executing a process for the \
+             target volume ({running})."
+        ),
+    )
+}
+
+pub fn replication_list_error(detail: impl std::fmt::Display) -> Failure {
+    refused(
+        REPLICATION_LIST_ERROR,
+        format!("The replication management list cannot be read: {detail}"),
+    )
+}
+
+pub fn replication_replica(device: &str, pair: &str) -> Failure {
+    refused(
+        REPLICATION_REPLICA,
+        format!(
+            "{device} is registered as a replication destination volume by replication \
+             management ({pair}); it cannot be a backup volume."
+        ),
+    )
+}
+
+pub fn replication_bidirectional(device: &str, pair: &str) -> Failure {
+    refused(
+        REPLICATION_BIDIRECTIONAL,
+        format!(
+            "{device} is registered as the replication source volume of a bi-directional pair \
+             by replication management ({pair}); it cannot be a backup volume."
+        ),
+    )
+}

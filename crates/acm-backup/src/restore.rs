@@ -350,6 +350,9 @@ pub fn swstrestore(argv: Vec<String>) -> ExitCode {
         let restore_device = args.value("-r");
         server::check(args)?;
         let _run = exclusion::enter("swstrestore", Some(device))?;
+        if let Some(r) = restore_device {
+            exclusion::check_replication_idle(r)?;
+        }
         let store = ListStore::open();
         let plan = plan_restore(&store.load()?, device, select, restore_device)?;
         let scripts = restore_device.is_none();

@@ -22,6 +22,7 @@ pub mod list;
 pub mod messages;
 pub mod pair;
 pub mod peer;
+pub mod repository;
 pub mod scripts;
 pub mod session;
 pub mod volume;

@@ -153,6 +153,8 @@ impl ReplicationList {
 #[derive(Debug, Clone)]
 pub struct ListStore {
     file: StateFile,
+    /// The repository's copy, refreshed after every change.
+    repository: StateFile,
     lock: PathBuf,
 }
 
@@ -173,6 +175,11 @@ impl ListStore {
         let dir = dir.as_ref();
         ListStore {
             file: StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
+            repository: StateFile::new(
+                dir.join(crate::repository::REPOSITORY_DIR).join(LIST_FILE),
+                LIST_FORMAT,
+                LIST_VERSION,
+            ),
             lock: dir.join(LIST_LOCK),
         }
     }
@@ -191,7 +198,9 @@ impl ListStore {
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f`
-    /// succeeds and changed something.
+    /// succeeds and changed something; the repository copy follows (a crash
+    /// between the two leaves the repository one change behind, which
+    /// `swsrprecoverres -r` then brings back).
     pub fn update<T>(
         &self,
         holder: &str,
@@ -203,6 +212,12 @@ impl ListStore {
         let out = f(&mut list)?;
         if list != before {
             self.file.save(&list).map_err(messages::list_error)?;
+            if let Some(dir) = self.repository.path().parent() {
+                std::fs::create_dir_all(dir).map_err(messages::repository_error)?;
+            }
+            self.repository
+                .save(&list)
+                .map_err(messages::repository_error)?;
         }
         Ok(out)
     }

@@ -415,3 +415,482 @@ pub fn script_not_run(script: &str, why: impl Display) -> Failure {
         format!("The processing script {script} cannot be executed: {why}"),
     )
 }
+
+// ----- server-to-server replication (19xx) -----
+
+/// `swsrpdelvol -d` on a pair within one server.
+pub const D_SINGLE_SERVER: u16 = 1901;
+
+pub fn d_single_server(pair: &str) -> Failure {
+    refused(
+        D_SINGLE_SERVER,
+        format!("{pair}: -d is valid only for server-to-server replication."),
+    )
+}
+
+// ----- swsrpmake (16xx, 2709) -----
+
+/// The synchronous processing is not in equivalency maintenance status.
+pub const NOT_EQUIVALENT: u16 = 1601;
+/// `-T`, `-C` or `-P` while synchronous processing (EC/REC) exists.
+pub const SYNC_RUNNING: u16 = 1602;
+/// `-j` for an intra-box (EC) pair.
+pub const FORCED_INTRA_BOX: u16 = 1603;
+/// SnapOPC+ onto an existing generation that is not the oldest.
+pub const NOT_OLDEST_GENERATION: u16 = 1604;
+/// OPC/QuickOPC onto a Snap Data Volume.
+pub const SDV_DESTINATION: u16 = 1605;
+/// A group mixing snapshot-type and synchronous-type statuses.
+pub const GROUP_MIXED: u16 = 1606;
+/// Concurrent OPC pre-check: a synchronized pair in the group.
+pub const CONCUR_OPC_SYNC: u16 = 1607;
+/// Concurrent OPC pre-check with `-T`: tracking and non-tracking pairs mixed.
+pub const CONCUR_OPC_TRACKING_MIX: u16 = 1608;
+/// The array cannot report the copy status of the pair.
+pub const MAKE_UNOBTAINABLE: u16 = 1609;
+/// SnapOPC/SnapOPC+ onto a volume that is not a Snap Data Volume.
+pub const NOT_SDV: u16 = 1610;
+/// `-j`/`-Xconcur` without synchronous processing, or from a state they cannot suspend.
+pub const NO_SYNC: u16 = 1611;
+/// A restore (reverse direction) with `-T`, `-C` or `-P`.
+pub const RESTORE_KIND: u16 = 1612;
+/// Concurrent Suspend timed out (manual text).
+pub const CONCUR_TIMEOUT: u16 = 2709;
+
+pub fn not_equivalent(pair: &str, state: &str) -> Failure {
+    refused(
+        NOT_EQUIVALENT,
+        format!(
+            "{pair}: the synchronous processing is not in equivalency maintenance status \
+             (status {state})."
+        ),
+    )
+}
+
+pub fn sync_running(pair: &str) -> Failure {
+    refused(
+        SYNC_RUNNING,
+        format!(
+            "{pair}: synchronous processing (EC/REC) is being performed between the volumes; \
+             -T, -C and -P cannot be used."
+        ),
+    )
+}
+
+pub fn forced_intra_box(pair: &str) -> Failure {
+    refused(
+        FORCED_INTRA_BOX,
+        format!("{pair}: -j is valid only for inter-box replication (REC)."),
+    )
+}
+
+pub fn not_oldest_generation(pair: &str, number: u32) -> Failure {
+    refused(
+        NOT_OLDEST_GENERATION,
+        format!(
+            "{pair}: the destination holds SnapOPC+ generation {number}, which is not the oldest; \
+             only the oldest generation can be taken again."
+        ),
+    )
+}
+
+pub fn sdv_destination(pair: &str) -> Failure {
+    refused(
+        SDV_DESTINATION,
+        format!(
+            "{pair}: the destination is a Snap Data Volume; only SnapOPC (-C) or SnapOPC+ (-P) \
+             can be executed."
+        ),
+    )
+}
+
+pub fn group_mixed(group: &str) -> Failure {
+    refused(
+        GROUP_MIXED,
+        format!(
+            "GROUP={group}: the group contains both snapshot-type and synchronous-type operation \
+             statuses; no copy was created."
+        ),
+    )
+}
+
+pub fn concur_opc_sync(group: &str, pair: &str) -> Failure {
+    refused(
+        CONCUR_OPC_SYNC,
+        format!(
+            "GROUP={group}: Concurrent OPC pre-check failed: {pair} is a synchronized replication \
+             pair; no copy was created."
+        ),
+    )
+}
+
+pub fn concur_opc_tracking_mix(group: &str) -> Failure {
+    refused(
+        CONCUR_OPC_TRACKING_MIX,
+        format!(
+            "GROUP={group}: Concurrent OPC pre-check failed: pairs in tracking state and pairs \
+             without tracking are mixed; no copy was created."
+        ),
+    )
+}
+
+pub fn make_unobtainable(pair: &str) -> Failure {
+    refused(
+        MAKE_UNOBTAINABLE,
+        format!("{pair}: the copy status cannot be obtained from the ETERNUS Disk storage system."),
+    )
+}
+
+pub fn not_sdv(pair: &str) -> Failure {
+    refused(
+        NOT_SDV,
+        format!(
+            "{pair}: SnapOPC and SnapOPC+ need a Snap Data Volume destination in the same box."
+        ),
+    )
+}
+
+pub fn no_sync(pair: &str, option: &str, state: &str) -> Failure {
+    refused(
+        NO_SYNC,
+        format!(
+            "{pair}: {option} needs synchronous processing (EC/REC) that it can suspend \
+             (status {state})."
+        ),
+    )
+}
+
+pub fn restore_kind(pair: &str) -> Failure {
+    refused(
+        RESTORE_KIND,
+        format!(
+            "{pair}: a restore from a snapshot destination uses ordinary OPC; -T, -C and -P \
+             cannot be used."
+        ),
+    )
+}
+
+/// The manual's `swsrp2709`.
+pub fn concur_timeout() -> Failure {
+    refused(
+        CONCUR_TIMEOUT,
+        "Concurrent suspend failed. Session ID=[-], Reason=[timeout]",
+    )
+}
+
+// ----- swsrpstartsync, swsrpchsync, swsrprevsync (15xx) -----
+
+/// A mode option (`-y -a -v -k -i -g -Xskip`) where no inter-box total copy starts.
+pub const MODE_OPTIONS_NOT_VALID: u16 = 1501;
+/// `-Xremain` where no inter-box copy is resumed.
+pub const REMAIN_NOT_VALID: u16 = 1502;
+/// `-Xda` on a resume.
+pub const DA_ON_RESTART: u16 = 1503;
+/// Mode options that differ from the modes of the session being resumed.
+pub const MODE_MISMATCH: u16 = 1504;
+/// Either volume is a Snap Data Volume.
+pub const SYNC_SDV: u16 = 1505;
+/// A session copies the pair in the other direction.
+pub const OTHER_DIRECTION: u16 = 1506;
+/// The synchronous processing is error-suspended (`failed`) or hard-suspended (`halt`).
+pub const SYNC_ERROR_STATE: u16 = 1507;
+/// A snapshot (OPC, QuickOPC, SnapOPC, SnapOPC+) session exists between the pair.
+pub const SNAPSHOT_SESSION: u16 = 1508;
+/// The array cannot report the copy status of the pair.
+pub const STATUS_UNOBTAINABLE: u16 = 1509;
+/// `swsrpchsync` on an intra-box (EC) session.
+pub const NOT_REC: u16 = 1510;
+/// `swsrpchsync` where no synchronous processing is in progress.
+pub const NOT_SYNCING: u16 = 1511;
+/// `swsrpchsync -S` on a session not in Synchronous transfer mode, without `-F Sync`.
+pub const SPLIT_NEEDS_SYNC: u16 = 1512;
+/// `swsrprevsync` where the replication is not established in the direction given.
+pub const NOT_ESTABLISHED: u16 = 1513;
+/// Information: synchronous processing is already in progress (the manual's ID).
+pub const ALREADY_SYNCING: u16 = 2401;
+
+pub fn mode_options_not_valid(pair: &str) -> Failure {
+    refused(
+        MODE_OPTIONS_NOT_VALID,
+        format!(
+            "{pair}: -y, -a, -v, -k, -i, -g and -Xskip are valid only when a total copy is \
+             started for inter-box replication."
+        ),
+    )
+}
+
+pub fn remain_not_valid(pair: &str) -> Failure {
+    refused(
+        REMAIN_NOT_VALID,
+        format!("{pair}: -Xremain is valid only when inter-box replication is restarted."),
+    )
+}
+
+pub fn da_on_restart(pair: &str) -> Failure {
+    refused(
+        DA_ON_RESTART,
+        format!(
+            "{pair}: -Xda is valid only when synchronous processing is started; to change the \
+             destination access permission, stop it with swsrpcancel and start it again."
+        ),
+    )
+}
+
+pub fn mode_mismatch(pair: &str, given: &str, current: &str) -> Failure {
+    refused(
+        MODE_MISMATCH,
+        format!(
+            "{pair}: the synchronization mode cannot be changed when resuming (given {given}, \
+             current {current}); specify the current mode options or none."
+        ),
+    )
+}
+
+pub fn sync_sdv(pair: &str, volume: &str) -> Failure {
+    refused(
+        SYNC_SDV,
+        format!(
+            "{pair}: {volume} is a Snap Data Volume; synchronous replication cannot be \
+             performed with a Snap Data Volume."
+        ),
+    )
+}
+
+pub fn other_direction(pair: &str, state: &str) -> Failure {
+    refused(
+        OTHER_DIRECTION,
+        format!(
+            "{pair}: a copy session in the other direction exists ({state}); stop it with \
+             swsrpcancel, or reverse it with swsrprevsync."
+        ),
+    )
+}
+
+pub fn sync_error_state(pair: &str, state: &str) -> Failure {
+    refused(
+        SYNC_ERROR_STATE,
+        format!(
+            "{pair}: the synchronous processing is in the {state} state; remove the cause and \
+             recover it (swsrpmake -j, then swsrpstartsync -t), or stop it with swsrpcancel."
+        ),
+    )
+}
+
+pub fn snapshot_session(pair: &str) -> Failure {
+    refused(
+        SNAPSHOT_SESSION,
+        format!(
+            "{pair}: a snapshot type replication (OPC, QuickOPC, SnapOPC or SnapOPC+) is in \
+             progress between the volumes; stop it with swsrpcancel first."
+        ),
+    )
+}
+
+pub fn status_unobtainable(pair: &str) -> Failure {
+    refused(
+        STATUS_UNOBTAINABLE,
+        format!("{pair}: the copy status cannot be obtained from the ETERNUS Disk storage system."),
+    )
+}
+
+pub fn not_rec(pair: &str) -> Failure {
+    refused(
+        NOT_REC,
+        format!(
+            "{pair}: the synchronization is within one storage system (EC); only the modes of \
+             inter-box synchronization (REC) can be changed."
+        ),
+    )
+}
+
+pub fn not_syncing(pair: &str, state: &str) -> Failure {
+    refused(
+        NOT_SYNCING,
+        format!(
+            "{pair}: synchronous processing from the source to the destination is not in \
+             progress ({state})."
+        ),
+    )
+}
+
+pub fn split_needs_sync(pair: &str) -> Failure {
+    refused(
+        SPLIT_NEEDS_SYNC,
+        format!("{pair}: -S is valid only with -F Sync or when the transfer mode is Synchronous."),
+    )
+}
+
+pub fn not_established(pair: &str, state: &str) -> Failure {
+    refused(
+        NOT_ESTABLISHED,
+        format!(
+            "{pair}: replication has not been established in synchronization from the source \
+             to the destination ({state})."
+        ),
+    )
+}
+
+/// `swsrp2401`, printed on standard output: the command ends normally.
+pub fn already_syncing(pair: &str, state: &str) -> acm_core::msg::Message {
+    acm_core::msg::Message::new(
+        F,
+        ALREADY_SYNCING,
+        format!("{pair}: synchronous processing is already in progress ({state})."),
+    )
+}
+
+// ----- swsrprecbuffstat, swsrprecbuffset, swsrprecoverres (18xx) -----
+
+/// The volume is not a replication volume of this Managed Server.
+pub const NOT_REPLICATION_VOLUME: u16 = 1801;
+/// The box refused the REC buffer query or change.
+pub const REC_BUFFER_REFUSED: u16 = 1802;
+/// The box has no REC buffer with this ID.
+pub const NO_REC_BUFFER: u16 = 1803;
+/// A Consistency-mode REC session uses the buffer.
+pub const REC_BUFFER_IN_USE: u16 = 1804;
+/// The replication management list is damaged: only `swsrprecoverres -r` can help.
+pub const LIST_DAMAGED: u16 = 1805;
+/// The repository copy of the list cannot be read or written.
+pub const REPOSITORY_ERROR: u16 = 1806;
+
+pub fn not_replication_volume(volume: &str) -> Failure {
+    refused(
+        NOT_REPLICATION_VOLUME,
+        format!(
+            "{volume}: the volume is not registered as a replication volume of this Managed Server."
+        ),
+    )
+}
+
+pub fn rec_buffer_refused(box_id: &str, c: &acm_scsi::model::CopyError) -> Failure {
+    let (code, text) = acm_backup::messages::error_code(c);
+    refused(
+        REC_BUFFER_REFUSED,
+        format!("The REC buffer of the box {box_id} cannot be accessed. Error={code}({text})"),
+    )
+}
+
+pub fn no_rec_buffer(id: u32, box_id: &str) -> Failure {
+    refused(
+        NO_REC_BUFFER,
+        format!("The REC buffer ID {id} does not exist in the box {box_id}."),
+    )
+}
+
+pub fn rec_buffer_in_use(id: u32, box_id: &str) -> Failure {
+    refused(
+        REC_BUFFER_IN_USE,
+        format!(
+            "The settings of the REC buffer ID {id} of the box {box_id} cannot be changed: a REC \
+             session in Consistency mode that uses it is active or error-suspended."
+        ),
+    )
+}
+
+pub fn list_damaged(detail: impl Display) -> Failure {
+    refused(
+        LIST_DAMAGED,
+        format!(
+            "The replication management list is in an incorrect state ({detail}); \
+             execute swsrprecoverres with -r."
+        ),
+    )
+}
+
+pub fn repository_error(detail: impl Display) -> Failure {
+    refused(
+        REPOSITORY_ERROR,
+        format!(
+            "The replication management information of the repository cannot be accessed: \
+             {detail}"
+        ),
+    )
+}
+
+// ----- swsrpstat, swsrpcancel (17xx) -----
+
+/// `swsrpcancel -c` on an operation server of the pair.
+pub const CANCEL_C_ON_OPERATION_SERVER: u16 = 1701;
+/// The copy runs in the direction opposite to the one given.
+pub const CANCEL_REVERSE_COPY: u16 = 1702;
+/// No copy processing between the volumes (or in the group).
+pub const CANCEL_NO_COPY: u16 = 1703;
+/// A SnapOPC+ snap generation that is not the oldest, without `-Xforce`.
+pub const CANCEL_NOT_OLDEST: u16 = 1704;
+/// `-Xforce` for a session that is not SnapOPC+.
+pub const CANCEL_NOT_SNAPOPC_PLUS: u16 = 1705;
+/// `-b` for a session that is not in halt status (or a group without one).
+pub const CANCEL_NOT_HALTED: u16 = 1706;
+/// `-T` for a session that is not tracking (Table 8.9), or a group without one.
+pub const CANCEL_NO_TRACKING: u16 = 1707;
+/// The array cannot report the copy status (`?????`).
+pub const CANCEL_UNOBTAINABLE: u16 = 1708;
+
+pub fn cancel_c_on_operation_server(pair: &str, server: &str) -> Failure {
+    refused(
+        CANCEL_C_ON_OPERATION_SERVER,
+        format!(
+            "{pair}: -c cannot be specified on the operation server {server}; it is for a \
+             non-operation server when the operation server cannot be used."
+        ),
+    )
+}
+
+pub fn cancel_reverse_copy(pair: &str) -> Failure {
+    refused(
+        CANCEL_REVERSE_COPY,
+        format!("{pair}: the copy is being performed in the reverse direction; processing is interrupted."),
+    )
+}
+
+/// `subject`: `from to`, or `GROUP=name`.
+pub fn cancel_no_copy(subject: &str) -> Failure {
+    refused(
+        CANCEL_NO_COPY,
+        format!("{subject}: no copy processing is being performed; processing is interrupted."),
+    )
+}
+
+pub fn cancel_not_oldest(pair: &str, generation: u32) -> Failure {
+    refused(
+        CANCEL_NOT_OLDEST,
+        format!(
+            "{pair}: snap generation {generation} is not the oldest snap generation; stop the \
+             oldest first, or use -Xforce to stop this and all earlier generations."
+        ),
+    )
+}
+
+pub fn cancel_not_snapopc_plus(pair: &str) -> Failure {
+    refused(
+        CANCEL_NOT_SNAPOPC_PLUS,
+        format!("{pair}: -Xforce is valid only for a SnapOPC+ session."),
+    )
+}
+
+/// `subject`: `from to`, or `GROUP=name`.
+pub fn cancel_not_halted(subject: &str) -> Failure {
+    refused(
+        CANCEL_NOT_HALTED,
+        format!("{subject}: no copy processing is in halt status; -b stops only halted copies."),
+    )
+}
+
+/// `subject`: `from to`, or `GROUP=name`.
+pub fn cancel_no_tracking(subject: &str) -> Failure {
+    refused(
+        CANCEL_NO_TRACKING,
+        format!(
+            "{subject}: no QuickOPC tracking processing is being performed; -T is valid only \
+             while tracking."
+        ),
+    )
+}
+
+pub fn cancel_unobtainable(pair: &str) -> Failure {
+    refused(
+        CANCEL_UNOBTAINABLE,
+        format!("{pair}: the copy status cannot be obtained from the ETERNUS Disk storage system."),
+    )
+}

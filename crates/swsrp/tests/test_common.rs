@@ -34,6 +34,19 @@ macro_rules! program {
 program!(setvol, "swsrpsetvol", vec!["-u", "/dev/hdisk1"]);
 program!(volinfo, "swsrpvolinfo", vec![]);
 program!(delvol, "swsrpdelvol", vec!["-e", "/dev/hdisk1"]);
+program!(recbuffstat, "swsrprecbuffstat", vec!["-L"]);
+program!(
+    recbuffset,
+    "swsrprecbuffset",
+    vec!["-Xbuffid", "1", "-Xbuffuse", "SEND"]
+);
+program!(startsync, "swsrpstartsync", vec!["-y", "/dev/hdisk1"]);
+program!(make, "swsrpmake", vec!["-T", "/dev/hdisk1"]);
+program!(stat, "swsrpstat", vec![]);
+program!(cancel, "swsrpcancel", vec!["-T", "/dev/hdisk1"]);
+program!(chsync, "swsrpchsync", vec!["-F", "Sync", "/dev/hdisk1"]);
+program!(revsync, "swsrprevsync", vec!["/dev/hdisk1"]);
+program!(recoverres, "swsrprecoverres", vec![]);
 
 #[test]
 fn non_root_callers_are_refused() {
@@ -43,6 +56,21 @@ fn non_root_callers_are_refused() {
         ("swsrpsetvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
         ("swsrpvolinfo", vec![]),
         ("swsrpdelvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrprecbuffstat", vec!["/dev/hdisk1"]),
+        (
+            "swsrprecbuffset",
+            vec!["-Xbuffid", "1", "-Xbuffuse", "SEND", "/dev/hdisk1"],
+        ),
+        ("swsrpstartsync", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpmake", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpstat", vec![]),
+        ("swsrpcancel", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        (
+            "swsrpchsync",
+            vec!["-F", "Sync", "/dev/hdisk1", "/dev/hdisk2"],
+        ),
+        ("swsrprevsync", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrprecoverres", vec![]),
     ] {
         let out = std::process::Command::new(common::bin(cmd))
             .args(&args)

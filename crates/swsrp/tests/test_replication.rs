@@ -558,7 +558,7 @@ fn delvol() {
     );
     // A session between volumes of different pairs does not block.
     start_ec(&s, 0, 1); // hdisk3 -> hdisk6
-    // -d is for server-to-server pairs only.
+                        // -d is for server-to-server pairs only.
     refused(
         &s,
         "swsrpdelvol",

@@ -227,3 +227,144 @@ fn delvol_deletes_on_both_servers_and_d_is_for_server_to_server_only() {
     assert_eq!(list(&s).pairs.len(), 1);
     assert_eq!(list(&s).pairs[0].replica.device, "/dev/hdisk2");
 }
+
+/// Installs a script on a server root that logs "NAME ARGS" to `log` and exits 0.
+fn logging_script(root: &std::path::Path, name: &str, log: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = root.join("etc/opt/FJSVswsrp/sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(
+        &p,
+        format!(
+            "#!/bin/sh\necho \"{name} $*\" >> {}\nexit 0\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn rec_between_servers_runs_the_remote_scripts_there() {
+    let s = two_servers();
+    let (log1, log2) = (s.path().join("sv1.log"), s.path().join("sv2.log"));
+    for name in ["RepSrc.pre", "RepSrc.post", "RepDst.pre", "RepDst.post"] {
+        logging_script(&s.root(), name, &log1);
+        logging_script(&root2(&s), name, &log2);
+    }
+    ok(
+        &s,
+        "swsrpsetvol",
+        &["-o", "ORG", "/dev/hdisk1", "/dev/hdisk10@SV2"],
+    );
+    write(&s, "/dev/hdisk1", 0, 1 << 20, 7);
+    assert_eq!(
+        ok(&s, "swsrpstartsync", &["/dev/hdisk1", "/dev/hdisk10@SV2"]),
+        "FROM=/dev/hdisk1@SV1,TO=/dev/hdisk10@SV2 swsrpstartsync completed\n"
+    );
+    // The destination's pre-processing ran on SV2, nothing on SV1.
+    assert_eq!(
+        std::fs::read_to_string(&log2).unwrap(),
+        "RepDst.pre /dev/hdisk10 reserve\n"
+    );
+    assert!(!log1.exists());
+    // Both servers see the REC session.
+    let row = stat_row(&s, "/dev/hdisk1");
+    assert_eq!(&row[3..5], &["regular", "equivalent"]);
+    let out2 = ok2(&s, "swsrpstat", &[]);
+    assert_eq!(
+        &tokens(&out2)[1][..5],
+        &[
+            "SV2",
+            "/dev/hdisk1@SV1",
+            "/dev/hdisk10@SV2",
+            "regular",
+            "equivalent"
+        ]
+    );
+    // SV2 is not the operation server.
+    let out = run2(&s, "swsrpmake", &["/dev/hdisk1@SV1", "/dev/hdisk10"]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("swsrp1401 "));
+    // swsrpmake: source scripts here, destination post there.
+    assert_eq!(
+        ok(&s, "swsrpmake", &["/dev/hdisk1", "/dev/hdisk10@SV2"]),
+        "FROM=/dev/hdisk1@SV1,TO=/dev/hdisk10@SV2 swsrpmake completed\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log1).unwrap(),
+        "RepSrc.pre /dev/hdisk1 reserve\nRepSrc.post /dev/hdisk1\n"
+    );
+    assert!(std::fs::read_to_string(&log2)
+        .unwrap()
+        .ends_with("RepDst.post /dev/hdisk10\n"));
+    assert_eq!(
+        read(&s, "/dev/hdisk1")[..1 << 20],
+        {
+            let (name, olu) = ("B2", lun_of_root(&root2(&s), "/dev/hdisk10"));
+            with_array(&s, |a| {
+                let bid = a.bid_by_name(name).unwrap();
+                let mut buf = vec![0u8; LUN as usize];
+                a.read_view(&bid, olu, 0, &mut buf).unwrap();
+                buf
+            })[..1 << 20]
+                .to_vec()
+        }[..]
+    );
+    // -c: the operation server may not; the non-operation server may, with no scripts.
+    refused(
+        &s,
+        "swsrpcancel",
+        &["-c", "/dev/hdisk1", "/dev/hdisk10@SV2"],
+        "swsrp1701",
+        1,
+    );
+    let before2 = std::fs::read_to_string(&log2).unwrap();
+    assert_eq!(
+        ok2(
+            &s,
+            "swsrpcancel",
+            &["-c", "/dev/hdisk1@SV1", "/dev/hdisk10"]
+        ),
+        "FROM=/dev/hdisk1@SV1,TO=/dev/hdisk10@SV2 swsrpcancel completed\n"
+    );
+    assert_eq!(std::fs::read_to_string(&log2).unwrap(), before2);
+    assert_eq!(stat_row(&s, "/dev/hdisk1")[4], "----");
+}
+
+#[test]
+fn m_skips_the_other_servers_scripts_and_b_releases_a_halted_rec() {
+    let s = two_servers();
+    let log2 = s.path().join("sv2.log");
+    logging_script(&root2(&s), "RepDst.pre", &log2);
+    ok(
+        &s,
+        "swsrpsetvol",
+        &["-o", "ORG", "/dev/hdisk2", "/dev/hdisk11@SV2"],
+    );
+    ok(
+        &s,
+        "swsrpstartsync",
+        &["-m", "/dev/hdisk2", "/dev/hdisk11@SV2"],
+    );
+    assert!(!log2.exists(), "-m: no communication with SV2");
+    set_path(&s, false);
+    assert_eq!(stat_row(&s, "/dev/hdisk2")[4], "halt");
+    // -b from the non-operation server stops the copy in its own box.
+    assert_eq!(
+        ok2(
+            &s,
+            "swsrpcancel",
+            &["-b", "/dev/hdisk2@SV1", "/dev/hdisk11"]
+        ),
+        "FROM=/dev/hdisk2@SV1,TO=/dev/hdisk11@SV2 swsrpcancel completed\n"
+    );
+}
+
+/// The OLU behind `dev` on the host of state root `root`.
+fn lun_of_root(root: &std::path::Path, dev: &str) -> u32 {
+    let host = acm_host::HostStore::open_at(root.join("var/opt/acmsim-host"))
+        .load()
+        .unwrap();
+    host.resolve(dev).unwrap().disks[0].olu
+}

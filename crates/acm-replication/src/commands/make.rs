@@ -1,1 +1,622 @@
-//! swsrpmake: replication creation (manual 8.3.2.2).
+//! `swsrpmake`: creates a replica (manual 8.3.2.2).
+//!
+//! With synchronous processing (EC/REC) in this direction the pair must be
+//! `equivalent` and is suspended (`replicated`); `-j` suspends an inter-box pair
+//! by force from `sync` or `halt`; `-Xconcur` suspends with Concurrent Suspend
+//! (one call per owner box for a group). Otherwise a snapshot is taken: OPC,
+//! QuickOPC (`-T`, Table 8.6), SnapOPC (`-C`) or SnapOPC+ (`-P`), or with
+//! `-Xconcur-opc` a Concurrent OPC over the whole group. Scripts follow Table
+//! C.1; none run for `-j` or `-Xgroup`.
+
+use super::Scope;
+use crate::copy::{self, CancelOptions, StartOptions};
+use crate::list::Volume;
+use crate::messages;
+use crate::pair::Target;
+use crate::scripts::{self, Script};
+use crate::session::{self, Observed, Seen, State};
+use acm_core::cli::{Args, Spec};
+use acm_core::command;
+use acm_core::msg::{Failure, Family};
+use acm_scsi::model::{self as m, CopyError, CopyKind};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub const SWSRPMAKE: Spec = Spec {
+    name: "swsrpmake",
+    family: Family::Replication,
+    flags: &[
+        "-m",
+        "-f",
+        "-t",
+        "-j",
+        "-Xconcur",
+        "-T",
+        "-C",
+        "-P",
+        "-Xconcur-opc",
+        "-Xreverse",
+    ],
+    valued: &["-h", "-Xgroup"],
+    // One of the synchronized-only and snapshot-only options; -Xconcur-opc is
+    // snapshot-only and combines with -T/-C/-P.
+    exclusive: &[
+        &["-j", "-Xconcur", "-T", "-C", "-P"],
+        &["-j", "-Xconcur", "-Xconcur-opc"],
+    ],
+    operands: (0, 2),
+    usage: "swsrpmake [-h serverName] [-m] [-f] [-t] ([-j | -Xconcur] | [-T | -C | -P]) \
+            fromVolumeName toVolumeName | swsrpmake [-h serverName] [-m] [-f] [-t] \
+            ([-j | -Xconcur] | [-T | -C | -P] [-Xconcur-opc]) [-Xreverse] -Xgroup groupName",
+};
+
+/// What `swsrpmake` was asked to do beyond the pair or group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MakeOptions {
+    /// `-m`: no scripts for volumes of another server.
+    pub no_remote: bool,
+    /// `-f`: no source scripts.
+    pub no_src: bool,
+    /// `-t`: no destination scripts.
+    pub no_dst: bool,
+    /// `-j`: forced suspend (REC).
+    pub forced: bool,
+    /// `-Xconcur`: Concurrent Suspend.
+    pub concur: bool,
+    /// `-T`, `-C`, `-P`, or ordinary OPC.
+    pub snap: CopyKind,
+    /// `-T`, `-C` or `-P` was given.
+    pub snap_given: bool,
+    /// `-Xconcur-opc`.
+    pub concur_opc: bool,
+}
+
+impl MakeOptions {
+    pub fn of(args: &Args) -> MakeOptions {
+        let snap = if args.has("-T") {
+            CopyKind::QuickOpc
+        } else if args.has("-C") {
+            CopyKind::SnapOpc
+        } else if args.has("-P") {
+            CopyKind::SnapOpcPlus
+        } else {
+            CopyKind::Opc
+        };
+        MakeOptions {
+            no_remote: args.has("-m"),
+            no_src: args.has("-f"),
+            no_dst: args.has("-t"),
+            forced: args.has("-j"),
+            concur: args.has("-Xconcur"),
+            snap,
+            snap_given: args.has("-T") || args.has("-C") || args.has("-P"),
+            concur_opc: args.has("-Xconcur-opc"),
+        }
+    }
+}
+
+pub fn swsrpmake(argv: Vec<String>) -> ExitCode {
+    command::run(&SWSRPMAKE, argv, |args| {
+        if args.has("-Xconcur-opc") && args.value("-Xgroup").is_none() {
+            return Err(messages::usage(
+                "-Xconcur-opc is valid only with -Xgroup",
+                SWSRPMAKE.usage,
+            ));
+        }
+        let opts = MakeOptions::of(args);
+        let scope = Scope::enter(args, &SWSRPMAKE)?;
+        make(&scope, opts)
+    })
+}
+
+// ---------------------------------------------------------------- check.ini
+
+/// `check.ini` of replication management: `[check]` settings of Concurrent
+/// Suspend and Concurrent OPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckIni {
+    /// `ConcurCheckTimeout`: seconds (1..=2147483647, default 60).
+    pub concur_check_timeout: u64,
+    /// `ConcurOPCCascade`: `No` disables update-order preservation.
+    pub concur_opc_cascade: bool,
+}
+
+/// Default of `ConcurCheckTimeout`, also used for values out of range.
+pub const DEFAULT_CONCUR_TIMEOUT: u64 = 60;
+
+impl Default for CheckIni {
+    fn default() -> Self {
+        CheckIni {
+            concur_check_timeout: DEFAULT_CONCUR_TIMEOUT,
+            concur_opc_cascade: true,
+        }
+    }
+}
+
+impl CheckIni {
+    /// Reads `<root>/etc/opt/FJSVswsrp/data/DEFAULT/check.ini`; a missing or
+    /// unreadable file gives the defaults.
+    pub fn load() -> CheckIni {
+        let path = acm_core::paths::data_dir("FJSVswsrp").join("DEFAULT/check.ini");
+        std::fs::read_to_string(path)
+            .map(|t| CheckIni::parse(&t))
+            .unwrap_or_default()
+    }
+
+    /// Parses the text of `check.ini`: keys of the `[check]` section, case-
+    /// insensitive names, `#`/`;` comments.
+    pub fn parse(text: &str) -> CheckIni {
+        let mut out = CheckIni::default();
+        let mut in_check = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                in_check = section.trim().eq_ignore_ascii_case("check");
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            if !in_check {
+                continue;
+            }
+            let (key, value) = (key.trim(), value.trim());
+            if key.eq_ignore_ascii_case("ConcurCheckTimeout") {
+                out.concur_check_timeout = match value.parse::<u64>() {
+                    Ok(v) if (1..=2_147_483_647).contains(&v) => v,
+                    _ => DEFAULT_CONCUR_TIMEOUT,
+                };
+            } else if key.eq_ignore_ascii_case("ConcurOPCCascade") {
+                out.concur_opc_cascade = !value.eq_ignore_ascii_case("No");
+            }
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------- the command
+
+/// A target with what the array says about it now.
+struct Seen1<'a> {
+    t: &'a Target,
+    seen: Seen,
+}
+
+fn is_sync_kind(k: CopyKind) -> bool {
+    matches!(k, CopyKind::Ec | CopyKind::Rec)
+}
+
+/// The body of `swsrpmake` once the scope is entered.
+pub fn make(scope: &Scope, opts: MakeOptions) -> Result<(), Failure> {
+    // Checks that refuse before anything is copied, for every target.
+    let mut seen: Vec<Seen1> = Vec::new();
+    for t in &scope.targets {
+        scope.check_operation_server(t)?;
+        t.check_direction()?;
+        let s = session::observe(&t.pair)?;
+        if s == Seen::Unobtainable {
+            return Err(messages::make_unobtainable(&t.names()));
+        }
+        seen.push(Seen1 { t, seen: s });
+    }
+    if let Some(g) = &scope.group {
+        let sync = seen.iter().any(|x| has_sync(&x.seen));
+        let snap = seen.iter().any(|x| {
+            x.seen
+                .toward(x.t)
+                .is_some_and(|o| !is_sync_kind(o.info.kind))
+        });
+        if sync && snap {
+            return Err(messages::group_mixed(g));
+        }
+        if opts.concur_opc {
+            return concurrent_opc(scope, g, &seen, opts);
+        }
+        if opts.concur {
+            return concurrent_suspend(scope, &seen);
+        }
+    }
+    let ini = if opts.concur {
+        CheckIni::load()
+    } else {
+        CheckIni::default()
+    };
+    let mut it = seen.iter();
+    scope.each("swsrpmake", |t| {
+        let x = it.next().expect("one observation per target");
+        debug_assert_eq!(x.t, t);
+        make_one(scope, t, &x.seen, opts, &ini)
+    })
+}
+
+fn has_sync(seen: &Seen) -> bool {
+    match seen {
+        Seen::Sessions(v) => v.iter().any(|o| is_sync_kind(o.info.kind)),
+        Seen::Unobtainable => false,
+    }
+}
+
+fn state_word(s: State) -> String {
+    session::status_word(s, session::Wording::default())
+}
+
+/// One pair, in the pair form or one by one in a group.
+fn make_one(
+    scope: &Scope,
+    t: &Target,
+    seen: &Seen,
+    opts: MakeOptions,
+    ini: &CheckIni,
+) -> Result<(), Failure> {
+    let toward = seen.toward(t);
+    let against = seen.against(t);
+    if let Some(o) = toward.filter(|o| is_sync_kind(o.info.kind)) {
+        return make_sync(scope, t, o, opts, ini);
+    }
+    if opts.forced || opts.concur {
+        let state = State::in_direction(seen, t.reverse);
+        let option = if opts.forced { "-j" } else { "-Xconcur" };
+        if opts.forced && !copy::inter_box(t) {
+            return Err(messages::forced_intra_box(&t.names()));
+        }
+        return Err(messages::no_sync(&t.names(), option, &state_word(state)));
+    }
+    if let Some(o) = against.filter(|o| is_sync_kind(o.info.kind)) {
+        let state = State::of(&o.info);
+        return Err(messages::not_equivalent(
+            &t.names(),
+            &format!("reverse {}", state_word(state)),
+        ));
+    }
+    make_snapshot(scope, t, toward, against, opts)
+}
+
+/// Whether the scripts of volume `v` run (`-m`).
+fn scripts_for(scope: &Scope, v: &Volume, opts: MakeOptions) -> bool {
+    scope.group.is_none() && (!opts.no_remote || v.server == scope.local)
+}
+
+/// The pre-processing due before the copy: (script, volume) in Table C.1 order.
+fn pre_steps<'a>(
+    scope: &Scope,
+    t: &'a Target,
+    opts: MakeOptions,
+    with_dst: bool,
+) -> Vec<(Script, &'a Volume)> {
+    let mut steps = Vec::new();
+    if !opts.no_src && scripts_for(scope, t.from(), opts) {
+        steps.push((Script::SrcPre, t.from()));
+    }
+    if with_dst && !opts.no_dst && scripts_for(scope, t.to(), opts) {
+        steps.push((Script::DstPre, t.to()));
+    }
+    steps
+}
+
+/// Runs post-processing in order (source first), forgetting each done; the
+/// first failure is returned after all have been tried.
+fn post(scope: &Scope, label: &str, steps: &[(Script, &Volume)]) -> Result<(), Failure> {
+    let mut first = None;
+    for (script, v) in steps {
+        match scripts::run(*script, v, &scope.local) {
+            Ok(()) => scripts::forget(label, *script, v)?,
+            Err(f) => {
+                first.get_or_insert(f);
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+// ----- synchronous processing: suspend -----
+
+fn make_sync(
+    scope: &Scope,
+    t: &Target,
+    o: &Observed,
+    opts: MakeOptions,
+    ini: &CheckIni,
+) -> Result<(), Failure> {
+    let state = State::of(&o.info);
+    if opts.snap_given {
+        return Err(messages::sync_running(&t.names()));
+    }
+    let at = copy::owner_volume(&t.pair, &o.info);
+    if opts.forced {
+        if !copy::inter_box(t) {
+            return Err(messages::forced_intra_box(&t.names()));
+        }
+        if !matches!(state, State::Copying | State::Equivalent | State::Halt(_)) {
+            return Err(messages::no_sync(&t.names(), "-j", &state_word(state)));
+        }
+        // No scripts with -j.
+        return copy::suspend(at, o.info.kind, &[o.info.id], true);
+    }
+    if state != State::Equivalent {
+        return Err(messages::not_equivalent(&t.names(), &state_word(state)));
+    }
+    let label = t.label();
+    let pre = pre_steps(scope, t, opts, false);
+    let done = scripts::prepare(&label, &pre, &scope.local)?;
+    let suspended = if opts.concur {
+        concur_suspend_call(at, o.info.kind, &[o.info.id], ini)
+    } else {
+        copy::suspend(at, o.info.kind, &[o.info.id], false)
+    };
+    if let Err(f) = suspended {
+        let _ = scripts::undo(&label, &done, &scope.local);
+        return Err(f);
+    }
+    // Source post-processing undoes the source pre-processing; the destination
+    // post-processing completes the pre-processing of swsrpstartsync.
+    let mut posts: Vec<(Script, &Volume)> =
+        done.iter().map(|(s, _)| (s.post(), t.from())).collect();
+    if !opts.no_dst && scripts_for(scope, t.to(), opts) {
+        posts.push((Script::DstPost, t.to()));
+    }
+    post(scope, &label, &posts)
+}
+
+/// One Concurrent Suspend call, its timeout mapped to `swsrp2709`.
+fn concur_suspend_call(
+    at: &Volume,
+    kind: CopyKind,
+    ids: &[m::SessionId],
+    ini: &CheckIni,
+) -> Result<(), Failure> {
+    let mut d = copy::driver_at(at);
+    let wait = Duration::from_secs(ini.concur_check_timeout);
+    if wait > d.timeout() {
+        d.set_timeout(wait);
+    }
+    d.suspend(ids, false).map_err(|e| match e.copy_error() {
+        Some(CopyError::Timeout) => messages::concur_timeout(),
+        _ => copy::refused(kind, &e),
+    })
+}
+
+/// `-Xconcur -Xgroup`: every pair `equivalent`, then one suspend per owner box.
+fn concurrent_suspend(scope: &Scope, seen: &[Seen1]) -> Result<(), Failure> {
+    let ini = CheckIni::load();
+    let mut boxes: BTreeMap<String, (&Volume, CopyKind, Vec<m::SessionId>)> = BTreeMap::new();
+    for x in seen {
+        let t = x.t;
+        let Some(o) = x.seen.toward(t).filter(|o| is_sync_kind(o.info.kind)) else {
+            let state = State::in_direction(&x.seen, t.reverse);
+            return Err(messages::no_sync(
+                &t.names(),
+                "-Xconcur",
+                &state_word(state),
+            ));
+        };
+        let state = State::of(&o.info);
+        if state != State::Equivalent {
+            return Err(messages::not_equivalent(&t.names(), &state_word(state)));
+        }
+        let at = copy::owner_volume(&t.pair, &o.info);
+        boxes
+            .entry(o.info.owner.as_str().to_string())
+            .or_insert_with(|| (at, o.info.kind, Vec::new()))
+            .2
+            .push(o.info.id);
+    }
+    for (at, kind, ids) in boxes.values() {
+        concur_suspend_call(at, *kind, ids, &ini)?;
+    }
+    scope.group_completed("swsrpmake");
+    Ok(())
+}
+
+// ----- snapshot processing -----
+
+fn is_snap_kind(k: CopyKind) -> bool {
+    matches!(k, CopyKind::SnapOpc | CopyKind::SnapOpcPlus)
+}
+
+/// Whether the destination of `t` is a Snap Data Volume (`None` when the array
+/// does not say).
+fn dst_is_sdv(t: &Target) -> Option<bool> {
+    copy::driver_at(t.to()).box_info().ok().map(|b| b.sdv)
+}
+
+/// What a snapshot make does with the session already in this direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Start a new session (after cancelling the old one, if any).
+    Start { cancel: bool },
+    /// QuickOPC differential restart.
+    Restart,
+}
+
+/// Table 8.6 (and the SnapOPC/SnapOPC+ rules) for one pair.
+fn snapshot_step(t: &Target, kind: CopyKind, o: Option<&Observed>) -> Result<Step, Failure> {
+    let Some(o) = o else {
+        return Ok(Step::Start { cancel: false });
+    };
+    Ok(match State::of(&o.info) {
+        State::Snap { tracking: true } | State::Tracking if kind == CopyKind::QuickOpc => {
+            Step::Restart
+        }
+        State::Generation { number, .. } if number > 1 => {
+            return Err(messages::not_oldest_generation(&t.names(), number));
+        }
+        _ => Step::Start { cancel: true },
+    })
+}
+
+fn make_snapshot(
+    scope: &Scope,
+    t: &Target,
+    toward: Option<&Observed>,
+    against: Option<&Observed>,
+    opts: MakeOptions,
+) -> Result<(), Failure> {
+    let kind = opts.snap;
+    // A restore from a snapshot destination is an ordinary OPC beside the session.
+    if t.reverse && opts.snap_given && against.is_some() {
+        return Err(messages::restore_kind(&t.names()));
+    }
+    match dst_is_sdv(t) {
+        Some(true) if !is_snap_kind(kind) => return Err(messages::sdv_destination(&t.names())),
+        Some(false) if is_snap_kind(kind) => return Err(messages::not_sdv(&t.names())),
+        _ => {}
+    }
+    let step = snapshot_step(t, kind, toward)?;
+    let label = t.label();
+    let pre = pre_steps(scope, t, opts, true);
+    let done = scripts::prepare(&label, &pre, &scope.local)?;
+    let copied = (|| -> Result<(), Failure> {
+        match step {
+            Step::Restart => copy::restart(
+                &t.pair,
+                toward.expect("restart needs a session"),
+                false,
+                None,
+            ),
+            Step::Start { cancel } => {
+                if cancel {
+                    if let Some(o) = toward {
+                        copy::cancel(&t.pair, o, CancelOptions::default())?;
+                    }
+                }
+                copy::start(t, kind, StartOptions::default()).map(|_| ())
+            }
+        }
+    })();
+    if let Err(f) = copied {
+        let _ = scripts::undo(&label, &done, &scope.local);
+        return Err(f);
+    }
+    let posts: Vec<(Script, &Volume)> = done
+        .iter()
+        .map(|(s, _)| {
+            (
+                s.post(),
+                if *s == Script::SrcPre {
+                    t.from()
+                } else {
+                    t.to()
+                },
+            )
+        })
+        .collect();
+    post(scope, &label, &posts)
+}
+
+// ----- Concurrent OPC -----
+
+/// `-Xconcur-opc`: pre-checks, then stop what runs, define every session and
+/// start them together per owner box.
+fn concurrent_opc(
+    scope: &Scope,
+    group: &str,
+    seen: &[Seen1],
+    opts: MakeOptions,
+) -> Result<(), Failure> {
+    let kind = opts.snap;
+    // Pre-checks, before anything is copied.
+    for x in seen {
+        if has_sync(&x.seen) {
+            return Err(messages::concur_opc_sync(group, &x.t.names()));
+        }
+    }
+    if kind == CopyKind::QuickOpc {
+        let tracking = |x: &Seen1| {
+            x.seen
+                .toward(x.t)
+                .is_some_and(|o| o.info.kind == CopyKind::QuickOpc && o.info.tracking)
+        };
+        let n = seen.iter().filter(|x| tracking(x)).count();
+        if n != 0 && n != seen.len() {
+            return Err(messages::concur_opc_tracking_mix(group));
+        }
+    }
+    // Recorded only: the simulated array keeps no cascade order to preserve.
+    let _cascade = CheckIni::load().concur_opc_cascade;
+    for x in seen {
+        let t = x.t;
+        if t.reverse && opts.snap_given && x.seen.against(t).is_some() {
+            return Err(messages::restore_kind(&t.names()));
+        }
+        match dst_is_sdv(t) {
+            Some(true) if !is_snap_kind(kind) => return Err(messages::sdv_destination(&t.names())),
+            Some(false) if is_snap_kind(kind) => return Err(messages::not_sdv(&t.names())),
+            _ => {}
+        }
+        if let Some(o) = x.seen.toward(t) {
+            if let State::Generation { number, .. } = State::of(&o.info) {
+                if number > 1 {
+                    return Err(messages::not_oldest_generation(&t.names(), number));
+                }
+            }
+        }
+    }
+    // 1. Stop the copies in progress (QuickOPC tracking pairs too: the array
+    //    cannot define a differential restart, so they are defined anew).
+    for x in seen {
+        if let Some(o) = x.seen.toward(x.t) {
+            copy::cancel(&x.t.pair, o, CancelOptions::default())?;
+        }
+    }
+    // 2. Define every session; the source's box owns it.
+    let mut boxes: BTreeMap<String, (&Volume, Vec<m::SessionId>)> = BTreeMap::new();
+    for x in seen {
+        let id = copy::start(
+            x.t,
+            kind,
+            StartOptions {
+                define_only: true,
+                ..StartOptions::default()
+            },
+        )?;
+        boxes
+            .entry(x.t.from().box_info.box_id.clone())
+            .or_insert_with(|| (x.t.from(), Vec::new()))
+            .1
+            .push(id);
+    }
+    // 3. Start them at one point in time, per owner box.
+    for (at, ids) in boxes.values() {
+        copy::start_concurrent(at, kind, ids)?;
+    }
+    scope.group_completed("swsrpmake");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ini_defaults_and_ranges() {
+        assert_eq!(CheckIni::parse(""), CheckIni::default());
+        let c = CheckIni::parse("[check]\nConcurCheckTimeout=120\nConcurOPCCascade=No\n");
+        assert_eq!(c.concur_check_timeout, 120);
+        assert!(!c.concur_opc_cascade);
+        for bad in ["0", "-1", "2147483648", "abc", ""] {
+            let c = CheckIni::parse(&format!("[check]\nConcurCheckTimeout={bad}\n"));
+            assert_eq!(c.concur_check_timeout, 60, "{bad}");
+        }
+        let c = CheckIni::parse("[check]\nConcurCheckTimeout=2147483647\nConcurOPCCascade=Yes");
+        assert_eq!(c.concur_check_timeout, 2_147_483_647);
+        assert!(c.concur_opc_cascade);
+        // Only the [check] section counts.
+        let c = CheckIni::parse("[other]\nConcurCheckTimeout=5\n[check]\n# c\nConcurOPCCascade=no");
+        assert_eq!(c.concur_check_timeout, 60);
+        assert!(!c.concur_opc_cascade);
+    }
+
+    #[test]
+    fn timeout_maps_to_2709() {
+        let f = messages::concur_timeout();
+        assert_eq!(
+            f.to_string(),
+            "swsrp2709 Concurrent suspend failed. Session ID=[-], Reason=[timeout]"
+        );
+        assert_eq!(f.status, 1);
+    }
+}

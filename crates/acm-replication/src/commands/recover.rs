@@ -1,1 +1,153 @@
 //! swsrprecoverres: resource adjustment (manual 8.3.3.1).
+//!
+//! - Without `-r` the replication management list must be readable; a damaged
+//!   one is refused (`swsrp1805`) with the advice to use `-r`.
+//! - `-r` rebuilds the list: from the repository copy ([`crate::repository`])
+//!   when there is one, else from the array: every copy session between two
+//!   disks of this server (backup management's sessions, which involve a backup
+//!   volume, left out) becomes a bi-directional pair, operation server both, no
+//!   group, its source as original. The rebuilt list is also saved as the
+//!   repository copy.
+//! - Then the post-processing an interrupted `swsrpmake` left due is run and
+//!   forgotten; with `-p` it is forgotten without running.
+//!
+//! The command excludes every other replication command (`swsrprecover.lock`).
+
+use super::server;
+use crate::exclusion;
+use crate::list::{
+    self, Direction, OpServer, Pair, ReplicationList, Volume, LIST_FORMAT, LIST_LOCK, LIST_VERSION,
+};
+use crate::messages;
+use crate::repository;
+use crate::scripts;
+use crate::volume::{self, Operand};
+use acm_backup::list::{ListStore as BackupStore, Role};
+use acm_core::cli::Spec;
+use acm_core::command;
+use acm_core::msg::{Failure, Family};
+use acm_core::store::{Lock, StateFile};
+use acm_host::Host;
+use acm_scsi::model as m;
+use std::process::ExitCode;
+
+pub const SWSRPRECOVERRES: Spec = Spec {
+    name: "swsrprecoverres",
+    family: Family::Replication,
+    flags: &["-r", "-p"],
+    valued: &["-h"],
+    exclusive: &[],
+    operands: (0, 0),
+    usage: "swsrprecoverres [-h serverName] [-r] [-p]",
+};
+
+pub fn swsrprecoverres(argv: Vec<String>) -> ExitCode {
+    command::run(&SWSRPRECOVERRES, argv, |args| {
+        let local = server(args)?;
+        let _run = exclusion::enter("swsrprecoverres", None)?;
+        if args.has("-r") {
+            rebuild(&local)?;
+        } else {
+            list::ListStore::open()
+                .load()
+                .map_err(|f| messages::list_damaged(f.message.text))?;
+        }
+        post_processing(&local, args.has("-p"))?;
+        println!("swsrprecoverres completed");
+        Ok(())
+    })
+}
+
+/// Runs (or with `skip`, only forgets) every due post-processing; the failures
+/// stay due and the first is returned after all were tried.
+fn post_processing(local: &str, skip: bool) -> Result<(), Failure> {
+    let mut first = None;
+    for d in scripts::due()? {
+        if !skip {
+            if let Err(f) = scripts::run(d.script, &d.volume, local) {
+                first.get_or_insert(f);
+                continue;
+            }
+        }
+        scripts::forget(&d.operation, d.script, &d.volume)?;
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// `-r`: writes the list afresh (it may be unreadable, so it is not read),
+/// from the repository or else from the array.
+fn rebuild(local: &str) -> Result<(), Failure> {
+    let rebuilt = match repository::load()? {
+        Some(l) => l,
+        None => {
+            let host = volume::load_host()?;
+            let l = from_array(&host, local)?;
+            repository::save(&l)?;
+            l
+        }
+    };
+    let dir = list::data_dir();
+    std::fs::create_dir_all(&dir).map_err(messages::list_error)?;
+    let _lock =
+        Lock::acquire(&dir.join(LIST_LOCK), "swsrprecoverres").map_err(messages::list_error)?;
+    StateFile::new(dir.join(list::LIST_FILE), LIST_FORMAT, LIST_VERSION)
+        .save(&rebuilt)
+        .map_err(messages::list_error)
+}
+
+/// The pairs the array knows between two disks of this server.
+pub fn from_array(host: &Host, local: &str) -> Result<ReplicationList, Failure> {
+    let backup = BackupStore::open().load().ok();
+    let is_backup_volume = |v: &Volume| {
+        backup.as_ref().is_some_and(|b| {
+            b.devices
+                .values()
+                .any(|d| d.role == Role::Backup && d.box_info == v.box_info)
+        })
+    };
+    // Each disk of this host as a resolved volume, by (box, OLU).
+    let mut disks: Vec<Volume> = Vec::new();
+    for name in host.disks.keys() {
+        let op = Operand {
+            device: name.clone(),
+            server: local.to_string(),
+            local: true,
+        };
+        if let Ok(v) = volume::resolve(host, &op) {
+            disks.push(v);
+        }
+    }
+    let find = |e: &m::Extent| {
+        disks
+            .iter()
+            .find(|v| v.box_info.box_id == e.box_id.as_str() && v.box_info.olu == e.olu)
+    };
+    let mut list = ReplicationList::default();
+    for v in &disks {
+        let sessions = match crate::copy::driver_at(v).sessions() {
+            Ok(s) => s,
+            Err(e) if e.copy_error().is_some() => continue,
+            Err(e) => return Err(messages::array_error(&v.qualified(), e)),
+        };
+        for s in sessions {
+            let (Some(src), Some(dst)) = (find(&s.src), find(&s.dst)) else {
+                continue;
+            };
+            if src.device == dst.device || is_backup_volume(src) || is_backup_volume(dst) {
+                continue;
+            }
+            if list.find(src, dst).is_some() || list.find(dst, src).is_some() {
+                continue;
+            }
+            list.pairs.push(Pair {
+                original: src.clone(),
+                replica: dst.clone(),
+                direction: Direction::Bi,
+                op_server: OpServer::Both,
+                no_size_check: src.size != dst.size,
+                group: None,
+            });
+        }
+    }
+    Ok(list)
+}
