@@ -11,60 +11,6 @@ use common::*;
 
 const CMD: &str = "swsrpstartsync";
 
-/// The sessions on the LUN of host disk `dev`.
-fn sessions(s: &Scratch, dev: &str) -> Vec<m::SessionInfo> {
-    let (name, olu) = lun_of(s, dev);
-    with_array(s, |a| {
-        let bid = a.bid_by_name(&name).unwrap();
-        a.session_infos(&bid, olu).unwrap()
-    })
-}
-
-/// The state of the only session on `dev`, or `NotStarted`.
-fn state(s: &Scratch, dev: &str) -> State {
-    let v = sessions(s, dev);
-    assert!(v.len() <= 1, "{v:?}");
-    v.first().map(State::of).unwrap_or(State::NotStarted)
-}
-
-/// Waits until the session on `dev` is in state `want`.
-fn wait_state(s: &Scratch, dev: &str, want: State) -> m::SessionInfo {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let v = sessions(s, dev);
-        if let Some(i) = v.iter().find(|i| State::of(i) == want) {
-            return i.clone();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never {want:?}: {v:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
-/// Suspends the EC/REC session on `dev` through the array (what `swsrpmake`
-/// does), after it became equivalent.
-fn suspend(s: &Scratch, dev: &str) {
-    let id = wait_state(s, dev, State::Equivalent).id;
-    let done = with_array(s, |a| {
-        ["B1", "B2"].iter().any(|n| {
-            let bid = a.bid_by_name(n).unwrap();
-            a.suspend(&bid, &[id], false).is_ok()
-        })
-    });
-    assert!(done);
-    assert_eq!(state(s, dev), State::Replicated);
-}
-
-/// The swsrpstat -L value of column `col` for the pair whose original is `orig`.
-fn stat_col(s: &Scratch, orig: &str, col: &str) -> String {
-    let out = ok(s, "swsrpstat", &["-L", "-Xda", orig]);
-    let t = tokens(&out);
-    let i = t[0].iter().position(|h| h == col).unwrap();
-    t[1][i].clone()
-}
-
 fn modes(s: &Scratch, orig: &str) -> [String; 3] {
     ["Xfer", "Split", "Rcv"].map(|c| stat_col(s, orig, c))
 }

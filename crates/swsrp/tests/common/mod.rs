@@ -288,3 +288,68 @@ pub fn wait_status(s: &Scratch, orig: &str, status: &str) -> Vec<String> {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+// ----- sessions as the array holds them -----
+
+/// The sessions on the LUN of host disk `dev`.
+pub fn sessions(s: &Scratch, dev: &str) -> Vec<acm_scsi::model::SessionInfo> {
+    let (name, olu) = lun_of(s, dev);
+    with_array(s, |a| {
+        let bid = a.bid_by_name(&name).unwrap();
+        a.session_infos(&bid, olu).unwrap()
+    })
+}
+
+/// The state of the only session on `dev`, or `NotStarted`.
+pub fn state(s: &Scratch, dev: &str) -> acm_replication::session::State {
+    let v = sessions(s, dev);
+    assert!(v.len() <= 1, "{v:?}");
+    v.first()
+        .map(acm_replication::session::State::of)
+        .unwrap_or(acm_replication::session::State::NotStarted)
+}
+
+/// Waits until the session on `dev` is in state `want`.
+pub fn wait_state(
+    s: &Scratch,
+    dev: &str,
+    want: acm_replication::session::State,
+) -> acm_scsi::model::SessionInfo {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let v = sessions(s, dev);
+        if let Some(i) = v
+            .iter()
+            .find(|i| acm_replication::session::State::of(i) == want)
+        {
+            return i.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {want:?}: {v:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Suspends the EC/REC session on `dev` through the array (what `swsrpmake`
+/// does), after it became equivalent.
+pub fn suspend(s: &Scratch, dev: &str) {
+    let id = wait_state(s, dev, acm_replication::session::State::Equivalent).id;
+    let done = with_array(s, |a| {
+        ["B1", "B2"].iter().any(|n| {
+            let bid = a.bid_by_name(n).unwrap();
+            a.suspend(&bid, &[id], false).is_ok()
+        })
+    });
+    assert!(done);
+    assert_eq!(state(s, dev), acm_replication::session::State::Replicated);
+}
+
+/// The swsrpstat -L value of column `col` for the pair whose original is `orig`.
+pub fn stat_col(s: &Scratch, orig: &str, col: &str) -> String {
+    let out = ok(s, "swsrpstat", &["-L", "-Xda", orig]);
+    let t = tokens(&out);
+    let i = t[0].iter().position(|h| h == col).unwrap();
+    t[1][i].clone()
+}
