@@ -1,0 +1,1 @@
+//! Configuration management: the `stg*` commands and `acmcapture`.

@@ -1,0 +1,184 @@
+//! `-h serverName`: running a command on another Managed Server.
+//!
+//! Every backup and replication command that has the Management Server form
+//! starts with [`run`]. When `-h` names another server, the command line
+//! (without `-h NAME`) is run there through that server's daemon, and what it
+//! printed there is printed here, with its exit status. When `-h` names this
+//! server, or is absent, the command runs here.
+//!
+//! On the Management Server, a display command of Table 8.2
+//! ([`ALL_SERVERS_DISPLAYS`]) run with neither `-h` nor a device shows every
+//! registered server, one after the other, with one header line; the first
+//! server that fails stops the display, with that server's message and status.
+
+use crate::node;
+use crate::registry::{FileRepository, Repository};
+use crate::remote::{self, Output};
+use acm_core::cli::{Args, Spec};
+use acm_core::command;
+use acm_core::msg::{Failure, Family};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The display commands that, on the Management Server without `-h` and
+/// without a device, show every registered server (Table 8.2).
+pub const ALL_SERVERS_DISPLAYS: &[&str] = &[
+    "swstbackstat",
+    "swstbkpoldisp",
+    "swstdevdisp",
+    "swstexecstat",
+    "swsthistdisp",
+    "swstreststat",
+    "swstsyncstat",
+    "swsttrkstat",
+];
+
+/// Runs a command that has the Management Server form `[-h serverName]`.
+pub fn run(
+    spec: &Spec,
+    argv: impl IntoIterator<Item = String>,
+    body: impl FnOnce(&Args) -> Result<(), Failure>,
+) -> ExitCode {
+    let argv: Vec<String> = argv.into_iter().collect();
+    let parsed = if argv.len() == 1 && argv[0] == "--help" {
+        None
+    } else {
+        spec.parse(argv.clone()).ok()
+    };
+    let Some(args) = parsed else {
+        return command::run(spec, argv, body);
+    };
+    let local = node::local_name();
+    let plan = match args.value("-h") {
+        Some(h) if h != local => Plan::One(h.to_string()),
+        None if args.operands.is_empty()
+            && ALL_SERVERS_DISPLAYS.contains(&spec.name)
+            && node::is_manager() =>
+        {
+            Plan::All
+        }
+        _ => return command::run(spec, argv, body),
+    };
+    if !command::is_root() {
+        return report(&Failure::not_root(spec.family));
+    }
+    let rest = without_h(&argv);
+    match plan {
+        Plan::One(server) => {
+            if !node::is_manager() && remote::local_peer_root(&server).is_none() {
+                return report(&not_manager(spec.family, &server));
+            }
+            match remote::exec(&server, spec.name, &naming(&server, &rest), &[], spec.family) {
+                Ok(out) => relay(&out, false),
+                Err(f) => report(&f),
+            }
+        }
+        Plan::All => all_servers(spec, &rest),
+    }
+}
+
+enum Plan {
+    One(String),
+    All,
+}
+
+/// `argv` without `-h NAME` (the parser has already checked it).
+fn without_h(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        if a == "-h" {
+            it.next();
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+/// The command line for `server`: `-h server` first, so that the command runs
+/// there as it is (never forwarded again, never widened to all servers).
+fn naming(server: &str, rest: &[String]) -> Vec<String> {
+    let mut v = vec!["-h".to_string(), server.to_string()];
+    v.extend_from_slice(rest);
+    v
+}
+
+fn not_manager(family: Family, server: &str) -> Failure {
+    Failure::refused(
+        family,
+        remote::NOT_MANAGER,
+        format!(
+            "-h {server}: this server ({}) is not the Management Server; \
+             run the command on {server}, or on the Management Server with -h.",
+            node::local_name()
+        ),
+    )
+}
+
+fn report(f: &Failure) -> ExitCode {
+    eprintln!("{f}");
+    ExitCode::from(f.status)
+}
+
+/// Prints what a server printed; `skip_header` drops its first line of output.
+fn relay(out: &Output, skip_header: bool) -> ExitCode {
+    let stdout = if skip_header {
+        match out.stdout.iter().position(|b| *b == b'\n') {
+            Some(i) => &out.stdout[i + 1..],
+            None => &[][..],
+        }
+    } else {
+        &out.stdout[..]
+    };
+    let _ = std::io::stdout().write_all(stdout);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(&out.stderr);
+    ExitCode::from(u8::try_from(out.status.clamp(0, 255)).unwrap_or(1))
+}
+
+/// Table 8.2, first row: every registered server, in registration order.
+fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
+    let servers = match FileRepository::open().read() {
+        Ok(c) => c.servers,
+        Err(e) => {
+            return report(&Failure::refused(
+                spec.family,
+                remote::NOT_REGISTERED,
+                e.to_string(),
+            ))
+        }
+    };
+    let mut header: Option<Vec<u8>> = None;
+    for s in &servers {
+        let out = match remote::exec(&s.name, spec.name, &naming(&s.name, rest), &[], spec.family)
+        {
+            Ok(o) => o,
+            Err(f) => return report(&f),
+        };
+        if out.status != 0 {
+            return relay(&out, false);
+        }
+        let first = out.stdout.split(|b| *b == b'\n').next().unwrap_or(&[]).to_vec();
+        let same_header = header.as_ref().is_some_and(|h| *h == first);
+        if header.is_none() {
+            header = Some(first);
+        }
+        relay(&out, same_header);
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_h_and_its_value_only() {
+        let argv: Vec<String> = ["-h", "SV2", "/dev/vg01", "-Xdevmap", "/f"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(without_h(&argv), vec!["/dev/vg01", "-Xdevmap", "/f"]);
+    }
+}

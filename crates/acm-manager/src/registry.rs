@@ -1,0 +1,159 @@
+//! The Management Server's repository: the servers it manages and the devices
+//! fetched from each.
+//!
+//! [`Repository`] is the interface; [`FileRepository`] is the embedded default,
+//! durable JSON files under the state root of the Management Server
+//! (`/etc/opt/FJSVswstf/repository/`), written atomically under a lock like every
+//! management list. A database backend would implement the same trait.
+
+use acm_core::paths;
+use acm_core::store::{Lock, StateFile, StoreError};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A server registered with `stgxfwcmaddsrv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerRecord {
+    /// The server name (case-sensitive; what `-h` names).
+    pub name: String,
+    /// The address of its communication daemon.
+    pub ip: String,
+    /// The port of its communication daemon.
+    pub port: u16,
+    /// Whether it is the Management Server itself.
+    #[serde(default)]
+    pub manager: bool,
+}
+
+/// A device fetched from a Managed Server with `stgxfwcmsetdev`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// The AIX device name (`/dev/hdisk10`, `/dev/vg01`, `/dev/vx/dmp/hdisk3`).
+    pub device: String,
+    /// `disk`, `vg` or `vxvm`.
+    pub kind: String,
+    /// The 40-character box identifier, empty when the device is on no ETERNUS box.
+    pub box_id: String,
+    /// The LUN(s) on the box backing the device (one for a disk).
+    pub luns: Vec<u32>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Mount point, if mounted.
+    #[serde(default)]
+    pub mount_point: Option<String>,
+    /// File system type, if any.
+    #[serde(default)]
+    pub file_system: Option<String>,
+    /// The member disks of a volume group.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// What the repository holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contents {
+    pub servers: Vec<ServerRecord>,
+    /// Devices per server name.
+    #[serde(default)]
+    pub devices: std::collections::BTreeMap<String, Vec<DeviceRecord>>,
+}
+
+/// The repository interface.
+pub trait Repository {
+    /// Everything, as last saved.
+    fn read(&self) -> Result<Contents, StoreError>;
+    /// Reads, changes and saves under the repository lock; `change` may refuse
+    /// with its own error, in which case nothing is saved.
+    fn update<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Contents) -> Result<(), E>,
+    ) -> Result<Contents, E>;
+
+    /// The server named exactly `name`.
+    fn server(&self, name: &str) -> Result<Option<ServerRecord>, StoreError> {
+        Ok(self.read()?.servers.into_iter().find(|s| s.name == name))
+    }
+}
+
+/// Directory of the embedded repository.
+pub const DIR: &str = "/etc/opt/FJSVswstf/repository";
+const FORMAT: &str = "acm-repository";
+const VERSION: u32 = 1;
+
+/// The embedded repository: one state file under the state root.
+#[derive(Debug, Clone)]
+pub struct FileRepository {
+    file: StateFile,
+    lock: PathBuf,
+}
+
+impl FileRepository {
+    /// The repository of this server's state root.
+    pub fn open() -> FileRepository {
+        let dir = paths::product(DIR);
+        FileRepository {
+            file: StateFile::new(dir.join("repository.json"), FORMAT, VERSION),
+            lock: dir.join("repository.lock"),
+        }
+    }
+
+    /// Path of the repository file.
+    pub fn path(&self) -> &std::path::Path {
+        self.file.path()
+    }
+}
+
+impl Repository for FileRepository {
+    fn read(&self) -> Result<Contents, StoreError> {
+        Ok(self.file.load()?.unwrap_or_default())
+    }
+
+    fn update<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Contents) -> Result<(), E>,
+    ) -> Result<Contents, E> {
+        let _lock = Lock::acquire(&self.lock, holder)?;
+        let mut c = self.read()?;
+        change(&mut c)?;
+        self.file.save(&c)?;
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_saves_and_refusal_saves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = FileRepository {
+            file: StateFile::new(dir.path().join("r.json"), FORMAT, VERSION),
+            lock: dir.path().join("r.lock"),
+        };
+        let sv = ServerRecord {
+            name: "SV1".into(),
+            ip: "127.0.0.1".into(),
+            port: 1226,
+            manager: false,
+        };
+        repo.update::<StoreError>("t", |c| {
+            c.servers.push(sv.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(repo.server("SV1").unwrap(), Some(sv));
+        assert_eq!(repo.server("sv1").unwrap(), None);
+        let r: Result<_, StoreError> = repo.update("t", |c| {
+            c.servers.clear();
+            Err(StoreError::Busy {
+                path: "x".into(),
+                holder: "y".into(),
+            })
+        });
+        assert!(r.is_err());
+        assert_eq!(repo.read().unwrap().servers.len(), 1);
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    acm_manager::daemon::startacm(std::env::args().skip(1).collect())
+}
