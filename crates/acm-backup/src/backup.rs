@@ -22,8 +22,8 @@ use crate::messages;
 use crate::scripts;
 use crate::server;
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_scsi::model::{CopyKind, Phase, SessionInfo, Status};
 use std::process::ExitCode;
 
@@ -407,7 +407,7 @@ fn release_generation(
 
 /// `swstbackup [-h serverName] [-suspend|-T] deviceName [-Xdevmap deviceMapFile]`.
 pub fn swstbackup(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTBACKUP, argv, |args| {
+    forward::run(&SWSTBACKUP, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
         let _run = exclusion::enter("swstbackup", Some(td))?;
@@ -527,7 +527,7 @@ fn targets(list: &BackupList, operand: Option<&str>) -> Result<Vec<String>, Fail
 
 /// `swstbackstat [-h serverName] [deviceName]`.
 pub fn swstbackstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTBACKSTAT, argv, |args| {
+    forward::run(&SWSTBACKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         list.check_configured()?;
@@ -566,7 +566,7 @@ pub fn swstbackstat(argv: Vec<String>) -> ExitCode {
 
 /// `swsthistdisp [-h serverName] [deviceName]`.
 pub fn swsthistdisp(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTHISTDISP, argv, |args| {
+    forward::run(&SWSTHISTDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         list.check_configured()?;
@@ -627,7 +627,7 @@ fn positive(option: &str, value: &str) -> Result<u64, Failure> {
 
 /// `swsthistdel [-h serverName] -g generationNo | -v versionNo | -z [-emergency] deviceName`.
 pub fn swsthistdel(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTHISTDEL, argv, |args| {
+    forward::run(&SWSTHISTDEL, argv, |args| {
         let td = args.operand().unwrap_or_default();
         let generation = args.value("-g").map(|v| positive("-g", v)).transpose()?;
         let version = args.value("-v").map(|v| positive("-v", v)).transpose()?;

@@ -2,7 +2,8 @@
 //! binaries of the `swst` package with the arguments after the program name.
 //!
 //! Each is a [`Spec`] with the manual's synopsis and a body run by
-//! [`command::run`] (root check `swst0601`, parsing `swst0002`, reporting).
+//! [`forward::run`]: `-h otherServer` runs the command on that server; otherwise
+//! [`acm_core::command::run`] (root check `swst0601`, parsing `swst0002`, reporting).
 //! A command that changes the list enters the command exclusion first and prints
 //! its completion line only after the list is saved.
 
@@ -12,9 +13,9 @@ use crate::list::{BackupList, Device, Hold, ListStore, Policy, Role};
 use crate::messages;
 use crate::server;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
+use acm_manager::forward;
 use std::process::ExitCode;
 
 /// `Mount-Point (Method)` on AIX: never shown.
@@ -99,7 +100,7 @@ pub const SWSTBKPOLDEL: Spec = Spec {
 
 /// `swstsvrset [-h serverName]`: declares this server a backup management server.
 pub fn swstsvrset(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTSVRSET, argv, |args| {
+    forward::run(&SWSTSVRSET, argv, |args| {
         server::check(args)?;
         let _run = exclusion::enter("swstsvrset", None)?;
         ListStore::open().update("swstsvrset", |list| {
@@ -113,7 +114,7 @@ pub fn swstsvrset(argv: Vec<String>) -> ExitCode {
 
 /// `swstsvrdisp [-h serverName]`: `Storage-Server = NAME`.
 pub fn swstsvrdisp(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTSVRDISP, argv, |args| {
+    forward::run(&SWSTSVRDISP, argv, |args| {
         let name = server::check(args)?;
         ListStore::open().load()?.check_configured()?;
         println!("Storage-Server = {name}");
@@ -125,7 +126,7 @@ pub fn swstsvrdisp(argv: Vec<String>) -> ExitCode {
 
 /// `swstdevinfoset [-h serverName] -t | -b | -o deviceName`.
 pub fn swstdevinfoset(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTDEVINFOSET, argv, |args| {
+    forward::run(&SWSTDEVINFOSET, argv, |args| {
         let role = if args.has("-t") {
             Some(Role::Transaction)
         } else if args.has("-b") {
@@ -190,7 +191,7 @@ fn device_mode(list: &BackupList, name: &str, dev: &Device, detail: bool) -> &'s
 
 /// `swstdevdisp [-h serverName] [-t] [-b [-u]] [-o] [deviceName]`.
 pub fn swstdevdisp(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTDEVDISP, argv, |args| {
+    forward::run(&SWSTDEVDISP, argv, |args| {
         if args.has("-u") && !args.has("-b") {
             return Err(messages::usage(
                 "The option -u can be given only with -b",
@@ -294,7 +295,7 @@ fn parse_range(
 
 /// `swstbkpolset [-h serverName] [-i intervalDays] [-s saveNumber] [deviceName]`.
 pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTBKPOLSET, argv, |args| {
+    forward::run(&SWSTBKPOLSET, argv, |args| {
         let interval = parse_range(args.value("-i"), 1..=366, messages::bad_interval)?;
         let save = parse_range(args.value("-s"), 1..=31, messages::bad_save_number)?;
         server::check(args)?;
@@ -343,7 +344,7 @@ pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
 
 /// `swstbkpoldisp [-h serverName] [deviceName]`.
 pub fn swstbkpoldisp(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTBKPOLDISP, argv, |args| {
+    forward::run(&SWSTBKPOLDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         list.check_configured()?;
@@ -393,7 +394,7 @@ pub fn swstbkpoldisp(argv: Vec<String>) -> ExitCode {
 
 /// `swstbkpoldel [-h serverName] deviceName`.
 pub fn swstbkpoldel(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTBKPOLDEL, argv, |args| {
+    forward::run(&SWSTBKPOLDEL, argv, |args| {
         let device = args.operand().unwrap_or_default();
         server::check(args)?;
         let _run = exclusion::enter("swstbkpoldel", Some(device))?;

@@ -19,9 +19,9 @@ use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE, LIST_FORMA
 use crate::messages;
 use crate::server;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::store::{write_atomic, StateFile};
+use acm_manager::forward;
 /// The copy kinds, re-exported for callers that reconcile by hand (and tests).
 pub use acm_scsi::model::CopyKind;
 use std::fs;
@@ -238,7 +238,7 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
 /// `-x` (consistency with the repository) is accepted; there is no repository
 /// yet, so it performs the same local reconciliation.
 pub fn swstsrsemtch(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTSRSEMTCH, argv, |args| {
+    forward::run(&SWSTSRSEMTCH, argv, |args| {
         server::check(args)?;
         let _run = exclusion::enter("swstsrsemtch", None)?;
         let store = ListStore::open();
@@ -327,7 +327,7 @@ fn write_backup(target: &Path, files: &[PathBuf]) -> Result<(), Failure> {
 
 /// `swstresback backupDirectory`.
 pub fn swstresback(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTRESBACK, argv, |args| {
+    forward::run(&SWSTRESBACK, argv, |args| {
         let operand = args.operand().unwrap_or_default();
         let _run = exclusion::enter("swstresback", None)?;
         let store = ListStore::open();
@@ -344,7 +344,7 @@ pub fn swstresback(argv: Vec<String>) -> ExitCode {
 
 /// `swstresrst backupDirectory`.
 pub fn swstresrst(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTRESRST, argv, |args| {
+    forward::run(&SWSTRESRST, argv, |args| {
         let operand = args.operand().unwrap_or_default();
         let _run = exclusion::enter("swstresrst", None)?;
         let store = ListStore::open();

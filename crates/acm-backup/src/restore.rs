@@ -25,8 +25,8 @@ use crate::messages;
 use crate::scripts;
 use crate::server;
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_scsi::model::{CopyKind, Phase, Status};
 use std::process::ExitCode;
 
@@ -344,7 +344,7 @@ fn plan_restore(
 
 /// `swstrestore [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] deviceName`.
 pub fn swstrestore(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTRESTORE, argv, |args| {
+    forward::run(&SWSTRESTORE, argv, |args| {
         let select = Select::from_args(args)?;
         let device = args.operand().unwrap_or_default();
         let restore_device = args.value("-r");
@@ -391,7 +391,7 @@ pub fn swstrestore(argv: Vec<String>) -> ExitCode {
 
 /// `swstcancelrest [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] [-emergency] deviceName`.
 pub fn swstcancelrest(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTCANCELREST, argv, |args| {
+    forward::run(&SWSTCANCELREST, argv, |args| {
         let select = Select::from_args(args)?;
         let device = args.operand().unwrap_or_default();
         let emergency = args.has("-emergency");
@@ -469,7 +469,7 @@ fn restore_status(list: &BackupList, dest: &str, r: &Restore) -> (String, String
 
 /// `swstreststat [-h serverName] [-g generationNo | -v versionNo] [deviceName]`.
 pub fn swstreststat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTRESTSTAT, argv, |args| {
+    forward::run(&SWSTRESTSTAT, argv, |args| {
         let select = Select::from_args(args)?;
         let server = server::check(args)?;
         let list = ListStore::open().load()?;

@@ -26,9 +26,9 @@ use crate::list::{BackupKind, BackupList, BoxInfo, Hold, ListStore, Role};
 use crate::messages;
 use crate::server;
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
+use acm_manager::forward;
 use std::process::ExitCode;
 
 pub use acm_scsi::model::{CopyKind, Phase, SessionInfo, Status};
@@ -194,7 +194,7 @@ enum Start {
 
 /// `swststartsync [-h serverName] deviceName [-Xdevmap deviceMapFile]`.
 pub fn swststartsync(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTSTARTSYNC, argv, |args| {
+    forward::run(&SWSTSTARTSYNC, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
         let _run = exclusion::enter("swststartsync", Some(td))?;
@@ -354,7 +354,7 @@ fn start_sync(list: &mut BackupList, td: &str, map: Option<&DevMap>) -> Result<S
 
 /// `swstcancelsync [-h serverName] [-emergency] [-bd backupDeviceName | -all] deviceName`.
 pub fn swstcancelsync(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTCANCELSYNC, argv, |args| {
+    forward::run(&SWSTCANCELSYNC, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
         let _run = exclusion::enter("swstcancelsync", Some(td))?;
@@ -434,7 +434,7 @@ fn ec_status(pair: &Pair) -> (String, String) {
 
 /// `swstsyncstat [-h serverName] [deviceName]`.
 pub fn swstsyncstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTSYNCSTAT, argv, |args| {
+    forward::run(&SWSTSYNCSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         let mut rows = Vec::new();
@@ -481,7 +481,7 @@ pub fn swstsyncstat(argv: Vec<String>) -> ExitCode {
 
 /// `swstcanceltrk [-h serverName] [-copy | -emergency] deviceName (-bd backupDeviceName | -all)`.
 pub fn swstcanceltrk(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTCANCELTRK, argv, |args| {
+    forward::run(&SWSTCANCELTRK, argv, |args| {
         if !args.has("-bd") && !args.has("-all") {
             return Err(messages::usage(
                 "One of the options -bd and -all must be given",
@@ -553,7 +553,7 @@ pub fn swstcanceltrk(argv: Vec<String>) -> ExitCode {
 
 /// `swsttrkstat [-h serverName] [deviceName]`.
 pub fn swsttrkstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTTRKSTAT, argv, |args| {
+    forward::run(&SWSTTRKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         let mut rows = Vec::new();
@@ -729,7 +729,7 @@ fn copy_execute(list: &BackupList, td: &str) -> Result<String, Failure> {
 
 /// `swstexecstat [-j] [-h serverName] [deviceName]`.
 pub fn swstexecstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSTEXECSTAT, argv, |args| {
+    forward::run(&SWSTEXECSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         let running = exclusion::running();

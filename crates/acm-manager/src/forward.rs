@@ -40,6 +40,9 @@ pub fn run(
     body: impl FnOnce(&Args) -> Result<(), Failure>,
 ) -> ExitCode {
     let argv: Vec<String> = argv.into_iter().collect();
+    if !spec.valued.contains(&"-h") {
+        return command::run(spec, argv, body);
+    }
     let parsed = if argv.len() == 1 && argv[0] == "--help" {
         None
     } else {
@@ -68,7 +71,13 @@ pub fn run(
             if !node::is_manager() && remote::local_peer_root(&server).is_none() {
                 return report(&not_manager(spec.family, &server));
             }
-            match remote::exec(&server, spec.name, &naming(&server, &rest), &[], spec.family) {
+            match remote::exec(
+                &server,
+                spec.name,
+                &naming(&server, &rest),
+                &[],
+                spec.family,
+            ) {
                 Ok(out) => relay(&out, false),
                 Err(f) => report(&f),
             }
@@ -151,15 +160,19 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
     };
     let mut header: Option<Vec<u8>> = None;
     for s in &servers {
-        let out = match remote::exec(&s.name, spec.name, &naming(&s.name, rest), &[], spec.family)
-        {
+        let out = match remote::exec(&s.name, spec.name, &naming(&s.name, rest), &[], spec.family) {
             Ok(o) => o,
             Err(f) => return report(&f),
         };
         if out.status != 0 {
             return relay(&out, false);
         }
-        let first = out.stdout.split(|b| *b == b'\n').next().unwrap_or(&[]).to_vec();
+        let first = out
+            .stdout
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap_or(&[])
+            .to_vec();
         let same_header = header.as_ref().is_some_and(|h| *h == first);
         if header.is_none() {
             header = Some(first);

@@ -139,7 +139,8 @@ pub fn set_port(port: u16) -> Result<(), StoreError> {
 pub fn load() -> Node {
     let text = std::fs::read_to_string(ini_path()).unwrap_or_default();
     let name = local_name();
-    let manager = value_in(&text, "ServerType").is_some_and(|t| t.eq_ignore_ascii_case("Management"));
+    let manager =
+        value_in(&text, "ServerType").is_some_and(|t| t.eq_ignore_ascii_case("Management"));
     let ip = value_in(&text, "IpAddress").unwrap_or_else(|| DEFAULT_IP.to_string());
     let port = port();
     let management = if manager {

@@ -56,7 +56,8 @@ pub fn find(program: &str) -> Option<PathBuf> {
 fn install_prefix(bin_dir: &Path) -> Option<PathBuf> {
     let pkg = bin_dir.parent()?;
     let opt = pkg.parent()?;
-    (bin_dir.file_name()? == "bin" && opt.file_name()? == "opt").then(|| opt.parent().map(Path::to_path_buf))?
+    (bin_dir.file_name()? == "bin" && opt.file_name()? == "opt")
+        .then(|| opt.parent().map(Path::to_path_buf))?
 }
 
 #[cfg(test)]

@@ -47,6 +47,22 @@ pub struct DeviceRecord {
     /// The member disks of a volume group.
     #[serde(default)]
     pub members: Vec<String>,
+    /// For a disk, the volume group it belongs to.
+    #[serde(default)]
+    pub volume_group: Option<String>,
+    /// The logical volumes of a volume group (what `stgxfwcmdisppat` shows).
+    #[serde(default)]
+    pub logical_volumes: Vec<LogicalVolumeRecord>,
+}
+
+/// A logical volume of a volume group, as fetched with the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogicalVolumeRecord {
+    /// Its device name (`/dev/lv01`).
+    pub device: String,
+    /// Where it is mounted now, if it is.
+    #[serde(default)]
+    pub mount_point: Option<String>,
 }
 
 /// What the repository holds.

@@ -96,21 +96,23 @@ pub fn exec(
     family: Family,
 ) -> Result<Output, Failure> {
     if server == node::local_name() {
-        return spawn(program, args, stdin, None, family);
+        return spawn(program, args, stdin, None, &[], family);
     }
     if let Some(root) = local_peer_root(server) {
-        return spawn(program, args, stdin, Some(root), family);
+        return spawn(program, args, stdin, Some(root), &[], family);
     }
     let record = locate(server, family)?;
     over_network(&record, program, args, stdin, family)
 }
 
-/// Runs a program of this installation, optionally in another state root.
+/// Runs a program of this installation, optionally in another state root and
+/// with extra environment variables.
 pub fn spawn(
     program: &str,
     args: &[String],
     stdin: &[u8],
     root: Option<PathBuf>,
+    env: &[(String, String)],
     family: Family,
 ) -> Result<Output, Failure> {
     let path = programs::find(program).ok_or_else(|| {
@@ -128,8 +130,13 @@ pub fn spawn(
     if let Some(root) = root {
         cmd.env(acm_core::paths::ACM_ROOT, root);
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let broken = |e: std::io::Error| {
-        Failure::refused(family, NO_PROGRAM, format!("The program {program} failed to run: {e}"))
+        Failure::refused(
+            family,
+            NO_PROGRAM,
+            format!("The program {program} failed to run: {e}"),
+        )
     };
     let mut child = cmd.spawn().map_err(broken)?;
     let mut input = child.stdin.take();
@@ -139,12 +146,41 @@ pub fn spawn(
             let _ = i.write_all(&data);
         }
     });
-    let out = child.wait_with_output().map_err(broken)?;
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out_reader = drain(child.stdout.take().map(|o| Box::new(o) as _));
+    let err_reader = drain(child.stderr.take().map(|e| Box::new(e) as _));
+    // The same bound as a request to a daemon: a local program that never
+    // ends must not hang its caller.
+    let limit = timeouts().request;
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(broken)? {
+            Some(st) => break st,
+            None if started.elapsed() >= limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::refused(
+                    family,
+                    TIMEOUT,
+                    format!("{program} did not end within {} s.", limit.as_secs()),
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
     let _ = feeder.join();
     Ok(Output {
-        status: exit_status(&out.status),
-        stdout: out.stdout,
-        stderr: out.stderr,
+        status: exit_status(&status),
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
     })
 }
 

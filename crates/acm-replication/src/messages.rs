@@ -347,6 +347,18 @@ pub fn copy_refused(kind: acm_scsi::model::CopyKind, c: &acm_scsi::model::CopyEr
 
 /// A peer server cannot be reached or answered something unreadable.
 pub const PEER_UNREACHABLE: u16 = 1008;
+/// A volume no longer matches what the list recorded for it.
+pub const VOLUME_CHANGED: u16 = 1009;
+
+pub fn volume_changed(volume: &str) -> Failure {
+    refused(
+        VOLUME_CHANGED,
+        format!(
+            "The device information of {volume} has changed since it was registered \
+             (box, LUN or size); delete the pair with swsrpdelvol and set it again."
+        ),
+    )
+}
 /// The backup management function is working on a volume of the pair.
 pub const BACKUP_BUSY: u16 = 1010;
 

@@ -6,13 +6,11 @@
 //! the named server and returns its [`Response`]; [`serve`] is what the peer
 //! runs for it, in its own state root.
 //!
-//! Today every peer is on this machine: `/etc/opt/swstorage/peers.ini` (under
-//! `ACM_ROOT`) maps a server name to that server's state root
-//! (`SV2=/var/tmp/sv2`), and a request is carried by running the internal
-//! program `swsrppeer` (beside the commands) with `ACM_ROOT` set to the peer's
-//! root, the request as JSON on standard input and the response on standard
-//! output. The communication daemon of the remote-execution work carries the
-//! same requests over the network to the same [`serve`].
+//! A request is carried by running the internal program `swsrppeer` on the
+//! peer with [`acm_manager::remote::exec`], the request as JSON on standard
+//! input and the response on standard output: through the peer's
+//! communication daemon, or, for a local peer named in
+//! `/etc/opt/swstorage/peers.ini`, directly in that peer's state root.
 
 use crate::list::{ListStore, Pair, Volume};
 use crate::messages;
@@ -20,10 +18,6 @@ use crate::scripts::{self, Script};
 use crate::volume;
 use acm_core::msg::{Failure, Message};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// A request to a peer server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +26,9 @@ pub enum Request {
     Resolve { device: String },
     /// Run a pre/post-processing script on a volume of the peer.
     Script { script: Script, device: String },
+    /// Check a volume of the peer before an operation: it still resolves to the
+    /// box, LUN and size recorded, and backup management is not working on it.
+    Check { volume: Volume },
     /// Record a pair in the peer's list (`swsrpsetvol` of a server-to-server pair).
     AddPair { pair: Pair },
     /// Remove a pair from the peer's list (`swsrpdelvol`).
@@ -51,59 +48,18 @@ pub enum Response {
     },
 }
 
-/// Name of the file mapping peer servers to their state roots.
-pub const PEERS_FILE: &str = "/etc/opt/swstorage/peers.ini";
 /// Name of the internal program that serves a request in a peer's root.
 pub const PEER_PROGRAM: &str = "swsrppeer";
-/// How long a peer may take to answer.
-pub const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The state root of local peer `server`, per [`PEERS_FILE`].
-pub fn root_of(server: &str) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(acm_core::paths::product(PEERS_FILE)).ok()?;
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| k.trim() == server)
-        .map(|(_, v)| PathBuf::from(v.trim()))
-}
-
-/// The `swsrppeer` program: beside the running command.
-fn program() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join(PEER_PROGRAM)))
-        .unwrap_or_else(|| PathBuf::from(PEER_PROGRAM))
-}
 
 /// Sends `req` to `server`; a refusal of the peer comes back as the same failure.
 pub fn call(server: &str, req: &Request) -> Result<Response, Failure> {
     let unreachable = |e: &dyn std::fmt::Display| messages::peer_unreachable(server, e);
-    let root = root_of(server).ok_or_else(|| unreachable(&"the server is not registered"))?;
     let body = serde_json::to_vec(req).map_err(|e| unreachable(&e))?;
-    let mut child = Command::new(program())
-        .env(acm_core::paths::ACM_ROOT, &root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| unreachable(&e))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(&body).map_err(|e| unreachable(&e))?;
-    }
-    let deadline = Instant::now() + TIMEOUT;
-    while child.try_wait().map_err(|e| unreachable(&e))?.is_none() {
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(unreachable(&"no answer in time"));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().map_err(|e| unreachable(&e))?;
-    let resp: Response = serde_json::from_slice(&out.stdout)
-        .map_err(|e| unreachable(&format!("bad answer: {e}")))?;
+    let out = acm_manager::remote::exec(server, PEER_PROGRAM, &[], &body, messages::F)?;
+    let resp: Response = serde_json::from_slice(&out.stdout).map_err(|e| {
+        let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        unreachable(&format!("bad answer ({e}) {why}"))
+    })?;
     match resp {
         Response::Refused { id, text, status } => Err(Failure {
             message: Message { id, text },
@@ -128,6 +84,19 @@ pub fn serve(req: &Request) -> Response {
                     &volume::load_host()?,
                     &op,
                 )?))
+            }
+            Request::Check { volume: v } => {
+                let op = volume::Operand {
+                    device: v.device.clone(),
+                    server: local.clone(),
+                    local: true,
+                };
+                let now = volume::resolve(&volume::load_host()?, &op)?;
+                if now.box_info != v.box_info || now.size != v.size {
+                    return Err(messages::volume_changed(&v.qualified()));
+                }
+                crate::commands::check_backup_idle(v, &local)?;
+                Ok(Response::Done)
             }
             Request::Script { script, device } => {
                 scripts::run_here(*script, device)?;

@@ -162,13 +162,14 @@ fn a_refused_peer_leaves_both_lists_alone() {
     );
     assert!(e.contains("/dev/hdisk99"), "{e}");
     assert!(list2(&s).pairs.is_empty());
-    // SV2 unreachable: its root is gone from peers.ini.
+    // SV2 unknown: its root is gone from peers.ini, and no Management Server
+    // knows it either.
     std::fs::write(s.root().join("etc/opt/swstorage/peers.ini"), "").unwrap();
     refused(
         &s,
         "swsrpsetvol",
         &["-o", "BOTH", "/dev/hdisk1", "/dev/hdisk10@SV2"],
-        "swsrp1008",
+        "swsrp0901",
         1,
     );
 }

@@ -34,8 +34,8 @@ use crate::pair::{self, Target};
 use crate::scripts::{self, Script};
 use crate::session::{self, Observed, Seen, State};
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_scsi::model::CopyKind;
 use std::process::ExitCode;
 
@@ -185,7 +185,7 @@ pub fn cancel_plan(
 }
 
 pub fn swsrpcancel(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPCANCEL, argv, |args| {
+    forward::run(&SWSRPCANCEL, argv, |args| {
         let f = CancelFlags {
             c: args.has("-c"),
             f: args.has("-f"),
@@ -196,6 +196,9 @@ pub fn swsrpcancel(argv: Vec<String>) -> ExitCode {
             force: args.has("-Xforce"),
         };
         let scope = Scope::enter(args, &SWSRPCANCEL)?;
+        // -c and -b are the release functions for a server that is gone: they
+        // do not ask it anything.
+        scope.check_remote_volumes(args.has("-m") || f.c || f.halted)?;
         // Who may cancel: -c only off the operation server; -b anywhere; the
         // rest only on the operation server. Checked for every pair first.
         for t in &scope.targets {

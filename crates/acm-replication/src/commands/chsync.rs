@@ -14,8 +14,8 @@ use crate::messages;
 use crate::pair::Target;
 use crate::session::{self, Observed, State};
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::Failure;
+use acm_manager::forward;
 use acm_scsi::model::{self as m, CopyKind};
 use std::process::ExitCode;
 
@@ -114,7 +114,7 @@ impl ChangeRequest {
 }
 
 pub fn swsrpchsync(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPCHSYNC, argv, |args| {
+    forward::run(&SWSRPCHSYNC, argv, |args| {
         let req = ChangeRequest::of(args)?;
         let scope = Scope::enter(args, &SWSRPCHSYNC)?;
         // Check every pair before changing any.

@@ -8,11 +8,11 @@ use crate::pair;
 use crate::volume::{self, Operand};
 use acm_backup::list::{BoxInfo, ListStore as BackupStore, Role};
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
 use acm_core::table::table;
 use acm_host::DeviceKind;
+use acm_manager::forward;
 use acm_scsi::model as m;
 use std::process::ExitCode;
 
@@ -62,7 +62,7 @@ pub struct SetRequest {
 }
 
 pub fn swsrpsetvol(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPSETVOL, argv, |args| {
+    forward::run(&SWSRPSETVOL, argv, |args| {
         let op_server = match args.value("-o") {
             None => OpServer::Both,
             Some(v) => OpServer::parse(v).ok_or_else(|| {
@@ -268,7 +268,7 @@ fn check_group(
 // ---------------------------------------------------------------- swsrpvolinfo
 
 pub fn swsrpvolinfo(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPVOLINFO, argv, |args| {
+    forward::run(&SWSRPVOLINFO, argv, |args| {
         let local = server(args)?;
         let wanted = args
             .operand()
@@ -336,7 +336,7 @@ pub fn volinfo(
 // ---------------------------------------------------------------- swsrpdelvol
 
 pub fn swsrpdelvol(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPDELVOL, argv, |args| {
+    forward::run(&SWSRPDELVOL, argv, |args| {
         let group = args.value("-Xgroup");
         match (group, args.operands.len()) {
             (Some(_), 0) | (None, 2) => {}

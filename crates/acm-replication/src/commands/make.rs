@@ -16,8 +16,8 @@ use crate::pair::Target;
 use crate::scripts::{self, Script};
 use crate::session::{self, Observed, Seen, State};
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_scsi::model::{self as m, CopyError, CopyKind};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -97,7 +97,7 @@ impl MakeOptions {
 }
 
 pub fn swsrpmake(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPMAKE, argv, |args| {
+    forward::run(&SWSRPMAKE, argv, |args| {
         if args.has("-Xconcur-opc") && args.value("-Xgroup").is_none() {
             return Err(messages::usage(
                 "-Xconcur-opc is valid only with -Xgroup",
@@ -106,6 +106,7 @@ pub fn swsrpmake(argv: Vec<String>) -> ExitCode {
         }
         let opts = MakeOptions::of(args);
         let scope = Scope::enter(args, &SWSRPMAKE)?;
+        scope.check_remote_volumes(args.has("-m"))?;
         make(&scope, opts)
     })
 }
@@ -518,9 +519,12 @@ fn concurrent_opc(
     opts: MakeOptions,
 ) -> Result<(), Failure> {
     let kind = opts.snap;
-    // Pre-checks, before anything is copied.
+    // Pre-checks, before anything is copied. A pair between two boxes is a
+    // synchronized (REC) pair even before its session starts: OPC cannot copy
+    // it, and finding that out at the define step would leave the sessions
+    // defined so far behind.
     for x in seen {
-        if has_sync(&x.seen) {
+        if has_sync(&x.seen) || copy::inter_box(x.t) {
             return Err(messages::concur_opc_sync(group, &x.t.names()));
         }
     }

@@ -6,7 +6,8 @@
 //!   `swsrpstat`, `swsrpcancel`, `swsrpchsync`, `swsrprevsync`;
 //! - `swsrprecbuffstat`, `swsrprecbuffset`, `swsrprecoverres`.
 //!
-//! Each returns the process exit code via [`acm_core::command::run`]: `--help`,
+//! Each returns the process exit code via [`acm_manager::forward::run`] (`-h`
+//! naming another server runs the command there) and [`acm_core::command::run`]: `--help`,
 //! the root check (`swsrp0601`), parsing (options before or after operands,
 //! usage errors `swsrp0002` with exit status 2), then the body. The operation
 //! commands share [`Scope`]: the pair or group they work on, resolved under the
@@ -184,6 +185,27 @@ impl Scope {
         if let Some(g) = &self.group {
             println!("GROUP={g} {command} completed");
         }
+    }
+
+    /// The non-operation server's volume status check of a server-to-server
+    /// operation: each volume of another server is checked there
+    /// ([`crate::peer::Request::Check`]). `-m` skips it, with every other
+    /// communication with that server.
+    pub fn check_remote_volumes(&self, skip: bool) -> Result<(), Failure> {
+        if skip {
+            return Ok(());
+        }
+        for t in &self.targets {
+            for v in [&t.pair.original, &t.pair.replica] {
+                if v.server != self.local {
+                    crate::peer::call(
+                        &v.server,
+                        &crate::peer::Request::Check { volume: v.clone() },
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuses `t` when this server is not an operation server of it.

@@ -14,9 +14,9 @@ use crate::list::{ListStore, Volume};
 use crate::messages;
 use crate::volume;
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
+use acm_manager::forward;
 use acm_scsi::driver::DriverError;
 use acm_scsi::model::{BufferUse, DiskBufferState, RecBufferInfo};
 use std::process::ExitCode;
@@ -118,7 +118,7 @@ pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> Strin
 }
 
 pub fn swsrprecbuffstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPRECBUFFSTAT, argv, |args| {
+    forward::run(&SWSRPRECBUFFSTAT, argv, |args| {
         let local = server(args)?;
         let operand = &args.operands[0];
         let _run = exclusion::enter("swsrprecbuffstat", Some(operand))?;
@@ -163,7 +163,7 @@ fn buffer_options(args: &Args) -> Result<(u32, BufferUse), Failure> {
 }
 
 pub fn swsrprecbuffset(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPRECBUFFSET, argv, |args| {
+    forward::run(&SWSRPRECBUFFSET, argv, |args| {
         let (id, usage) = buffer_options(args)?;
         let local = server(args)?;
         let operand = &args.operands[0];

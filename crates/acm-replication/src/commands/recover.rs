@@ -24,10 +24,10 @@ use crate::scripts;
 use crate::volume::{self, Operand};
 use acm_backup::list::{ListStore as BackupStore, Role};
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::store::{Lock, StateFile};
 use acm_host::Host;
+use acm_manager::forward;
 use acm_scsi::model as m;
 use std::process::ExitCode;
 
@@ -42,7 +42,7 @@ pub const SWSRPRECOVERRES: Spec = Spec {
 };
 
 pub fn swsrprecoverres(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPRECOVERRES, argv, |args| {
+    forward::run(&SWSRPRECOVERRES, argv, |args| {
         let local = server(args)?;
         let _run = exclusion::enter("swsrprecoverres", None)?;
         if args.has("-r") {

@@ -18,8 +18,8 @@ use crate::messages;
 use crate::pair::Target;
 use crate::session::{self, Observed, State};
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::Failure;
+use acm_manager::forward;
 use std::process::ExitCode;
 
 pub const SWSRPREVSYNC: Spec = Spec {
@@ -34,7 +34,7 @@ pub const SWSRPREVSYNC: Spec = Spec {
 };
 
 pub fn swsrprevsync(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPREVSYNC, argv, |args| {
+    forward::run(&SWSRPREVSYNC, argv, |args| {
         let scope = Scope::enter(args, &SWSRPREVSYNC)?;
         let mut plan: Vec<Option<Observed>> = Vec::with_capacity(scope.targets.len());
         for t in &scope.targets {

@@ -27,8 +27,8 @@ use crate::pair::Target;
 use crate::scripts::{self, Script};
 use crate::session::{self, State};
 use acm_core::cli::{Args, Spec};
-use acm_core::command;
 use acm_core::msg::Failure;
+use acm_manager::forward;
 use acm_scsi::model::{self as m, CopyKind};
 use std::process::ExitCode;
 
@@ -144,7 +144,7 @@ pub fn mode_words(r: &m::RecModes) -> String {
 }
 
 pub fn swsrpstartsync(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPSTARTSYNC, argv, |args| {
+    forward::run(&SWSRPSTARTSYNC, argv, |args| {
         if (args.has("-a") || args.has("-v")) && !args.has("-y") {
             return Err(messages::usage(
                 "-a and -v are valid only with -y",
@@ -153,6 +153,7 @@ pub fn swsrpstartsync(argv: Vec<String>) -> ExitCode {
         }
         let req = StartSyncRequest::of(args);
         let scope = Scope::enter(args, &SWSRPSTARTSYNC)?;
+        scope.check_remote_volumes(args.has("-m"))?;
         scope.each("swsrpstartsync", |t| start_sync(&scope, t, &req))
     })
 }

@@ -14,9 +14,9 @@ use crate::messages;
 use crate::session::{self, Row, Wording};
 use crate::volume::{self, Operand};
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
+use acm_manager::forward;
 use std::process::ExitCode;
 
 pub const SWSRPSTAT: Spec = Spec {
@@ -103,7 +103,7 @@ pub enum StatSelection {
 }
 
 pub fn swsrpstat(argv: Vec<String>) -> ExitCode {
-    command::run(&SWSRPSTAT, argv, |args| {
+    forward::run(&SWSRPSTAT, argv, |args| {
         let group = args.value("-Xgroup").map(str::to_string);
         if group.is_some() && args.operand().is_some() {
             return Err(messages::usage(
