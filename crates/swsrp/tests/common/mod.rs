@@ -353,3 +353,63 @@ pub fn stat_col(s: &Scratch, orig: &str, col: &str) -> String {
     let i = t[0].iter().position(|h| h == col).unwrap();
     t[1][i].clone()
 }
+
+// ----- fault injection and Snap Data Volume administration -----
+
+/// Puts a bad sector at block `lba` of the LUN behind host disk `dev` (what
+/// `acmsim fault badsector BOX OLU LBA` does).
+pub fn bad_sector(s: &Scratch, dev: &str, lba: u64) {
+    let (name, olu) = lun_of(s, dev);
+    with_array(s, |a| {
+        let bid = a.bid_by_name(&name).unwrap();
+        a.add_bad_sector(&bid, olu, lba).unwrap();
+    })
+}
+
+/// Sets the Snap Data Pool of box `name` to `bytes` (what `acmsim pool BOX
+/// --size` does; growing it stands for creating Snap Data Pool Volumes).
+pub fn set_pool(s: &Scratch, name: &str, bytes: u64) {
+    with_array(s, |a| {
+        let bid = a.bid_by_name(name).unwrap();
+        a.admin(&bid, |st| {
+            st.pool.capacity_bytes = bytes;
+            Ok(())
+        })
+        .unwrap();
+    })
+}
+
+/// `swstsdv ARGS` (crates/swst). That binary belongs to another package, so it
+/// is run when built beside this package's binaries; otherwise the same vendor
+/// commands it sends (SDV init / SDV stat) go through the driver in-process,
+/// and the lines it would print are returned. `Err` carries the array's refusal.
+pub fn swstsdv(s: &Scratch, sub: &str, dev: &str) -> Result<String, String> {
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_swsrpsetvol")).with_file_name("swstsdv");
+    if p.is_file() {
+        let out = acm_testkit::run(s, &p, &[sub, dev]);
+        return if out.status.success() {
+            Ok(String::from_utf8(out.stdout).unwrap())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+    }
+    let (name, olu) = lun_of(s, dev);
+    let id = with_array(s, |a| {
+        a.state(&a.bid_by_name(&name).unwrap())
+            .unwrap()
+            .box_id
+            .clone()
+    });
+    let mut d = acm_scsi::driver::Driver::new(acm_sim::SimTransport::new(s.sim_home(), &id, olu));
+    match sub {
+        "init" => d
+            .sdv_init(olu)
+            .map(|_| "swstsdv init completed\n".to_string())
+            .map_err(|e| format!("{e:?}")),
+        "stat" => d
+            .sdv_stat(olu)
+            .map(|st| format!("BoxID = {id}\nLUN = {olu} (0x{olu:X})\n{st:?}\n"))
+            .map_err(|e| format!("{e:?}")),
+        other => panic!("swstsdv {other}: not supported here"),
+    }
+}
