@@ -73,19 +73,19 @@ fn the_daemon_starts_once_logs_stgxfws0060_and_stops_cleanly() {
         .unwrap()
         .contains("stgxfws0060"));
     let again = m.ok("stgfwcom", &["start"]);
-    assert!(again.starts_with("swstf5003 "), "{again}");
+    assert!(again.starts_with("swstf5103 "), "{again}");
     assert_eq!(m.ok("stopacm", &[]), "");
     assert!(!pid.exists());
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains("stgxfws0062"));
-    assert!(m.ok("stgfwcom", &["stop"]).starts_with("swstf5005 "));
+    assert!(m.ok("stgfwcom", &["stop"]).starts_with("swstf5105 "));
     assert_eq!(m.ok("startacm", &[]), "");
     assert!(pid.is_file());
     // The daemons refuse a logical node.
     let out = m.cmd("stopacm").env("SWSTGNODE", "node1").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("swstf5001 "));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("swstf5101 "));
     assert!(pid.is_file(), "SWSTGNODE must not stop the daemon");
     m.refused("stgfwcom", &["restart"], "swstf0002", 2);
 }
@@ -95,7 +95,7 @@ fn a_node_without_a_certificate_cannot_start_its_daemon() {
     let net = Net::new();
     let m = net.server("MGR", None);
     std::fs::remove_file(m.path("/etc/opt/FJSVswstf/tls/node.key")).unwrap();
-    let e = m.refused("stgfwcom", &["start"], "swstf5002", 1);
+    let e = m.refused("stgfwcom", &["start"], "swstf5102", 1);
     assert!(e.contains("node.key"), "{e}");
 }
 

@@ -38,15 +38,15 @@ pub const LOG_FILE: &str = "/var/opt/FJSVswstf/log/stgxfws.log";
 const WAIT: Duration = Duration::from_secs(15);
 
 /// `SWSTGNODE` is set.
-pub const LOGICAL_NODE: u16 = 5001;
+pub const LOGICAL_NODE: u16 = 5101;
 /// The daemon could not start.
-pub const START_FAILED: u16 = 5002;
+pub const START_FAILED: u16 = 5102;
 /// The daemon is already running (information, exit 0).
-pub const ALREADY_RUNNING: u16 = 5003;
+pub const ALREADY_RUNNING: u16 = 5103;
 /// The daemon is not running (information, exit 0).
-pub const NOT_RUNNING: u16 = 5005;
+pub const NOT_RUNNING: u16 = 5105;
 /// The daemon did not stop in time.
-pub const STOP_FAILED: u16 = 5006;
+pub const STOP_FAILED: u16 = 5106;
 
 const STGFWCOM: Spec = Spec {
     name: "stgfwcom",

@@ -100,7 +100,7 @@ fn setvol_and_volinfo_as_in_the_manual() {
         2
     );
     refused(&s, "swsrpvolinfo", &["/dev/hdisk4"], "swsrp1301", 1);
-    refused(&s, "swsrpvolinfo", &["-h", "SV2"], "swsrp1001", 1);
+    refused(&s, "swsrpvolinfo", &["-h", "SV2"], "swsrp0906", 1);
     refused(
         &s,
         "swsrpvolinfo",
@@ -255,7 +255,7 @@ fn setvol_refusals() {
         "swsrp1103",
         1,
     );
-    // Other servers: -o is required, and an unknown server cannot be reached.
+    // Other servers: -o is required, and an unknown server is not registered.
     refused(
         &s,
         "swsrpsetvol",
@@ -267,7 +267,7 @@ fn setvol_refusals() {
         &s,
         "swsrpsetvol",
         &["-o", "ORG", "/dev/hdisk4", "/dev/hdisk5@TARG-SV"],
-        "swsrp1008",
+        "swsrp0901",
         1,
     );
     assert!(e.contains("TARG-SV"), "{e}");
@@ -275,7 +275,7 @@ fn setvol_refusals() {
         &s,
         "swsrpsetvol",
         &["/dev/hdisk4@SRC-SV", "/dev/hdisk5", "-o", "REP"],
-        "swsrp1008",
+        "swsrp0901",
         1,
     );
     refused(
@@ -296,7 +296,7 @@ fn setvol_refusals() {
         &s,
         "swsrpsetvol",
         &["-h", "SV2", "/dev/hdisk4", "/dev/hdisk5"],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
     // Usage.
@@ -539,7 +539,7 @@ fn delvol() {
         &s,
         "swsrpdelvol",
         &["-h", "SV2", "/dev/hdisk1", "/dev/hdisk2"],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
     // A copy session between the pair (either way) blocks deletion, unless -e.

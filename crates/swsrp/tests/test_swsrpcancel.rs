@@ -275,7 +275,7 @@ fn halted_sessions_and_options() {
         &s,
         "swsrpcancel",
         &["-h", "SV9", &d(1), &d(3)],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
     refused(&s, "swsrpcancel", &["-Xgroup", "NONE"], "swsrp1304", 1);

@@ -770,7 +770,7 @@ fn usage_errors_and_simple_refusals() {
         &s,
         MAKE,
         &["-h", "SV9", "/dev/hdisk1", "/dev/hdisk2"],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
     assert!(sessions(&s, "/dev/hdisk1").is_empty());

@@ -99,7 +99,7 @@ fn only_replication_volumes_of_this_server() {
         &s,
         "swsrprecbuffstat",
         &["-h", "OTHER", "/dev/hdisk1"],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
 }

@@ -56,7 +56,7 @@ fn checks_the_list_and_completes() {
         "swsrprecoverres completed\n"
     );
     refused(&s, "swsrprecoverres", &["/dev/hdisk1"], "swsrp0002", 2);
-    refused(&s, "swsrprecoverres", &["-h", "SV9"], "swsrp1001", 1);
+    refused(&s, "swsrprecoverres", &["-h", "SV9"], "swsrp0906", 1);
     damage(&s);
     let e = refused(&s, "swsrprecoverres", &[], "swsrp1805", 1);
     assert!(e.contains("-r"), "{e}");

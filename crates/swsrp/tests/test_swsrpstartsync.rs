@@ -224,7 +224,7 @@ fn mode_options_only_at_an_inter_box_total_copy() {
         &s,
         CMD,
         &["-h", "OTHER", "/dev/hdisk1", "/dev/hdisk2"],
-        "swsrp1001",
+        "swsrp0906",
         1,
     );
     // -Xda is valid at the start, refused on a resume.

@@ -162,7 +162,7 @@ fn refusals() {
     refused(&s, "swsrpstat", &["/dev/hdisk2"], "swsrp1301", 1);
     refused(&s, "swsrpstat", &["-Xgroup", "G2"], "swsrp1304", 1);
     refused(&s, "swsrpstat", &["-Xgroup", "-bad"], "swsrp1209", 1);
-    refused(&s, "swsrpstat", &["-h", "OTHER"], "swsrp1001", 1);
+    refused(&s, "swsrpstat", &["-h", "OTHER"], "swsrp0906", 1);
     for bad in [
         &["-Xall", "-L"][..],
         &["-Xall", "-Xdate"],

@@ -265,12 +265,12 @@ fn snapshot_backup_keeps_the_data_of_the_backup_time() {
     // -h naming this server is accepted by all four.
     okk(&s, "swstbackstat", &["-h", "job2"]);
     okk(&s, "swsthistdisp", &["-h", "job2", "/dev/vg01"]);
-    refuse(&s, "swstbackstat", &["-h", "job1"], "swst1001", 1);
+    refuse(&s, "swstbackstat", &["-h", "job1"], "swst0906", 1);
     refuse(
         &s,
         "swstbackup",
         &["-h", "job1", "/dev/vg01"],
-        "swst1001",
+        "swst0906",
         1,
     );
 }

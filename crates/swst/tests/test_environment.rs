@@ -51,9 +51,9 @@ fn swstsvrset_and_swstsvrdisp_as_in_the_manual() {
         "Storage-Server = job2\n"
     );
     // The server name is case-sensitive; other servers are refused.
-    let err = refused(&s, "swstsvrdisp", &["-h", "JOB2"], "swst1001", 1);
+    let err = refused(&s, "swstsvrdisp", &["-h", "JOB2"], "swst0906", 1);
     assert!(err.contains("-h JOB2"), "{err}");
-    refused(&s, "swstsvrset", &["-h", "job1"], "swst1001", 1);
+    refused(&s, "swstsvrset", &["-h", "job1"], "swst0906", 1);
     refused(&s, "swstsvrset", &["/dev/vg01"], "swst0002", 2);
     refused(&s, "swstsvrset", &["-h"], "swst0002", 2);
 }
@@ -206,7 +206,7 @@ fn swstdevinfoset_refusals() {
         &s,
         "swstdevinfoset",
         &["-b", "/dev/hdisk6", "-h", "job9"],
-        "swst1001",
+        "swst0906",
         1,
     );
     // A volume group of two physical disks; an inactive volume group.
@@ -388,7 +388,7 @@ fn swstdevdisp_tables_as_in_the_manual() {
         2,
     );
     refused(&s, "swstdevdisp", &["/dev/vg99"], "swst1101", 1);
-    refused(&s, "swstdevdisp", &["-h", "job3"], "swst1001", 1);
+    refused(&s, "swstdevdisp", &["-h", "job3"], "swst0906", 1);
 }
 
 #[test]
@@ -458,7 +458,7 @@ fn swstbkpolset_and_swstbkpoldisp_as_in_the_manual() {
     assert_eq!(ok(&s, "swstbkpoldisp", &[]).lines().count(), 3);
     refused(&s, "swstbkpoldisp", &["/dev/hdisk6"], "swst1206", 1);
     refused(&s, "swstbkpoldisp", &["/dev/vg02"], "swst1201", 1);
-    refused(&s, "swstbkpoldisp", &["-h", "other"], "swst1001", 1);
+    refused(&s, "swstbkpoldisp", &["-h", "other"], "swst0906", 1);
     refused(
         &s,
         "swstbkpoldisp",
@@ -519,7 +519,7 @@ fn swstbkpolset_refusals() {
         &s,
         "swstbkpolset",
         &["/dev/hdisk1", "-h", "job1"],
-        "swst1001",
+        "swst0906",
         1,
     );
     refused(&s, "swstbkpolset", &["-s"], "swst0002", 2);
@@ -559,7 +559,7 @@ fn swstbkpoldel_as_in_the_manual_and_its_refusals() {
         &s,
         "swstbkpoldel",
         &["-h", "elsewhere", "/dev/vg01"],
-        "swst1001",
+        "swst0906",
         1,
     );
     assert_eq!(

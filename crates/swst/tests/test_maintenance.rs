@@ -148,7 +148,7 @@ fn refusals() {
     mrefused(&s, "swstresrst", &[], "swst0002", 2);
     mrefused(&s, "swstresback", &["-h", "job2", g], "swst0002", 2);
     mrefused(&s, "swstsrsemtch", &["/dev/hdisk1"], "swst0002", 2);
-    mrefused(&s, "swstsrsemtch", &["-h", "other"], "swst1001", 1);
+    mrefused(&s, "swstsrsemtch", &["-h", "other"], "swst0906", 1);
 }
 
 #[test]

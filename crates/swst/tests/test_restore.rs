@@ -289,7 +289,7 @@ fn refusals_of_swstrestore() {
     rno(&s, "swstrestore", &["-v", "9", TD], "swst1603", 1);
     rno(&s, "swstrestore", &[BD1], "swst1201", 1);
     rno(&s, "swstrestore", &[OTHER], "swst1201", 1);
-    rno(&s, "swstrestore", &["-h", "job1", TD], "swst1001", 1);
+    rno(&s, "swstrestore", &["-h", "job1", TD], "swst0906", 1);
     // -r: a transaction volume, a backup volume with history, another size, unknown.
     rno(&s, "swstrestore", &["-r", TD, TD], "swst1607", 1);
     rno(&s, "swstrestore", &["-r", BD1, TD], "swst1608", 1);
@@ -607,7 +607,7 @@ fn swstreststat_shows_each_transaction_volume() {
     );
     rno(&s, "swstreststat", &["-g", "1", "-v", "1"], "swst0002", 2);
     rno(&s, "swstreststat", &[BD1], "swst1201", 1);
-    rno(&s, "swstreststat", &["-h", "other"], "swst1001", 1);
+    rno(&s, "swstreststat", &["-h", "other"], "swst0906", 1);
     // The array cannot report: ?????.
     {
         let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();

@@ -296,7 +296,7 @@ fn refusals() {
         &s,
         "swststartsync",
         &["-h", "other", "/dev/hdisk1"],
-        "swst1001",
+        "swst0906",
         1,
     );
     srefused(

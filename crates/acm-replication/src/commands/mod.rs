@@ -195,7 +195,13 @@ impl Scope {
         if skip {
             return Ok(());
         }
-        for t in &self.targets {
+        // A pair this server may not operate is refused by the operation-server
+        // check, without asking its peer anything.
+        let operable = self
+            .targets
+            .iter()
+            .filter(|t| pair::is_operation_server(&t.pair, &self.local));
+        for t in operable {
             for v in [&t.pair.original, &t.pair.replica] {
                 if v.server != self.local {
                     crate::peer::call(
