@@ -1,0 +1,77 @@
+//! The Management Server's repository as the configuration commands use it:
+//! only on the Management Server, changed under its lock, and always listing
+//! the Management Server itself (it is registered by its installation, not
+//! with `stgxfwcmaddsrv`).
+
+use crate::messages;
+use acm_core::msg::Failure;
+use acm_core::store::StoreError;
+use acm_manager::node;
+use acm_manager::registry::{Contents, FileRepository, Repository, ServerRecord};
+
+/// A refusal inside [`update`]: a command's own, or the store's.
+struct Refusal(Failure);
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal(messages::store(e))
+    }
+}
+
+/// Refuses unless this server is the Management Server.
+pub fn require_manager(command: &str) -> Result<(), Failure> {
+    if node::is_manager() {
+        Ok(())
+    } else {
+        Err(messages::not_manager(command))
+    }
+}
+
+/// The repository as last saved.
+pub fn read() -> Result<Contents, Failure> {
+    FileRepository::open().read().map_err(messages::store)
+}
+
+/// Reads, changes and saves the repository under its lock; a refusal of
+/// `change` saves nothing.
+pub fn update(
+    command: &str,
+    change: impl FnOnce(&mut Contents) -> Result<(), Failure>,
+) -> Result<Contents, Failure> {
+    FileRepository::open()
+        .update(command, |c| change(c).map_err(Refusal))
+        .map_err(|Refusal(f)| f)
+}
+
+/// The Management Server's own record, from its node registry.
+pub fn manager_record() -> ServerRecord {
+    let me = node::load();
+    ServerRecord {
+        name: me.name,
+        ip: me.ip,
+        port: me.port,
+        manager: true,
+    }
+}
+
+/// Every server: the Management Server first, then the registered ones in
+/// registration order.
+pub fn servers(contents: &Contents) -> Vec<ServerRecord> {
+    let manager = manager_record();
+    let mut all: Vec<ServerRecord> = contents
+        .servers
+        .iter()
+        .filter(|s| s.name != manager.name)
+        .cloned()
+        .collect();
+    all.insert(0, manager);
+    all
+}
+
+/// The server named exactly `name`, or `swstf1002`.
+pub fn server(contents: &Contents, name: &str) -> Result<ServerRecord, Failure> {
+    servers(contents)
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| messages::unknown_server(name))
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    acm_config::acmcapture(std::env::args().skip(1).collect())
+}

@@ -1,0 +1,99 @@
+//! stgcmmodnode and stgenvdisp.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+fn ini(root: &Path) -> std::path::PathBuf {
+    root.join("etc/opt/swstorage/swnode.ini")
+}
+
+#[test]
+fn cmmodnode_shows_and_changes_the_management_server() {
+    let s = two(1);
+    let sv1 = sv1(&s);
+    let cmd = bin("stgcmmodnode");
+    assert_eq!(
+        ok_in(&s, &sv1, &cmd, &[]),
+        "swstf2413 IP Address = 127.0.0.1\n\
+         swstf2413 PORT Number = 1226\n\
+         swstf2413 Storage Management Server's Name = MGR\n"
+    );
+    assert_eq!(
+        ok_in(&s, &sv1, &cmd, &["-i", "192.0.2.11"]),
+        "swstf2401 Storage Management Server registry updated.\n"
+    );
+    ok_in(&s, &sv1, &cmd, &["-p", "1300", "-n", "mgr2"]);
+    assert_eq!(
+        ok_in(&s, &sv1, &cmd, &[]),
+        "swstf2413 IP Address = 192.0.2.11\n\
+         swstf2413 PORT Number = 1300\n\
+         swstf2413 Storage Management Server's Name = mgr2\n"
+    );
+    assert!(std::fs::read_to_string(ini(&sv1))
+        .unwrap()
+        .contains("ServerName=SV1"));
+    // Refusals leave the registry alone.
+    let before = std::fs::read(ini(&sv1)).unwrap();
+    refused_in(&s, &sv1, "stgcmmodnode", &["-p", "1023"], "swstf1004");
+    refused_in(&s, &sv1, "stgcmmodnode", &["-p", "65536"], "swstf1004");
+    refused_in(&s, &sv1, "stgcmmodnode", &["-i", "192.0.2"], "swstf1005");
+    // The daemon runs: its pid file names a live process (this test).
+    write(
+        &sv1.join("var/opt/FJSVswstf/stgxfws.pid"),
+        &format!("{}\n", std::process::id()),
+    );
+    refused_in(&s, &sv1, "stgcmmodnode", &["-i", "192.0.2.12"], "swstf1013");
+    assert_eq!(std::fs::read(ini(&sv1)).unwrap(), before);
+    // A stale pid file does not count.
+    write(&sv1.join("var/opt/FJSVswstf/stgxfws.pid"), "999999999\n");
+    ok_in(&s, &sv1, &cmd, &["-i", "192.0.2.12"]);
+}
+
+#[test]
+fn cmmodnode_on_the_management_server() {
+    let s = two(1);
+    assert_eq!(
+        ok(&s, "stgcmmodnode", &[]),
+        "swstf2413 IP Address = 127.0.0.1\n\
+         swstf2413 PORT Number = 1226\n\
+         swstf2413 Storage Management Server's Name = MGR\n"
+    );
+    let err = refused_in(&s, &s.root(), "stgcmmodnode", &["-n", "other"], "swstf1014");
+    assert!(err.contains("-n"), "{err}");
+    ok(&s, "stgcmmodnode", &["-p", "1400"]);
+    assert!(ok(&s, "stgcmmodnode", &[]).contains("PORT Number = 1400"));
+    assert!(std::fs::read_to_string(s.root().join("etc/services"))
+        .unwrap()
+        .contains("stgxfws\t1400/tcp"));
+}
+
+#[test]
+fn envdisp_prints_the_manuals_lines() {
+    let s = two(1);
+    let expected = |kind: &str, ip: &str| {
+        format!(
+            "Server type          : {kind}\n\
+             Manager IP address   : {ip}\n\
+             Communication        : 1226\n\
+             -----\n\
+             Version              : V16.4\n\
+             Language             : ENGLISH\n\
+             Program install directory : /opt\n\
+             Fixed configuration directory : /etc/opt\n\
+             Modifying configuration directory : /var/opt\n"
+        )
+    };
+    assert_eq!(
+        ok_in(&s, &sv1(&s), &bin("stgenvdisp"), &[]),
+        expected("Server", "127.0.0.1")
+    );
+    assert_eq!(
+        ok(&s, "stgenvdisp", &[]),
+        expected("Management server", "127.0.0.1")
+    );
+    // A Managed Server that knows no Management Server.
+    write(&ini(&sv1(&s)), "ServerName=SV1\n");
+    assert!(ok_in(&s, &sv1(&s), &bin("stgenvdisp"), &[]).contains("Manager IP address   : ???\n"));
+}
