@@ -311,3 +311,36 @@ fn server_to_server_replication_goes_through_the_daemons() {
     );
     sv1.ok("swsrpcancel", &["-m", "/dev/hdisk1", "/dev/hdisk1@SV2"]);
 }
+
+#[test]
+fn devices_and_management_information_come_over_the_daemons() {
+    let net = Net::new();
+    let (m, sv1) = mgr_and_sv1(&net);
+    disks(&sv1, "B1", 2);
+    assert!(!m.path("/etc/opt/swstorage/peers.ini").exists());
+    m.ok("stgxfwcmsetdev", &["-n", "SV1"]);
+    let devs = m.ok("stgxfwcmdispdev", &["-n", "SV1"]);
+    assert!(
+        devs.contains("/dev/hdisk1") && devs.contains("/dev/hdisk2"),
+        "{devs}"
+    );
+    let servers = m.ok("stgxfwcmdispsrv", &[]);
+    assert!(
+        servers.contains("MGR") && servers.contains("SV1"),
+        "{servers}"
+    );
+    // Package backup of the registries of both servers, run on the Management Server.
+    let store = net.dir.path().join("pkg_store");
+    std::fs::create_dir_all(&store).unwrap();
+    m.ok(
+        "stgmgrinfoset",
+        &["-d", store.to_str().unwrap(), "-c", "ASCII"],
+    );
+    let out = m.ok("stgmgrinfobkup", &["-t", "RegiData"]);
+    assert!(out.contains("Server name=SV1"), "{out}");
+    assert!(out.trim_end().ends_with(
+        "swstf3021 The normal end of the backup of management information was carried out by all servers."
+    ));
+    let saved = std::fs::read_to_string(store.join("SV1/RegiData/swnode.ini")).unwrap();
+    assert!(saved.contains("ServerName=SV1"), "{saved}");
+}

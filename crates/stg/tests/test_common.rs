@@ -51,9 +51,12 @@ program!(mgrinfobkup, "stgmgrinfobkup", vec![]);
 program!(mgrinfodisp, "stgmgrinfodisp", vec![]);
 program!(capture, "acmcapture", vec![]);
 program!(agent, "stgagent", vec![]);
+program!(fwcom, "stgfwcom", vec![]);
+program!(startacm, "startacm", vec![]);
+program!(stopacm, "stopacm", vec![]);
 
 /// Every binary of this family: all are root-only.
-const ALL: [&str; 16] = [
+const ALL: [&str; 19] = [
     "stgcmmodnode",
     "stgenvdisp",
     "stgxfwcmaddsrv",
@@ -70,6 +73,9 @@ const ALL: [&str; 16] = [
     "stgmgrinfodisp",
     "acmcapture",
     "stgagent",
+    "stgfwcom",
+    "startacm",
+    "stopacm",
 ];
 
 #[test]
@@ -87,6 +93,9 @@ fn missing_required_options_are_usage_errors() {
         ("stgmgrinfoset", vec!["-del", "-d", "/x"]),
         ("acmcapture", vec![]),
         ("stgagent", vec!["fly"]),
+        ("stgfwcom", vec![]),
+        ("stgfwcom", vec!["start", "now"]),
+        ("startacm", vec!["now"]),
     ] {
         let err = common::refused(&s, cmd, &args, "swstf0002", 2);
         assert!(err.contains("Usage:"), "{cmd}: {err}");

@@ -31,6 +31,9 @@ pub fn bin(name: &str) -> PathBuf {
         "stgmgrinfodisp" => env!("CARGO_BIN_EXE_stgmgrinfodisp"),
         "acmcapture" => env!("CARGO_BIN_EXE_acmcapture"),
         "stgagent" => env!("CARGO_BIN_EXE_stgagent"),
+        "stgfwcom" => env!("CARGO_BIN_EXE_stgfwcom"),
+        "startacm" => env!("CARGO_BIN_EXE_startacm"),
+        "stopacm" => env!("CARGO_BIN_EXE_stopacm"),
         other => panic!("no binary {other}"),
     };
     PathBuf::from(p)
