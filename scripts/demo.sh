@@ -5,7 +5,8 @@
 # default pre/post scripts under etc/), sets up two simulated boxes and a host,
 # backs a volume up with the swst* commands, changes the data, restores it,
 # replicates it to a second box with the swsrp* commands through a link outage,
-# keeps SnapOPC+ generations and restores from one,
+# keeps SnapOPC+ generations and restores from one, then lets a Management
+# Server drive this server over mutually authenticated HTTPS (-h),
 # and proves with checksums that every copy holds the bytes it should.
 # Exits non-zero if any check fails.
 #
@@ -22,6 +23,8 @@ export ACMSIM_HOME="$ACM_ROOT/var/opt/acmsim"
 acmsim="$ACM_ROOT/opt/acmsim/bin/acmsim"
 swst="$ACM_ROOT/opt/FJSVswsts/bin"
 swsrp="$ACM_ROOT/opt/FJSVswsrp/bin"
+swstf="$ACM_ROOT/opt/FJSVswstf/bin"
+setup="$ACM_ROOT/opt/swstorage/bin/acmsetup"
 mkdir -p "$ACM_ROOT/etc/opt/swstorage"
 echo "ServerName=SV1" > "$ACM_ROOT/etc/opt/swstorage/swnode.ini"
 
@@ -142,6 +145,49 @@ check "source restored to generation 1" "$(sum /dev/hdisk3)" "$g1"
 rep swsrpstat -E /dev/hdisk3
 rep swsrpcancel -Xforce /dev/hdisk3 /dev/hdisk5
 rep swsrpstat /dev/hdisk3
+
+step "A Management Server drives this server (SV1) with -h, over HTTPS with mutual TLS"
+mgr="$work/mgr"
+# Two free loopback ports for the two communication daemons.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_free "$p" && { echo "$p"; return; }; done; }
+mport=$(pick_port); sport=$(pick_port)
+while [[ $sport == "$mport" ]]; do sport=$(pick_port); done
+as_mgr() { ACM_ROOT="$mgr" "$@"; }
+conf() { local c=$1; shift; printf '# /opt/FJSVswstf/bin/%s %s\n' "$c" "$*"; as_mgr "$swstf/$c" "$@"; }
+mcmd() { local c=$1; shift; printf '# /opt/FJSVswsts/bin/%s %s\n' "$c" "$*"; as_mgr "$swst/$c" "$@"; }
+mrep() { local c=$1; shift; printf '# /opt/FJSVswsrp/bin/%s %s\n' "$c" "$*"; as_mgr "$swsrp/$c" "$@"; }
+"$setup" ca "$work/site-ca"
+as_mgr "$setup" node --name MGR --ip 127.0.0.1 --port "$mport" --manager
+as_mgr "$setup" cert --ca "$work/site-ca"
+"$setup" node --name SV1 --ip 127.0.0.1 --port "$sport" \
+  --manager-ip 127.0.0.1 --manager-port "$mport" --manager-name MGR
+"$setup" cert --ca "$work/site-ca"
+stop_daemons() { as_mgr "$swstf/stgfwcom" stop >/dev/null 2>&1 || true; "$swstf/stgfwcom" stop >/dev/null 2>&1 || true; }
+trap 'stop_daemons; [[ -n ${DEMO_DIR:-} ]] || rm -rf "$work"' EXIT
+as_mgr "$ACM_ROOT/opt/swstorage/bin/startacm"
+"$ACM_ROOT/opt/swstorage/bin/startacm"
+grep -h stgxfws0060 "$mgr/var/opt/FJSVswstf/log/stgxfws.log" "$ACM_ROOT/var/opt/FJSVswstf/log/stgxfws.log" | cut -d' ' -f3-
+conf stgxfwcmaddsrv -n SV1 -i 127.0.0.1 -p "$sport"
+conf stgxfwcmdispsrv
+conf stgxfwcmsetdev -n SV1
+conf stgxfwcmdispdev -n SV1
+run write /dev/vg01 --seed 20 --offset 2M --length 2M
+v3=$(sum /dev/vg01)
+mcmd swstbackup -h SV1 /dev/vg01
+mcmd swsthistdisp -h SV1
+check "backup made from the Management Server holds SV1's data" "$(sum /dev/hdisk2)" "$v3"
+mcmd swstbkpoldisp
+mrep swsrpvolinfo -h SV1
+"$ACM_ROOT/opt/swstorage/bin/stopacm"
+printf '# (SV1 stopped) /opt/FJSVswsts/bin/swstbackstat -h SV1\n'
+if as_mgr "$swst/swstbackstat" -h SV1 2>"$work/err"; then
+  check "a stopped daemon is refused" "answered" "refused"
+else
+  cat "$work/err"
+  check "a stopped daemon is refused with swst0902" "$(cut -d' ' -f1 "$work/err")" "swst0902"
+fi
+stop_daemons
 
 echo
 if ((failures)); then echo "demo: $failures check(s) FAILED"; exit 1; fi

@@ -5,8 +5,8 @@
 #
 # swst*, swstestupdate, swstsdv -> PREFIX/opt/FJSVswsts/bin
 # swsrp*                        -> PREFIX/opt/FJSVswsrp/bin
-# stg*, acmcapture              -> PREFIX/opt/FJSVswstf/bin
-# startacm, stopacm             -> PREFIX/opt/swstorage/bin
+# stg*, acmcapture (and stgagent) -> PREFIX/opt/FJSVswstf/bin
+# startacm, stopacm, acmsetup   -> PREFIX/opt/swstorage/bin
 # acmsim (simulator console)    -> PREFIX/opt/acmsim/bin
 # default pre/post scripts      -> PREFIX/etc/opt/FJSVswsts/sh and
 #                                  PREFIX/etc/opt/FJSVswsrp/sh (only where none
@@ -23,7 +23,7 @@ bin="$here/target/release"
 dest_of() {
   case "$1" in
     acmsim) echo /opt/acmsim/bin ;;
-    startacm|stopacm) echo /opt/swstorage/bin ;;
+    startacm|stopacm|acmsetup) echo /opt/swstorage/bin ;;
     swsrp*) echo /opt/FJSVswsrp/bin ;;
     swst*) echo /opt/FJSVswsts/bin ;;
     stg*|acmcapture) echo /opt/FJSVswstf/bin ;;

@@ -158,11 +158,22 @@ fn display_commands_on_the_management_server_show_every_server() {
         here.lines().skip(1).all(|l| l.starts_with("MGR ")),
         "{here}"
     );
-    // The first server that fails stops the display.
-    let sv1_root = sv1.root.clone();
-    std::fs::remove_dir_all(sv1_root.join("etc/opt/FJSVswsts/data")).unwrap();
+    // A server without backup management is left out.
+    let sv2 = net.server("SV2", Some(&m));
+    net.start(&sv2);
+    let port = sv2.port.to_string();
+    m.ok(
+        "stgxfwcmaddsrv",
+        &["-n", "SV2", "-i", "127.0.0.1", "-p", &port],
+    );
+    assert_eq!(m.ok("swstdevdisp", &[]), all);
+    // The first server that fails stops the display, with its message.
+    sv1.ok("stgfwcom", &["stop"]);
     let out = m.run("swstdevdisp", &[]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("swst0902 "));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("MGR ") && !shown.contains("SV1 "), "{shown}");
 }
 
 #[test]

@@ -146,8 +146,9 @@ fn start() -> Result<(), Failure> {
         )
     };
     Identity::load(&node::tls_dir()).map_err(|e| failed(e.to_string()))?;
-    let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
-    let exe = exe.with_file_name("stgfwcom");
+    // startacm is in /opt/swstorage/bin, stgfwcom in /opt/FJSVswstf/bin.
+    let exe = programs::find("stgfwcom")
+        .ok_or_else(|| failed("the program stgfwcom is not installed".to_string()))?;
     let log_path = paths::product(LOG_FILE);
     if let Some(dir) = log_path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| failed(format!("{}: {e}", dir.display())))?;

@@ -8,8 +8,9 @@
 //!
 //! On the Management Server, a display command of Table 8.2
 //! ([`ALL_SERVERS_DISPLAYS`]) run with neither `-h` nor a device shows every
-//! registered server, one after the other, with one header line; the first
-//! server that fails stops the display, with that server's message and status.
+//! server registered for backup management (`swstsvrset` run there), one after
+//! the other, with one header line; the first server that fails stops the
+//! display, with that server's message and status.
 
 use crate::node;
 use crate::registry::{FileRepository, Repository};
@@ -32,6 +33,10 @@ pub const ALL_SERVERS_DISPLAYS: &[&str] = &[
     "swstsyncstat",
     "swsttrkstat",
 ];
+
+/// The backup management refusal of a server where `swstsvrset` was never
+/// run: Table 8.2's "all servers" leaves such a server out.
+pub const NOT_SET_UP: &str = "swst1002 ";
 
 /// Runs a command that has the Management Server form `[-h serverName]`.
 pub fn run(
@@ -165,6 +170,11 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
             Err(f) => return report(&f),
         };
         if out.status != 0 {
+            if out.stderr.starts_with(NOT_SET_UP.as_bytes()) {
+                // Not a server "registered using the Backup management
+                // functionality": not part of the display.
+                continue;
+            }
             return relay(&out, false);
         }
         let first = out
