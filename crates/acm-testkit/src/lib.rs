@@ -143,6 +143,36 @@ macro_rules! common_tests {
     };
 }
 
+/// A module `$module` holding the common tests of command `$name`, whose built
+/// binary is `$path` (an expression evaluated inside the module, so
+/// `super::common::bin("swstbackup")` and `env!("CARGO_BIN_EXE_swstbackup")`
+/// both do), with `$missing` as [`Program::missing_operand_args`].
+#[macro_export]
+macro_rules! program_tests {
+    ($module:ident, $name:literal, $path:expr, $missing:expr) => {
+        mod $module {
+            pub struct P;
+
+            impl $crate::Program for P {
+                fn name() -> &'static str {
+                    $name
+                }
+                fn path() -> std::path::PathBuf {
+                    std::path::PathBuf::from($path)
+                }
+                fn help_mentions() -> &'static str {
+                    $name
+                }
+                fn missing_operand_args() -> Vec<&'static str> {
+                    $missing
+                }
+            }
+
+            $crate::common_tests!(P);
+        }
+    };
+}
+
 /// Retries `f` for up to five seconds until it succeeds; the last error otherwise.
 ///
 /// For tests that take a command lock in-process: a sibling test thread that is

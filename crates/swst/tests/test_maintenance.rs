@@ -206,33 +206,11 @@ fn srsemtch_clears_holds_without_sessions_and_leftovers() {
     assert_eq!(std::fs::read(list_path(&s)).unwrap(), before);
 }
 
+// swstsrsemtch takes no operand; swstresback and swstresrst take no option, so
+// their missing operand is tested in `refusals`.
 macro_rules! program {
     ($module:ident, $name:literal) => {
-        mod $module {
-            use acm_testkit::{common_tests, Program};
-            use std::path::PathBuf;
-
-            pub struct P;
-
-            impl Program for P {
-                fn name() -> &'static str {
-                    $name
-                }
-                fn path() -> PathBuf {
-                    super::mbin($name)
-                }
-                fn help_mentions() -> &'static str {
-                    $name
-                }
-                // swstsrsemtch takes no operand; swstresback and swstresrst take no
-                // option, so their missing operand is tested in `refusals`.
-                fn missing_operand_args() -> Vec<&'static str> {
-                    vec![]
-                }
-            }
-
-            common_tests!(P);
-        }
+        acm_testkit::program_tests!($module, $name, super::mbin($name), vec![]);
     };
 }
 

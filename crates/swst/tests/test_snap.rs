@@ -543,29 +543,7 @@ fn sdv_refusals() {
 
 macro_rules! program {
     ($module:ident, $name:literal, $missing:expr) => {
-        mod $module {
-            use acm_testkit::{common_tests, Program};
-            use std::path::PathBuf;
-
-            pub struct P;
-
-            impl Program for P {
-                fn name() -> &'static str {
-                    $name
-                }
-                fn path() -> PathBuf {
-                    super::common::bin($name)
-                }
-                fn help_mentions() -> &'static str {
-                    $name
-                }
-                fn missing_operand_args() -> Vec<&'static str> {
-                    $missing
-                }
-            }
-
-            common_tests!(P);
-        }
+        acm_testkit::program_tests!($module, $name, super::common::bin($name), $missing);
     };
 }
 
