@@ -217,6 +217,27 @@ fn a_daemon_killed_mid_operation_gives_an_error_not_a_hang() {
     std::fs::write(&pre, "#!/bin/sh\nsleep 3\nexit 0\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A request that outlives the request timeout: swst0904, in about that time.
+    let t = Instant::now();
+    let out = m
+        .cmd("swstbackup")
+        .env("ACM_REQUEST_TIMEOUT", "1")
+        .args(["-h", "SV1", "/dev/hdisk1"])
+        .output()
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("swst0904 "), "{err}");
+    // The backup itself goes on on SV1 and ends.
+    let t = Instant::now();
+    while !sv1.ok("swsthistdisp", &[]).contains("/dev/hdisk2")
+        || sv1.ok("swstexecstat", &[]).contains(" EXEC ")
+    {
+        assert!(t.elapsed() < Duration::from_secs(15));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A daemon that dies during a request: a broken connection, at once.
     let client = m
         .cmd("swstbackup")
         .args(["-h", "SV1", "/dev/hdisk1"])
