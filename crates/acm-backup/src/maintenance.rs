@@ -235,11 +235,12 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
 
 /// `swstsrsemtch [-x] [-h serverName]`.
 ///
-/// `-x` (consistency with the repository) is accepted; there is no repository
-/// yet, so it performs the same local reconciliation.
+/// Reconciles the list with the array; `-x` ("achieves consistency with a
+/// repository") then has the Management Server fetch this server's device
+/// information into its repository again ([`sync_repository`]).
 pub fn swstsrsemtch(argv: Vec<String>) -> ExitCode {
     forward::run(&SWSTSRSEMTCH, argv, |args| {
-        server::check(args)?;
+        let local = server::check(args)?;
         let _run = exclusion::enter("swstsrsemtch", None)?;
         let store = ListStore::open();
         let dir = list::data_dir();
@@ -252,9 +253,35 @@ pub fn swstsrsemtch(argv: Vec<String>) -> ExitCode {
             list.reconcile(|from, to| seen_on_array(&snapshot, from, to))?;
             Ok(())
         })?;
+        if args.has("-x") {
+            sync_repository(&local)?;
+        }
         println!("swstsrsemtch completed");
         Ok(())
     })
+}
+
+/// `-x`: the Management Server takes this server's device information into
+/// its repository again (`stgxfwcmsetdev -n THIS` run there, through its
+/// daemon; here on the Management Server itself). A server that knows no
+/// Management Server has no repository to be consistent with.
+fn sync_repository(local: &str) -> Result<(), Failure> {
+    let Some(manager) = acm_manager::node::load().management.name else {
+        return Ok(());
+    };
+    let args = ["-n".to_string(), local.to_string()];
+    let out = acm_manager::remote::exec(
+        &manager,
+        "stgxfwcmsetdev",
+        &args,
+        &[],
+        acm_core::msg::Family::Backup,
+    )?;
+    if out.status != 0 {
+        let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(messages::repository_sync_failed(&manager, &why));
+    }
+    Ok(())
 }
 
 /// The files of the data directory a backup holds: regular files at its top

@@ -355,6 +355,18 @@ pub const NO_BACKUP_DATA: u16 = 1802;
 pub const BACKUP_COPY_FAILED: u16 = 1803;
 /// The saved backup management list cannot be read (damaged or of another version).
 pub const BACKUP_UNREADABLE: u16 = 1804;
+/// `swstsrsemtch -x`: the Management Server did not take the device information.
+pub const REPOSITORY_SYNC: u16 = 1805;
+
+pub fn repository_sync_failed(manager: &str, why: &str) -> Failure {
+    refused(
+        REPOSITORY_SYNC,
+        format!(
+            "The repository of the Management Server {manager} could not be brought into line \
+             with this server: {why}"
+        ),
+    )
+}
 
 pub fn no_backup_directory(dir: &str) -> Failure {
     refused(
