@@ -378,10 +378,14 @@ fn devices_and_management_information_come_over_the_daemons() {
     // swstsrsemtch -x on SV1 brings the repository into line with SV1's devices.
     sv1.ok("acmsim", &["lun", "create", "B1", "--size", "4M"]);
     sv1.ok("acmsim", &["host", "attach", "B1", "2", "/dev/hdisk3"]);
-    assert!(!m.ok("stgxfwcmdispdev", &["-n", "SV1"]).contains("/dev/hdisk3"));
+    assert!(!m
+        .ok("stgxfwcmdispdev", &["-n", "SV1"])
+        .contains("/dev/hdisk3"));
     sv1.ok("swstsvrset", &[]);
     assert_eq!(sv1.ok("swstsrsemtch", &["-x"]), "swstsrsemtch completed\n");
-    assert!(m.ok("stgxfwcmdispdev", &["-n", "SV1"]).contains("/dev/hdisk3"));
+    assert!(m
+        .ok("stgxfwcmdispdev", &["-n", "SV1"])
+        .contains("/dev/hdisk3"));
     // A server the Management Server does not know: swst1805 with its reason.
     let sv9 = net.server("SV9", Some(&m));
     sv9.ok("swstsvrset", &[]);

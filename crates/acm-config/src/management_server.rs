@@ -11,9 +11,7 @@ use crate::{messages, servers};
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
-use acm_core::paths;
 use acm_manager::node;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 const SPEC: Spec = Spec {
@@ -28,20 +26,6 @@ const SPEC: Spec = Spec {
 
 /// Shown for a value this node does not know.
 pub const UNKNOWN: &str = "???";
-
-/// Where the communication daemon records its process ID.
-pub fn pid_file() -> PathBuf {
-    paths::product("/var/opt/FJSVswstf/stgxfws.pid")
-}
-
-/// The communication daemon's process ID, if it is running.
-pub fn daemon_pid() -> Option<i32> {
-    let text = std::fs::read_to_string(pid_file()).ok()?;
-    let pid: i32 = text.trim().parse().ok().filter(|p| *p > 0)?;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-        .is_ok()
-        .then_some(pid)
-}
 
 /// `stgcmmodnode [-i ipAddress] [-p portNumber] [-n serverName]`.
 pub fn stgcmmodnode(argv: Vec<String>) -> ExitCode {
@@ -68,7 +52,7 @@ pub fn stgcmmodnode(argv: Vec<String>) -> ExitCode {
             }
             servers::check_name(n)?;
         }
-        if let Some(pid) = daemon_pid() {
+        if let Some(pid) = acm_manager::daemon::running() {
             return Err(messages::daemon_running(pid));
         }
         change(me.manager, ip.as_deref(), port, name)?;

@@ -126,8 +126,16 @@ pub fn running() -> Option<i32> {
     alive(pid).then_some(pid)
 }
 
+/// Whether `pid` is a live process, and (where `/proc` tells) a
+/// communication daemon rather than a process that reused a stale pid.
 fn alive(pid: i32) -> bool {
-    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    if pid <= 0 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err() {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/cmdline")) {
+        Ok(cmd) => cmd.contains("stgfwcom"),
+        Err(_) => true,
+    }
 }
 
 fn start() -> Result<(), Failure> {

@@ -39,16 +39,36 @@ fn cmmodnode_shows_and_changes_the_management_server() {
     refused_in(&s, &sv1, "stgcmmodnode", &["-p", "1023"], "swstf1004");
     refused_in(&s, &sv1, "stgcmmodnode", &["-p", "65536"], "swstf1004");
     refused_in(&s, &sv1, "stgcmmodnode", &["-i", "192.0.2"], "swstf1005");
-    // The daemon runs: its pid file names a live process (this test).
-    write(
-        &sv1.join("var/opt/FJSVswstf/stgxfws.pid"),
-        &format!("{}\n", std::process::id()),
+    // SV1's communication daemon runs (on a free loopback port).
+    let ca = s.path().join("ca");
+    ok_in(&s, &sv1, &bin("acmsetup"), &["ca", ca.to_str().unwrap()]);
+    ok_in(
+        &s,
+        &sv1,
+        &bin("acmsetup"),
+        &["cert", "--ca", ca.to_str().unwrap()],
     );
-    refused_in(&s, &sv1, "stgcmmodnode", &["-i", "192.0.2.12"], "swstf1013");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    write(&sv1.join("etc/services"), &format!("stgxfws {port}/tcp\n"));
+    ok_in(&s, &sv1, &bin("stgfwcom"), &["start"]);
+    let refused = run_in(&s, &sv1, &bin("stgcmmodnode"), &["-i", "192.0.2.12"]);
+    ok_in(&s, &sv1, &bin("stgfwcom"), &["stop"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("swstf1013 "), "{err}");
     assert_eq!(std::fs::read(ini(&sv1)).unwrap(), before);
-    // A stale pid file does not count.
-    write(&sv1.join("var/opt/FJSVswstf/stgxfws.pid"), "999999999\n");
-    ok_in(&s, &sv1, &cmd, &["-i", "192.0.2.12"]);
+    // A pid file of a process that is not the daemon (stale, or this test's
+    // own pid reused) does not count.
+    for pid in ["999999999".to_string(), std::process::id().to_string()] {
+        write(
+            &sv1.join("var/opt/FJSVswstf/stgxfws.pid"),
+            &format!("{pid}\n"),
+        );
+        ok_in(&s, &sv1, &cmd, &["-i", "192.0.2.12"]);
+    }
 }
 
 #[test]

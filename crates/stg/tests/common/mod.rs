@@ -34,6 +34,7 @@ pub fn bin(name: &str) -> PathBuf {
         "stgfwcom" => env!("CARGO_BIN_EXE_stgfwcom"),
         "startacm" => env!("CARGO_BIN_EXE_startacm"),
         "stopacm" => env!("CARGO_BIN_EXE_stopacm"),
+        "acmsetup" => env!("CARGO_BIN_EXE_acmsetup"),
         other => panic!("no binary {other}"),
     };
     PathBuf::from(p)
