@@ -3,8 +3,9 @@
 //! The product keeps the replication volume information twice: on the Managed
 //! Server (the list, [`crate::list`]) and in the Management Server's repository,
 //! from which `swsrprecoverres -r` downloads it again when the Managed Server's
-//! files are damaged or lost. The suite has no Management Server yet, so the
-//! repository is a second copy of the list kept beside the data:
+//! files are damaged or lost. The suite keeps that copy on the Managed Server
+//! itself, beside the data, so that it is written in the same step as the
+//! list and `-r` works whether or not the Management Server can be reached:
 //! `/etc/opt/FJSVswsrp/data/repository/swsrplist.json` (under `SWSTGNODE` the
 //! node's data directory, relocated by `ACM_ROOT`), in the list's own format,
 //! written whole and atomically by [`save`] after every change of the list.
