@@ -11,7 +11,7 @@
 use crate::messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::store::{Lock, StateFile};
+use acm_core::store::{LockedFile, StateFile};
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -240,8 +240,7 @@ pub fn natural_key(device: &str) -> (String, u64) {
 /// Access to the list file and its lock.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    file: StateFile,
-    lock: PathBuf,
+    doc: LockedFile,
 }
 
 impl Default for ListStore {
@@ -260,23 +259,20 @@ impl ListStore {
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
         let dir = dir.as_ref();
         ListStore {
-            file: StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
-            lock: dir.join(LIST_LOCK),
+            doc: LockedFile::new(
+                StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
+                dir.join(LIST_LOCK),
+            ),
         }
     }
 
     pub fn path(&self) -> &Path {
-        self.file.path()
+        self.doc.path()
     }
 
-    /// The current list (empty when never saved). Saves are atomic renames, so no
-    /// lock is needed to read one whole document.
+    /// The current list (empty when never saved).
     pub fn load(&self) -> Result<BackupList, Failure> {
-        Ok(self
-            .file
-            .load()
-            .map_err(messages::list_error)?
-            .unwrap_or_default())
+        self.doc.load_or_default().map_err(messages::list_error)
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f` succeeds.
@@ -285,14 +281,7 @@ impl ListStore {
         holder: &str,
         f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        let _lock = Lock::acquire(&self.lock, holder).map_err(messages::list_error)?;
-        let mut list = self.load()?;
-        let before = list.clone();
-        let out = f(&mut list)?;
-        if list != before {
-            self.file.save(&list).map_err(messages::list_error)?;
-        }
-        Ok(out)
+        self.doc.update(holder, messages::list_error, f, |_| Ok(()))
     }
 }
 

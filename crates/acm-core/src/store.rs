@@ -153,6 +153,61 @@ impl StateFile {
     }
 }
 
+/// A state document changed only under its lock, and written only when a
+/// change altered it: the shape of every management list and of the
+/// Management Server's repository. Reading needs no lock, since a save is an
+/// atomic replacement.
+#[derive(Debug, Clone)]
+pub struct LockedFile {
+    file: StateFile,
+    lock: PathBuf,
+}
+
+impl LockedFile {
+    /// `file`, serialised through the lock file `lock`.
+    pub fn new(file: StateFile, lock: impl Into<PathBuf>) -> Self {
+        LockedFile {
+            file,
+            lock: lock.into(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// The document, or its default when it was never saved.
+    pub fn load_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, StoreError> {
+        Ok(self.file.load()?.unwrap_or_default())
+    }
+
+    /// Runs `change` on the document under the lock. When it succeeds and
+    /// altered the document, the document is saved and `saved` runs with it,
+    /// still under the lock (for a copy that must follow every change). A
+    /// refusal of `change` saves nothing. `err` turns store errors into the
+    /// caller's.
+    pub fn update<T, R, E>(
+        &self,
+        holder: &str,
+        err: impl Fn(StoreError) -> E,
+        change: impl FnOnce(&mut T) -> Result<R, E>,
+        saved: impl FnOnce(&T) -> Result<(), E>,
+    ) -> Result<R, E>
+    where
+        T: Serialize + DeserializeOwned + Default + Clone + PartialEq,
+    {
+        let _lock = Lock::acquire(&self.lock, holder).map_err(&err)?;
+        let mut doc: T = self.load_or_default().map_err(&err)?;
+        let before = doc.clone();
+        let out = change(&mut doc)?;
+        if doc != before {
+            self.file.save(&doc).map_err(&err)?;
+            saved(&doc)?;
+        }
+        Ok(out)
+    }
+}
+
 /// An exclusive advisory lock held until dropped.
 ///
 /// The lock file's text names the holder (`swstbackup (pid 123)`); it is only

@@ -7,9 +7,8 @@
 //! management list. A database backend would implement the same trait.
 
 use acm_core::paths;
-use acm_core::store::{Lock, StateFile, StoreError};
+use acm_core::store::{LockedFile, StateFile, StoreError};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// A server registered with `stgxfwcmaddsrv`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,29 +99,34 @@ const VERSION: u32 = 1;
 /// The embedded repository: one state file under the state root.
 #[derive(Debug, Clone)]
 pub struct FileRepository {
-    file: StateFile,
-    lock: PathBuf,
+    doc: LockedFile,
 }
 
 impl FileRepository {
     /// The repository of this server's state root.
     pub fn open() -> FileRepository {
-        let dir = paths::product(DIR);
+        Self::open_at(&paths::product(DIR))
+    }
+
+    /// A repository kept in `dir`.
+    pub fn open_at(dir: &std::path::Path) -> FileRepository {
         FileRepository {
-            file: StateFile::new(dir.join("repository.json"), FORMAT, VERSION),
-            lock: dir.join("repository.lock"),
+            doc: LockedFile::new(
+                StateFile::new(dir.join("repository.json"), FORMAT, VERSION),
+                dir.join("repository.lock"),
+            ),
         }
     }
 
     /// Path of the repository file.
     pub fn path(&self) -> &std::path::Path {
-        self.file.path()
+        self.doc.path()
     }
 }
 
 impl Repository for FileRepository {
     fn read(&self) -> Result<Contents, StoreError> {
-        Ok(self.file.load()?.unwrap_or_default())
+        self.doc.load_or_default()
     }
 
     fn update<E: From<StoreError>>(
@@ -130,11 +134,15 @@ impl Repository for FileRepository {
         holder: &str,
         change: impl FnOnce(&mut Contents) -> Result<(), E>,
     ) -> Result<Contents, E> {
-        let _lock = Lock::acquire(&self.lock, holder)?;
-        let mut c = self.read()?;
-        change(&mut c)?;
-        self.file.save(&c)?;
-        Ok(c)
+        self.doc.update(
+            holder,
+            E::from,
+            |c: &mut Contents| {
+                change(c)?;
+                Ok(c.clone())
+            },
+            |_| Ok(()),
+        )
     }
 }
 
@@ -145,10 +153,7 @@ mod tests {
     #[test]
     fn update_saves_and_refusal_saves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = FileRepository {
-            file: StateFile::new(dir.path().join("r.json"), FORMAT, VERSION),
-            lock: dir.path().join("r.lock"),
-        };
+        let repo = FileRepository::open_at(dir.path());
         let sv = ServerRecord {
             name: "SV1".into(),
             ip: "127.0.0.1".into(),

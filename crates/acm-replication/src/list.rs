@@ -11,7 +11,7 @@ use crate::messages;
 use acm_backup::list::BoxInfo;
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::store::{Lock, StateFile};
+use acm_core::store::{LockedFile, StateFile};
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -152,10 +152,9 @@ impl ReplicationList {
 /// The replication management list on disk.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    file: StateFile,
+    doc: LockedFile,
     /// The repository's copy, refreshed after every change.
     repository: StateFile,
-    lock: PathBuf,
 }
 
 impl Default for ListStore {
@@ -174,27 +173,25 @@ impl ListStore {
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
         let dir = dir.as_ref();
         ListStore {
-            file: StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
+            doc: LockedFile::new(
+                StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
+                dir.join(LIST_LOCK),
+            ),
             repository: StateFile::new(
                 dir.join(crate::repository::REPOSITORY_DIR).join(LIST_FILE),
                 LIST_FORMAT,
                 LIST_VERSION,
             ),
-            lock: dir.join(LIST_LOCK),
         }
     }
 
     pub fn path(&self) -> &Path {
-        self.file.path()
+        self.doc.path()
     }
 
-    /// The current list (empty when never saved). Saves are atomic renames.
+    /// The current list (empty when never saved).
     pub fn load(&self) -> Result<ReplicationList, Failure> {
-        Ok(self
-            .file
-            .load()
-            .map_err(messages::list_error)?
-            .unwrap_or_default())
+        self.doc.load_or_default().map_err(messages::list_error)
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f`
@@ -206,20 +203,14 @@ impl ListStore {
         holder: &str,
         f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        let _lock = Lock::acquire(&self.lock, holder).map_err(messages::list_error)?;
-        let mut list = self.load()?;
-        let before = list.clone();
-        let out = f(&mut list)?;
-        if list != before {
-            self.file.save(&list).map_err(messages::list_error)?;
+        self.doc.update(holder, messages::list_error, f, |list| {
             if let Some(dir) = self.repository.path().parent() {
                 std::fs::create_dir_all(dir).map_err(messages::repository_error)?;
             }
             self.repository
-                .save(&list)
-                .map_err(messages::repository_error)?;
-        }
-        Ok(out)
+                .save(list)
+                .map_err(messages::repository_error)
+        })
     }
 }
 
