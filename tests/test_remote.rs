@@ -194,6 +194,9 @@ fn unknown_stopped_and_unauthenticated_servers_are_refused_at_once() {
     .unwrap();
     let e = evil.refused("swstsvrdisp", &["-h", "SV1"], "swst0903", 1);
     assert!(e.contains("SV1"), "{e}");
+    // A client with no certificate at all does not even try.
+    std::fs::remove_dir_all(evil.path("/etc/opt/FJSVswstf/tls")).unwrap();
+    evil.refused("swstsvrdisp", &["-h", "SV1"], "swst0907", 1);
     // A stopped daemon: refused at once, not after a timeout.
     sv1.ok("stgfwcom", &["stop"]);
     let t = Instant::now();

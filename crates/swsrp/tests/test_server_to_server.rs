@@ -369,3 +369,55 @@ fn lun_of_root(root: &std::path::Path, dev: &str) -> u32 {
         .unwrap();
     host.resolve(dev).unwrap().disks[0].olu
 }
+
+#[test]
+fn the_other_servers_volume_check_refuses_a_changed_device_unless_m() {
+    let s = two_servers();
+    ok(
+        &s,
+        "swsrpsetvol",
+        &["-o", "ORG", "/dev/hdisk1", "/dev/hdisk10@SV2"],
+    );
+    // SV2's /dev/hdisk10 now names the other LUN: its device information changed.
+    let r2 = root2(&s);
+    acm_host::HostStore::open_at(r2.join("var/opt/acmsim-host"))
+        .update(|h| {
+            let other = h.resolve("/dev/hdisk11")?.disks[0].clone();
+            h.detach("/dev/hdisk11")?;
+            h.detach("/dev/hdisk10")?;
+            h.attach(
+                "/dev/hdisk10",
+                acm_host::Disk {
+                    box_name: "B2".into(),
+                    box_id: other.box_id.clone(),
+                    olu: other.olu,
+                    size: other.size,
+                    vxvm: false,
+                },
+            )
+        })
+        .unwrap();
+    let e = refused(
+        &s,
+        "swsrpstartsync",
+        &["/dev/hdisk1", "/dev/hdisk10@SV2"],
+        "swsrp1009",
+        1,
+    );
+    assert!(e.contains("/dev/hdisk10@SV2"), "{e}");
+    refused(
+        &s,
+        "swsrpmake",
+        &["/dev/hdisk1", "/dev/hdisk10@SV2"],
+        "swsrp1009",
+        1,
+    );
+    assert!(sessions(&s, "/dev/hdisk1").is_empty());
+    // -m makes no contact with SV2, so no check either.
+    ok(
+        &s,
+        "swsrpstartsync",
+        &["-m", "/dev/hdisk1", "/dev/hdisk10@SV2"],
+    );
+    assert_eq!(sessions(&s, "/dev/hdisk1").len(), 1);
+}
