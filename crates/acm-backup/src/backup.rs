@@ -21,6 +21,7 @@ use crate::list::{BackupKind, BackupList, BoxInfo, Generation, Hold, ListStore, 
 use crate::messages;
 use crate::scripts;
 use crate::server;
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
@@ -406,7 +407,7 @@ fn release_generation(
 }
 
 /// `swstbackup [-h serverName] [-suspend|-T] deviceName [-Xdevmap deviceMapFile]`.
-pub fn swstbackup(argv: Vec<String>) -> ExitCode {
+pub fn swstbackup(argv: Argv) -> ExitCode {
     forward::run(&SWSTBACKUP, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
@@ -526,7 +527,7 @@ fn targets(list: &BackupList, operand: Option<&str>) -> Result<Vec<String>, Fail
 }
 
 /// `swstbackstat [-h serverName] [deviceName]`.
-pub fn swstbackstat(argv: Vec<String>) -> ExitCode {
+pub fn swstbackstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTBACKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
@@ -565,7 +566,7 @@ pub fn swstbackstat(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swsthistdisp [-h serverName] [deviceName]`.
-pub fn swsthistdisp(argv: Vec<String>) -> ExitCode {
+pub fn swsthistdisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTHISTDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
@@ -626,7 +627,7 @@ fn positive(option: &str, value: &str) -> Result<u64, Failure> {
 }
 
 /// `swsthistdel [-h serverName] -g generationNo | -v versionNo | -z [-emergency] deviceName`.
-pub fn swsthistdel(argv: Vec<String>) -> ExitCode {
+pub fn swsthistdel(argv: Argv) -> ExitCode {
     forward::run(&SWSTHISTDEL, argv, |args| {
         let td = args.operand().unwrap_or_default();
         let generation = args.value("-g").map(|v| positive("-g", v)).transpose()?;

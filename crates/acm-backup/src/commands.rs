@@ -12,6 +12,7 @@ use crate::exclusion;
 use crate::list::{BackupList, Device, Hold, ListStore, Policy, Role};
 use crate::messages;
 use crate::server;
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
@@ -99,7 +100,7 @@ pub const SWSTBKPOLDEL: Spec = Spec {
 // ----- swstsvrset / swstsvrdisp -----
 
 /// `swstsvrset [-h serverName]`: declares this server a backup management server.
-pub fn swstsvrset(argv: Vec<String>) -> ExitCode {
+pub fn swstsvrset(argv: Argv) -> ExitCode {
     forward::run(&SWSTSVRSET, argv, |args| {
         server::check(args)?;
         let _run = exclusion::enter("swstsvrset", None)?;
@@ -113,7 +114,7 @@ pub fn swstsvrset(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swstsvrdisp [-h serverName]`: `Storage-Server = NAME`.
-pub fn swstsvrdisp(argv: Vec<String>) -> ExitCode {
+pub fn swstsvrdisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTSVRDISP, argv, |args| {
         let name = server::check(args)?;
         ListStore::open().load()?.check_configured()?;
@@ -125,7 +126,7 @@ pub fn swstsvrdisp(argv: Vec<String>) -> ExitCode {
 // ----- swstdevinfoset / swstdevdisp -----
 
 /// `swstdevinfoset [-h serverName] -t | -b | -o deviceName`.
-pub fn swstdevinfoset(argv: Vec<String>) -> ExitCode {
+pub fn swstdevinfoset(argv: Argv) -> ExitCode {
     forward::run(&SWSTDEVINFOSET, argv, |args| {
         let role = if args.has("-t") {
             Some(Role::Transaction)
@@ -190,7 +191,7 @@ fn device_mode(list: &BackupList, name: &str, dev: &Device, detail: bool) -> &'s
 }
 
 /// `swstdevdisp [-h serverName] [-t] [-b [-u]] [-o] [deviceName]`.
-pub fn swstdevdisp(argv: Vec<String>) -> ExitCode {
+pub fn swstdevdisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTDEVDISP, argv, |args| {
         if args.has("-u") && !args.has("-b") {
             return Err(messages::usage(
@@ -294,7 +295,7 @@ fn parse_range(
 }
 
 /// `swstbkpolset [-h serverName] [-i intervalDays] [-s saveNumber] [deviceName]`.
-pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
+pub fn swstbkpolset(argv: Argv) -> ExitCode {
     forward::run(&SWSTBKPOLSET, argv, |args| {
         let interval = parse_range(args.value("-i"), 1..=366, messages::bad_interval)?;
         let save = parse_range(args.value("-s"), 1..=31, messages::bad_save_number)?;
@@ -343,7 +344,7 @@ pub fn swstbkpolset(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swstbkpoldisp [-h serverName] [deviceName]`.
-pub fn swstbkpoldisp(argv: Vec<String>) -> ExitCode {
+pub fn swstbkpoldisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTBKPOLDISP, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
@@ -393,7 +394,7 @@ pub fn swstbkpoldisp(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swstbkpoldel [-h serverName] deviceName`.
-pub fn swstbkpoldel(argv: Vec<String>) -> ExitCode {
+pub fn swstbkpoldel(argv: Argv) -> ExitCode {
     forward::run(&SWSTBKPOLDEL, argv, |args| {
         let device = args.operand().unwrap_or_default();
         server::check(args)?;

@@ -18,6 +18,7 @@ use crate::exclusion;
 use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE, LIST_FORMAT, LIST_VERSION};
 use crate::messages;
 use crate::server;
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_core::store::{write_atomic, StateFile};
@@ -238,7 +239,7 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
 /// Reconciles the list with the array; `-x` ("achieves consistency with a
 /// repository") then has the Management Server fetch this server's device
 /// information into its repository again ([`sync_repository`]).
-pub fn swstsrsemtch(argv: Vec<String>) -> ExitCode {
+pub fn swstsrsemtch(argv: Argv) -> ExitCode {
     forward::run(&SWSTSRSEMTCH, argv, |args| {
         let local = server::check(args)?;
         let _run = exclusion::enter("swstsrsemtch", None)?;
@@ -353,7 +354,7 @@ fn write_backup(target: &Path, files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 /// `swstresback backupDirectory`.
-pub fn swstresback(argv: Vec<String>) -> ExitCode {
+pub fn swstresback(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESBACK, argv, |args| {
         let operand = args.operand().unwrap_or_default();
         let _run = exclusion::enter("swstresback", None)?;
@@ -370,7 +371,7 @@ pub fn swstresback(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swstresrst backupDirectory`.
-pub fn swstresrst(argv: Vec<String>) -> ExitCode {
+pub fn swstresrst(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESRST, argv, |args| {
         let operand = args.operand().unwrap_or_default();
         let _run = exclusion::enter("swstresrst", None)?;

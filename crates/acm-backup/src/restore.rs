@@ -24,6 +24,7 @@ use crate::list::{BackupList, BoxInfo, Generation, Hold, ListStore, Restore, Rol
 use crate::messages;
 use crate::scripts;
 use crate::server;
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
@@ -343,7 +344,7 @@ fn plan_restore(
 }
 
 /// `swstrestore [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] deviceName`.
-pub fn swstrestore(argv: Vec<String>) -> ExitCode {
+pub fn swstrestore(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESTORE, argv, |args| {
         let select = Select::from_args(args)?;
         let device = args.operand().unwrap_or_default();
@@ -390,7 +391,7 @@ pub fn swstrestore(argv: Vec<String>) -> ExitCode {
 }
 
 /// `swstcancelrest [-h serverName] [-g generationNo | -v versionNo] [-r restoreDeviceName] [-emergency] deviceName`.
-pub fn swstcancelrest(argv: Vec<String>) -> ExitCode {
+pub fn swstcancelrest(argv: Argv) -> ExitCode {
     forward::run(&SWSTCANCELREST, argv, |args| {
         let select = Select::from_args(args)?;
         let device = args.operand().unwrap_or_default();
@@ -468,7 +469,7 @@ fn restore_status(list: &BackupList, dest: &str, r: &Restore) -> (String, String
 }
 
 /// `swstreststat [-h serverName] [-g generationNo | -v versionNo] [deviceName]`.
-pub fn swstreststat(argv: Vec<String>) -> ExitCode {
+pub fn swstreststat(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESTSTAT, argv, |args| {
         let select = Select::from_args(args)?;
         let server = server::check(args)?;

@@ -10,6 +10,7 @@
 
 use crate::device::{self, Volume};
 use crate::messages;
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
@@ -76,7 +77,7 @@ fn rate(part: u64, whole: u64) -> String {
 }
 
 /// `swstestupdate start|status|stop volumeName`.
-pub fn swstestupdate(argv: Vec<String>) -> ExitCode {
+pub fn swstestupdate(argv: Argv) -> ExitCode {
     forward::run(&SWSTESTUPDATE, argv, |args| {
         let (sub, name) = (args.operands[0].as_str(), args.operands[1].as_str());
         if !matches!(sub, "start" | "status" | "stop") {
@@ -212,7 +213,7 @@ fn pool_table(p: &PoolStat) -> String {
 
 /// `swstsdv init|stat volumeName`, `swstsdv init|stat -G accessVolumeName luNumber`,
 /// `swstsdv poolstat -G volumeName`.
-pub fn swstsdv(argv: Vec<String>) -> ExitCode {
+pub fn swstsdv(argv: Argv) -> ExitCode {
     forward::run(&SWSTSDV, argv, |args| {
         let sub = args.operands[0].as_str();
         let usage = |why: &str| Err(messages::usage(why, SWSTSDV.usage));

@@ -25,6 +25,7 @@ use crate::exclusion;
 use crate::list::{BackupKind, BackupList, BoxInfo, Hold, ListStore, Role};
 use crate::messages;
 use crate::server;
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
@@ -193,7 +194,7 @@ enum Start {
 }
 
 /// `swststartsync [-h serverName] deviceName [-Xdevmap deviceMapFile]`.
-pub fn swststartsync(argv: Vec<String>) -> ExitCode {
+pub fn swststartsync(argv: Argv) -> ExitCode {
     forward::run(&SWSTSTARTSYNC, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
@@ -353,7 +354,7 @@ fn start_sync(list: &mut BackupList, td: &str, map: Option<&DevMap>) -> Result<S
 // ----- swstcancelsync -----
 
 /// `swstcancelsync [-h serverName] [-emergency] [-bd backupDeviceName | -all] deviceName`.
-pub fn swstcancelsync(argv: Vec<String>) -> ExitCode {
+pub fn swstcancelsync(argv: Argv) -> ExitCode {
     forward::run(&SWSTCANCELSYNC, argv, |args| {
         let td = args.operand().unwrap_or_default();
         server::check(args)?;
@@ -433,7 +434,7 @@ fn ec_status(pair: &Pair) -> (String, String) {
 }
 
 /// `swstsyncstat [-h serverName] [deviceName]`.
-pub fn swstsyncstat(argv: Vec<String>) -> ExitCode {
+pub fn swstsyncstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTSYNCSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
@@ -480,7 +481,7 @@ pub fn swstsyncstat(argv: Vec<String>) -> ExitCode {
 // ----- swstcanceltrk -----
 
 /// `swstcanceltrk [-h serverName] [-copy | -emergency] deviceName (-bd backupDeviceName | -all)`.
-pub fn swstcanceltrk(argv: Vec<String>) -> ExitCode {
+pub fn swstcanceltrk(argv: Argv) -> ExitCode {
     forward::run(&SWSTCANCELTRK, argv, |args| {
         if !args.has("-bd") && !args.has("-all") {
             return Err(messages::usage(
@@ -552,7 +553,7 @@ pub fn swstcanceltrk(argv: Vec<String>) -> ExitCode {
 // ----- swsttrkstat -----
 
 /// `swsttrkstat [-h serverName] [deviceName]`.
-pub fn swsttrkstat(argv: Vec<String>) -> ExitCode {
+pub fn swsttrkstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTTRKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
@@ -728,7 +729,7 @@ fn copy_execute(list: &BackupList, td: &str) -> Result<String, Failure> {
 }
 
 /// `swstexecstat [-j] [-h serverName] [deviceName]`.
-pub fn swstexecstat(argv: Vec<String>) -> ExitCode {
+pub fn swstexecstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTEXECSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;

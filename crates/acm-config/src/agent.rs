@@ -13,6 +13,7 @@
 
 use crate::management_info::{self, DataType};
 use crate::{devices, messages, repository};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -37,7 +38,7 @@ const SPEC: Spec = Spec {
 };
 
 /// `stgagent request [argument]`.
-pub fn stgagent(argv: Vec<String>) -> ExitCode {
+pub fn stgagent(argv: Argv) -> ExitCode {
     command::run(&SPEC, argv, |args| {
         let words: Vec<&str> = args.operands.iter().map(String::as_str).collect();
         let out = match words.as_slice() {

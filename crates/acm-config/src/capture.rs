@@ -11,6 +11,7 @@
 
 use crate::compress;
 use crate::messages;
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -141,7 +142,7 @@ pub fn capture(dir: &Path, host: &str, secs: u64) -> Result<PathBuf, Failure> {
 }
 
 /// `acmcapture dirname`.
-pub fn acmcapture(argv: Vec<String>) -> ExitCode {
+pub fn acmcapture(argv: Argv) -> ExitCode {
     command::run(&SPEC, argv, |args| {
         let dir = args.operand().unwrap_or_default();
         if !Path::new(dir).is_dir() {

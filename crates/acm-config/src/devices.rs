@@ -5,6 +5,7 @@
 //! `stgxfwcmdisppat`.
 
 use crate::{agent, completed, messages, repository, required};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -122,7 +123,7 @@ pub fn inventory() -> Result<Vec<DeviceRecord>, Failure> {
 
 /// `stgxfwcmsetdev [-n serverName] [-d deviceName]`: all devices of the server
 /// replace what the repository held, or only the one named.
-pub fn stgxfwcmsetdev(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmsetdev(argv: Argv) -> ExitCode {
     command::run(&SETDEV, argv, |args| {
         repository::require_manager(SETDEV.name)?;
         let local = node::local_name();
@@ -158,7 +159,7 @@ pub fn stgxfwcmsetdev(argv: Vec<String>) -> ExitCode {
 }
 
 /// `stgxfwcmdeldev -n serverName -d deviceName`.
-pub fn stgxfwcmdeldev(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmdeldev(argv: Argv) -> ExitCode {
     command::run(&DELDEV, argv, |args| {
         let server = required(&DELDEV, args, "-n")?;
         let device = required(&DELDEV, args, "-d")?;
@@ -272,7 +273,7 @@ pub fn partition_table(d: &DeviceRecord) -> String {
 }
 
 /// `stgxfwcmdispdev -n serverName [-d deviceName]`.
-pub fn stgxfwcmdispdev(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmdispdev(argv: Argv) -> ExitCode {
     command::run(&DISPDEV, argv, |args| {
         let server = required(&DISPDEV, args, "-n")?;
         repository::require_manager(DISPDEV.name)?;
@@ -282,7 +283,7 @@ pub fn stgxfwcmdispdev(argv: Vec<String>) -> ExitCode {
 }
 
 /// `stgxfwcmdisppat -n serverName -d deviceName`.
-pub fn stgxfwcmdisppat(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmdisppat(argv: Argv) -> ExitCode {
     command::run(&DISPPAT, argv, |args| {
         let server = required(&DISPPAT, args, "-n")?;
         let device = required(&DISPPAT, args, "-d")?;

@@ -4,6 +4,7 @@
 //! cannot be shown.
 
 use crate::management_server::UNKNOWN;
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::Family;
@@ -47,7 +48,7 @@ pub fn lines() -> Vec<String> {
 }
 
 /// `stgenvdisp`.
-pub fn stgenvdisp(argv: Vec<String>) -> ExitCode {
+pub fn stgenvdisp(argv: Argv) -> ExitCode {
     command::run(&SPEC, argv, |_| {
         for line in lines() {
             println!("{line}");

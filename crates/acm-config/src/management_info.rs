@@ -60,11 +60,13 @@ impl DataType {
 
 /// Path of the package backup policy file (per logical node under `SWSTGNODE`).
 pub fn policy_path() -> PathBuf {
-    match std::env::var("SWSTGNODE") {
-        Ok(n) if !n.is_empty() => paths::product(format!(
+    match paths::logical_node() {
+        Ok(Some(n)) => paths::product(format!(
             "/etc/opt/FJSVswstf/logical/{n}/stgmgrinfo_policy.ini"
         )),
-        _ => paths::product("/etc/opt/FJSVswstf/stgmgrinfo_policy.ini"),
+        Ok(None) => paths::product("/etc/opt/FJSVswstf/stgmgrinfo_policy.ini"),
+        // Refused before any command runs (acm_core::command::run).
+        Err(_) => paths::product("/etc/opt/FJSVswstf/logical/.invalid-node/stgmgrinfo_policy.ini"),
     }
 }
 

@@ -8,6 +8,7 @@
 //! changes while the communication daemon runs: it has read the old values.
 
 use crate::{messages, servers};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -28,7 +29,7 @@ const SPEC: Spec = Spec {
 pub const UNKNOWN: &str = "???";
 
 /// `stgcmmodnode [-i ipAddress] [-p portNumber] [-n serverName]`.
-pub fn stgcmmodnode(argv: Vec<String>) -> ExitCode {
+pub fn stgcmmodnode(argv: Argv) -> ExitCode {
     command::run(&SPEC, argv, |args| {
         let (ip, port, name) = (args.value("-i"), args.value("-p"), args.value("-n"));
         let me = node::load();

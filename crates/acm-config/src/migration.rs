@@ -9,6 +9,7 @@
 //! Management Server in the current format, atomically and under its lock.
 
 use crate::{messages, repository, servers};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -63,7 +64,7 @@ pub fn convert(path: &Path, bytes: &[u8]) -> Result<Contents, Failure> {
 }
 
 /// `stgrepcnv [-d directoryName]`.
-pub fn stgrepcnv(argv: Vec<String>) -> ExitCode {
+pub fn stgrepcnv(argv: Argv) -> ExitCode {
     command::run(&SPEC, argv, |args| {
         repository::require_manager(SPEC.name)?;
         let source: PathBuf = match args.value("-d") {

@@ -12,6 +12,7 @@
 
 use crate::management_info::{DataType, Policy};
 use crate::{agent, messages, repository};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -125,7 +126,7 @@ fn check_directory(dir: &str) -> Result<(), Failure> {
 }
 
 /// `stgmgrinfoset [-del | -d directoryName -c managementServerEncoding]`.
-pub fn stgmgrinfoset(argv: Vec<String>) -> ExitCode {
+pub fn stgmgrinfoset(argv: Argv) -> ExitCode {
     command::run(&SET, argv, |args| {
         let file = registration_file();
         match (args.has("-del"), args.value("-d"), args.value("-c")) {
@@ -286,7 +287,7 @@ fn back_up(dir: &Path, server: &str, types: &[DataType]) -> Result<(), String> {
 }
 
 /// `stgmgrinfobkup [-n serverName] [-t backupType]`.
-pub fn stgmgrinfobkup(argv: Vec<String>) -> ExitCode {
+pub fn stgmgrinfobkup(argv: Argv) -> ExitCode {
     command::run(&BKUP, argv, |args| {
         let reg = registration()?;
         let dir = PathBuf::from(&reg.directory);
@@ -352,7 +353,7 @@ pub fn status_lines(server: &str, saved: &BTreeMap<DataType, u64>) -> String {
 }
 
 /// `stgmgrinfodisp [-n serverName]`.
-pub fn stgmgrinfodisp(argv: Vec<String>) -> ExitCode {
+pub fn stgmgrinfodisp(argv: Argv) -> ExitCode {
     command::run(&DISP, argv, |args| {
         let reg = registration()?;
         let status: Status = status_file(Path::new(&reg.directory))

@@ -4,6 +4,7 @@
 //! changes), deleting it, and displaying them.
 
 use crate::{agent, completed, messages, repository, required};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -105,7 +106,7 @@ pub fn contact(record: &ServerRecord) -> Result<(), Failure> {
 }
 
 /// `stgxfwcmaddsrv -n serverName -i ipAddress -p portNumber`.
-pub fn stgxfwcmaddsrv(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmaddsrv(argv: Argv) -> ExitCode {
     command::run(&ADDSRV, argv, |args| {
         let name = required(&ADDSRV, args, "-n")?;
         let ip = required(&ADDSRV, args, "-i")?;
@@ -223,7 +224,7 @@ pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, 
 
 /// `stgxfwcmmodsrv -n serverName [-s newServerName] [-i ipAddress] [-p portNumber]`
 /// or `stgxfwcmmodsrv -f fileName`.
-pub fn stgxfwcmmodsrv(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmmodsrv(argv: Argv) -> ExitCode {
     command::run(&MODSRV, argv, |args| {
         let changes = if let Some(file) = args.value("-f") {
             let text = std::fs::read_to_string(file)
@@ -257,7 +258,7 @@ pub fn stgxfwcmmodsrv(argv: Vec<String>) -> ExitCode {
 }
 
 /// `stgxfwcmdelsrv -n serverName`.
-pub fn stgxfwcmdelsrv(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmdelsrv(argv: Argv) -> ExitCode {
     command::run(&DELSRV, argv, |args| {
         let name = required(&DELSRV, args, "-n")?;
         repository::require_manager(DELSRV.name)?;
@@ -300,7 +301,7 @@ pub fn server_table(servers: &[ServerRecord]) -> String {
 }
 
 /// `stgxfwcmdispsrv [-n serverName]`.
-pub fn stgxfwcmdispsrv(argv: Vec<String>) -> ExitCode {
+pub fn stgxfwcmdispsrv(argv: Argv) -> ExitCode {
     command::run(&DISPSRV, argv, |args| {
         repository::require_manager(DISPSRV.name)?;
         let c = repository::read()?;

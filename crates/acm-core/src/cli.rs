@@ -7,6 +7,71 @@
 
 use crate::msg::{Failure, Family};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
+
+/// A command line as the process received it (without the program name).
+///
+/// Commands take their arguments as `OsString`s, because an argument need not
+/// be text (`$'/dev/\xff'`); [`decode`] turns them into text or a usage refusal.
+pub type Argv = Vec<OsString>;
+
+/// The most bytes one argument may have: longer ones are refused before parsing,
+/// so no option value can make a command build an unbounded path or message.
+pub const MAX_ARG_BYTES: usize = 4096;
+
+/// The arguments as text, or the family's usage refusal naming the first one
+/// that is not UTF-8 (shown with its bytes escaped) or is too long.
+pub fn decode(family: Family, usage: &str, argv: Argv) -> Result<Vec<String>, Failure> {
+    argv.into_iter()
+        .map(|a| {
+            if a.len() > MAX_ARG_BYTES {
+                return Err(Failure::usage(
+                    family,
+                    format!(
+                        "An argument is longer than {MAX_ARG_BYTES} bytes ({} bytes). Usage: {usage}",
+                        a.len()
+                    ),
+                ));
+            }
+            a.into_string().map_err(|bad| {
+                Failure::usage(
+                    family,
+                    format!(
+                        "The argument {} is not valid text (UTF-8). Usage: {usage}",
+                        escaped(&bad)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// One message line for a console's usage error (`acmsim`, `acmsetup` parse
+/// with clap): the first line of clap's rendering without its `error: `, and
+/// the hint that `--help` explains, so a refusal stays one `ID text` line.
+pub fn console_usage_line(rendered: &str) -> String {
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{} (see --help)", first.trim())
+}
+
+/// `arg` with every byte that is not printable ASCII written `\xNN`, so a
+/// message line never carries raw control characters or invalid text.
+pub fn escaped(arg: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in arg.as_bytes() {
+        if (0x20..0x7f).contains(&b) && b != b'\\' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
 
 /// What a command accepts.
 #[derive(Debug, Clone)]

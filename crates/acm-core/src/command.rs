@@ -5,7 +5,7 @@
 //! standard error, and the exit status follows the design rulings (0 success,
 //! 1 refused or failed, 2 usage).
 
-use crate::cli::{Args, Spec};
+use crate::cli::{self, Args, Argv, Spec};
 use crate::msg::Failure;
 use std::process::ExitCode;
 
@@ -16,12 +16,25 @@ pub fn is_root() -> bool {
 
 /// Runs a command: `--help` alone prints the synopsis; otherwise the root check,
 /// then parse, then `body`.
-pub fn run(
+pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
+    match cli::decode(spec.family, spec.usage, argv) {
+        Ok(argv) => run_text(spec, argv, body),
+        Err(f) => report(&f),
+    }
+}
+
+/// Prints `f` on standard error and returns its exit status.
+pub fn report(f: &Failure) -> ExitCode {
+    eprintln!("{f}");
+    ExitCode::from(f.status)
+}
+
+/// [`run`] for a command line already decoded as text.
+pub fn run_text(
     spec: &Spec,
-    argv: impl IntoIterator<Item = String>,
+    argv: Vec<String>,
     body: impl FnOnce(&Args) -> Result<(), Failure>,
 ) -> ExitCode {
-    let argv: Vec<String> = argv.into_iter().collect();
     if argv.len() == 1 && argv[0] == "--help" {
         println!("Usage: {}", spec.usage);
         return ExitCode::SUCCESS;
@@ -30,14 +43,12 @@ pub fn run(
         if !is_root() {
             return Err(Failure::not_root(spec.family));
         }
+        crate::paths::logical_node().map_err(|e| Failure::bad_node(spec.family, &e))?;
         let args = spec.parse(argv)?;
         body(&args)
     })();
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("{f}");
-            ExitCode::from(f.status)
-        }
+        Err(f) => report(&f),
     }
 }

@@ -85,6 +85,13 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The refusal of an invalid `SWSTGNODE` (every family's `…0004`).
+    pub fn bad_node(family: Family, e: &crate::paths::BadNodeName) -> Failure {
+        Failure::refused(family, BAD_NODE, e.to_string())
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.message.fmt(f)
@@ -93,6 +100,8 @@ impl fmt::Display for Failure {
 
 /// Number of the manual's "not a root user" message in every family (`swst0601`).
 pub const NOT_ROOT: u16 = 601;
+/// Number of the refusal of an invalid logical node name (`swst0004`).
+pub const BAD_NODE: u16 = 4;
 /// Number of the suite's usage-error message in every family (`swst0002`).
 pub const USAGE: u16 = 2;
 

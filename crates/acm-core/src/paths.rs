@@ -33,13 +33,76 @@ pub fn under(root: &Path, path: impl AsRef<Path>) -> PathBuf {
     root.join(rel)
 }
 
+/// Name of the variable that selects a logical node (cluster operation).
+pub const SWSTGNODE: &str = "SWSTGNODE";
+/// The longest logical node name accepted.
+pub const MAX_NODE_NAME: usize = 64;
+
+/// Why a logical node name cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadNodeName {
+    /// The name, with anything unprintable escaped.
+    pub shown: String,
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for BadNodeName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "The logical node name {SWSTGNODE}={} is not valid: {}",
+            self.shown, self.why
+        )
+    }
+}
+
+/// Checks a logical node name. The name becomes a path component under
+/// `/etc/opt/<package>/`, so it is 1 to [`MAX_NODE_NAME`] characters of
+/// `A-Z a-z 0-9 _ . -`, not starting with `.` or `-` (no `/`, no `..`, no
+/// hidden or option-like names).
+pub fn check_node_name(name: &std::ffi::OsStr) -> Result<&str, BadNodeName> {
+    let bad = |why| BadNodeName {
+        shown: crate::cli::escaped(name),
+        why,
+    };
+    let text = name.to_str().ok_or_else(|| bad("it is not valid text"))?;
+    if text.is_empty() || text.len() > MAX_NODE_NAME {
+        return Err(bad("give 1 to 64 characters"));
+    }
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        return Err(bad("use only letters, digits, '_', '.' and '-'"));
+    }
+    if text.starts_with('.') || text.starts_with('-') {
+        return Err(bad("it must not start with '.' or '-'"));
+    }
+    Ok(text)
+}
+
+/// The logical node `SWSTGNODE` selects: `None` when it is unset or empty,
+/// the refusal when it is not a valid name. Every use of the variable goes
+/// through here.
+pub fn logical_node() -> Result<Option<String>, BadNodeName> {
+    match std::env::var_os(SWSTGNODE) {
+        Some(n) if !n.is_empty() => check_node_name(&n).map(|s| Some(s.to_string())),
+        _ => Ok(None),
+    }
+}
+
 /// The data directory of a product package (`FJSVswsts`, `FJSVswsrp`):
 /// `/etc/opt/<package>/data`, or `/etc/opt/<package>/<SWSTGNODE>/data` for a
 /// logical node, under the state root.
+///
+/// Commands refuse an invalid `SWSTGNODE` before they run
+/// ([`crate::command::run`]); should one reach here all the same, it names a
+/// directory that no valid node can have, still under the state root.
 pub fn data_dir(package: &str) -> PathBuf {
-    match std::env::var("SWSTGNODE") {
-        Ok(node) if !node.is_empty() => product(format!("/etc/opt/{package}/{node}/data")),
-        _ => product(format!("/etc/opt/{package}/data")),
+    match logical_node() {
+        Ok(Some(node)) => product(format!("/etc/opt/{package}/{node}/data")),
+        Ok(None) => product(format!("/etc/opt/{package}/data")),
+        Err(_) => product(format!("/etc/opt/{package}/.invalid-node/data")),
     }
 }
 
@@ -59,6 +122,32 @@ pub fn sim_host_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_names() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        for good in ["node1", "N_1.a-b", "x"] {
+            assert_eq!(check_node_name(OsStr::new(good)), Ok(good));
+        }
+        let long = "a".repeat(MAX_NODE_NAME + 1);
+        for bad in [
+            "",
+            "..",
+            ".",
+            "../../tmp/x",
+            "a/b",
+            ".hidden",
+            "-x",
+            "a b",
+            "a\nb",
+            long.as_str(),
+        ] {
+            assert!(check_node_name(OsStr::new(bad)).is_err(), "{bad:?}");
+        }
+        let e = check_node_name(OsStr::from_bytes(b"n\xff")).unwrap_err();
+        assert_eq!(e.shown, "n\\xff");
+    }
 
     #[test]
     fn under_strips_the_leading_slash() {

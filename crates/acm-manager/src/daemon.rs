@@ -19,6 +19,7 @@ use crate::remote;
 use acm_comm::daemon::{Daemon, Handler};
 use acm_comm::tls::Identity;
 use acm_comm::wire::{ExecRequest, ExecResponse};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
@@ -77,7 +78,7 @@ const STOPACM: Spec = Spec {
 };
 
 /// `stgfwcom start|stop` (and, internally, `stgfwcom --daemon`).
-pub fn stgfwcom(argv: Vec<String>) -> ExitCode {
+pub fn stgfwcom(argv: Argv) -> ExitCode {
     if argv.len() == 1 && argv[0] == "--daemon" {
         return serve();
     }
@@ -96,23 +97,24 @@ pub fn stgfwcom(argv: Vec<String>) -> ExitCode {
 }
 
 /// `startacm`.
-pub fn startacm(argv: Vec<String>) -> ExitCode {
+pub fn startacm(argv: Argv) -> ExitCode {
     command::run(&STARTACM, argv, |_| start())
 }
 
 /// `stopacm`.
-pub fn stopacm(argv: Vec<String>) -> ExitCode {
+pub fn stopacm(argv: Argv) -> ExitCode {
     command::run(&STOPACM, argv, |_| stop())
 }
 
 fn refuse_logical_node() -> Result<(), Failure> {
-    match std::env::var("SWSTGNODE") {
-        Ok(n) if !n.is_empty() => Err(Failure::refused(
+    match std::env::var_os(paths::SWSTGNODE) {
+        Some(n) if !n.is_empty() => Err(Failure::refused(
             F,
             LOGICAL_NODE,
             format!(
                 "The daemons cannot be started or stopped while the environment variable \
-                 SWSTGNODE is set (SWSTGNODE={n}); unset it."
+                 SWSTGNODE is set (SWSTGNODE={}); unset it.",
+                acm_core::cli::escaped(&n)
             ),
         )),
         _ => Ok(()),
@@ -317,6 +319,26 @@ fn serve() -> ExitCode {
     code
 }
 
+/// The environment variables a request may set for the program it runs: only
+/// the logical node crosses over; everything else is this server's.
+pub const REQUEST_ENV: &[&str] = &[paths::SWSTGNODE];
+
+/// The request's environment, cut to [`REQUEST_ENV`], each value checked as
+/// the local commands check it (a logical node name is a path component).
+pub fn request_env(env: Vec<(String, String)>) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (k, v) in env {
+        if !REQUEST_ENV.contains(&k.as_str()) {
+            continue;
+        }
+        if k == paths::SWSTGNODE && !v.is_empty() {
+            paths::check_node_name(std::ffi::OsStr::new(&v)).map_err(|e| e.to_string())?;
+        }
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
 /// What the daemon does for a client: run one allow-listed program here.
 pub struct Runner;
 
@@ -332,12 +354,16 @@ impl Handler for Runner {
             );
             return Err(format!("the program {} is not served", req.program));
         }
-        // Only the logical node crosses over; everything else is this server's.
-        let env: Vec<(String, String)> = req
-            .env
-            .into_iter()
-            .filter(|(k, _)| k == "SWSTGNODE")
-            .collect();
+        let env = match request_env(req.env) {
+            Ok(env) => env,
+            Err(why) => {
+                log(
+                    &format!("stgxfws0064 Refused {} for {client}: {why}.", req.program),
+                    false,
+                );
+                return Err(why);
+            }
+        };
         let out = remote::spawn(&req.program, &req.args, &req.stdin, None, &env, F)
             .map_err(|f| f.to_string())?;
         log(
@@ -358,7 +384,7 @@ impl Handler for Runner {
 }
 
 /// `acmsetup`: the installer's part of setting up a node (not a product command).
-pub fn acmsetup(argv: Vec<String>) -> ExitCode {
+pub fn acmsetup(argv: Argv) -> ExitCode {
     crate::setup::main(argv)
 }
 

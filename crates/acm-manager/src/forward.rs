@@ -15,7 +15,7 @@
 use crate::node;
 use crate::registry::{FileRepository, Repository};
 use crate::remote::{self, Output};
-use acm_core::cli::{Args, Spec};
+use acm_core::cli::{self, Args, Argv, Spec};
 use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use std::io::Write;
@@ -39,14 +39,13 @@ pub const ALL_SERVERS_DISPLAYS: &[&str] = &[
 pub const NOT_SET_UP: &str = "swst1002 ";
 
 /// Runs a command that has the Management Server form `[-h serverName]`.
-pub fn run(
-    spec: &Spec,
-    argv: impl IntoIterator<Item = String>,
-    body: impl FnOnce(&Args) -> Result<(), Failure>,
-) -> ExitCode {
-    let argv: Vec<String> = argv.into_iter().collect();
+pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
+    let argv = match cli::decode(spec.family, spec.usage, argv) {
+        Ok(a) => a,
+        Err(f) => return report(&f),
+    };
     if !spec.valued.contains(&"-h") {
-        return command::run(spec, argv, body);
+        return command::run_text(spec, argv, body);
     }
     let parsed = if argv.len() == 1 && argv[0] == "--help" {
         None
@@ -54,7 +53,7 @@ pub fn run(
         spec.parse(argv.clone()).ok()
     };
     let Some(args) = parsed else {
-        return command::run(spec, argv, body);
+        return command::run_text(spec, argv, body);
     };
     let local = node::local_name();
     let plan = match args.value("-h") {
@@ -65,10 +64,13 @@ pub fn run(
         {
             Plan::All
         }
-        _ => return command::run(spec, argv, body),
+        _ => return command::run_text(spec, argv, body),
     };
     if !command::is_root() {
         return report(&Failure::not_root(spec.family));
+    }
+    if let Err(e) = acm_core::paths::logical_node() {
+        return report(&Failure::bad_node(spec.family, &e));
     }
     let rest = without_h(&argv);
     match plan {

@@ -251,10 +251,10 @@ pub fn over_network(
 ) -> Result<Output, Failure> {
     let id = identity(family)?;
     let mut env = Vec::new();
-    if let Ok(n) = std::env::var("SWSTGNODE") {
-        if !n.is_empty() {
-            env.push(("SWSTGNODE".to_string(), n));
-        }
+    match acm_core::paths::logical_node() {
+        Ok(Some(n)) => env.push((acm_core::paths::SWSTGNODE.to_string(), n)),
+        Ok(None) => {}
+        Err(e) => return Err(Failure::bad_node(family, &e)),
     }
     let req = ExecRequest {
         program: program.to_string(),

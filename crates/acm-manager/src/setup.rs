@@ -13,7 +13,9 @@
 //! ```
 
 use crate::node;
+use acm_core::cli::Argv;
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,18 +63,28 @@ enum What {
 }
 
 /// Runs `acmsetup` with the arguments after the program name.
-pub fn main(argv: Vec<String>) -> ExitCode {
-    let cli = match Cli::try_parse_from(std::iter::once("acmsetup".to_string()).chain(argv)) {
+/// The ID of an `acmsetup` refusal (exit status 1).
+pub const REFUSED: &str = "SETUP0001";
+/// The ID of an `acmsetup` usage error (exit status 2).
+pub const USAGE: &str = "SETUP0002";
+
+pub fn main(argv: Argv) -> ExitCode {
+    let cli = match Cli::try_parse_from(std::iter::once(OsString::from("acmsetup")).chain(argv)) {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            let line = acm_core::cli::console_usage_line(&e.to_string());
+            eprintln!("acmsetup: {USAGE} {line}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
         }
     };
     match run(cli.what) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("acmsetup: {e}");
+            eprintln!("acmsetup: {REFUSED} {e}");
             ExitCode::FAILURE
         }
     }

@@ -336,6 +336,9 @@ impl From<HostError> for Failure {
     }
 }
 
+/// The ID of a usage error (exit status 2).
+pub const USAGE: &str = "SIM0002";
+
 fn invalid(text: impl Into<String>) -> Failure {
     Failure("SIM1001", text.into())
 }
@@ -348,10 +351,14 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            let line = acm_core::cli::console_usage_line(&e.to_string());
+            eprintln!("acmsim: {USAGE} {line}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
         }
     };
     match run(cli.cmd) {

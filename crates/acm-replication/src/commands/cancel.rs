@@ -33,6 +33,7 @@ use crate::messages;
 use crate::pair::{self, Target};
 use crate::scripts::{self, Script};
 use crate::session::{self, Observed, Seen, State};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
@@ -184,7 +185,7 @@ pub fn cancel_plan(
     )
 }
 
-pub fn swsrpcancel(argv: Vec<String>) -> ExitCode {
+pub fn swsrpcancel(argv: Argv) -> ExitCode {
     forward::run(&SWSRPCANCEL, argv, |args| {
         let f = CancelFlags {
             c: args.has("-c"),

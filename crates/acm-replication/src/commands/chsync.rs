@@ -13,6 +13,7 @@ use crate::copy;
 use crate::messages;
 use crate::pair::Target;
 use crate::session::{self, Observed, State};
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::Failure;
 use acm_manager::forward;
@@ -113,7 +114,7 @@ impl ChangeRequest {
     }
 }
 
-pub fn swsrpchsync(argv: Vec<String>) -> ExitCode {
+pub fn swsrpchsync(argv: Argv) -> ExitCode {
     forward::run(&SWSRPCHSYNC, argv, |args| {
         let req = ChangeRequest::of(args)?;
         let scope = Scope::enter(args, &SWSRPCHSYNC)?;

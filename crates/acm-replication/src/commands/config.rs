@@ -7,6 +7,7 @@ use crate::messages;
 use crate::pair;
 use crate::volume::{self, Operand};
 use acm_backup::list::{BoxInfo, ListStore as BackupStore, Role};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
@@ -61,7 +62,7 @@ pub struct SetRequest {
     pub group: Option<String>,
 }
 
-pub fn swsrpsetvol(argv: Vec<String>) -> ExitCode {
+pub fn swsrpsetvol(argv: Argv) -> ExitCode {
     forward::run(&SWSRPSETVOL, argv, |args| {
         let op_server = match args.value("-o") {
             None => OpServer::Both,
@@ -267,7 +268,7 @@ fn check_group(
 
 // ---------------------------------------------------------------- swsrpvolinfo
 
-pub fn swsrpvolinfo(argv: Vec<String>) -> ExitCode {
+pub fn swsrpvolinfo(argv: Argv) -> ExitCode {
     forward::run(&SWSRPVOLINFO, argv, |args| {
         let local = server(args)?;
         let wanted = args
@@ -335,7 +336,7 @@ pub fn volinfo(
 
 // ---------------------------------------------------------------- swsrpdelvol
 
-pub fn swsrpdelvol(argv: Vec<String>) -> ExitCode {
+pub fn swsrpdelvol(argv: Argv) -> ExitCode {
     forward::run(&SWSRPDELVOL, argv, |args| {
         let group = args.value("-Xgroup");
         match (group, args.operands.len()) {

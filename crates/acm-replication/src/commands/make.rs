@@ -15,6 +15,7 @@ use crate::messages;
 use crate::pair::Target;
 use crate::scripts::{self, Script};
 use crate::session::{self, Observed, Seen, State};
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
@@ -96,7 +97,7 @@ impl MakeOptions {
     }
 }
 
-pub fn swsrpmake(argv: Vec<String>) -> ExitCode {
+pub fn swsrpmake(argv: Argv) -> ExitCode {
     forward::run(&SWSRPMAKE, argv, |args| {
         if args.has("-Xconcur-opc") && args.value("-Xgroup").is_none() {
             return Err(messages::usage(

@@ -13,6 +13,7 @@ use crate::exclusion;
 use crate::list::{ListStore, Volume};
 use crate::messages;
 use crate::volume;
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
@@ -117,7 +118,7 @@ pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> Strin
     format!("BoxID = {box_id}\n{}", table(&header, &rows))
 }
 
-pub fn swsrprecbuffstat(argv: Vec<String>) -> ExitCode {
+pub fn swsrprecbuffstat(argv: Argv) -> ExitCode {
     forward::run(&SWSRPRECBUFFSTAT, argv, |args| {
         let local = server(args)?;
         let operand = &args.operands[0];
@@ -162,7 +163,7 @@ fn buffer_options(args: &Args) -> Result<(u32, BufferUse), Failure> {
     Ok((id, u))
 }
 
-pub fn swsrprecbuffset(argv: Vec<String>) -> ExitCode {
+pub fn swsrprecbuffset(argv: Argv) -> ExitCode {
     forward::run(&SWSRPRECBUFFSET, argv, |args| {
         let (id, usage) = buffer_options(args)?;
         let local = server(args)?;

@@ -23,6 +23,7 @@ use crate::repository;
 use crate::scripts;
 use crate::volume::{self, Operand};
 use acm_backup::list::{ListStore as BackupStore, Role};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_core::store::{Lock, StateFile};
@@ -41,7 +42,7 @@ pub const SWSRPRECOVERRES: Spec = Spec {
     usage: "swsrprecoverres [-h serverName] [-r] [-p]",
 };
 
-pub fn swsrprecoverres(argv: Vec<String>) -> ExitCode {
+pub fn swsrprecoverres(argv: Argv) -> ExitCode {
     forward::run(&SWSRPRECOVERRES, argv, |args| {
         let local = server(args)?;
         let _run = exclusion::enter("swsrprecoverres", None)?;

@@ -17,6 +17,7 @@ use crate::list::Direction;
 use crate::messages;
 use crate::pair::Target;
 use crate::session::{self, Observed, State};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::Failure;
 use acm_manager::forward;
@@ -33,7 +34,7 @@ pub const SWSRPREVSYNC: Spec = Spec {
             swsrprevsync [-h serverName] [-Xreverse] -Xgroup groupName",
 };
 
-pub fn swsrprevsync(argv: Vec<String>) -> ExitCode {
+pub fn swsrprevsync(argv: Argv) -> ExitCode {
     forward::run(&SWSRPREVSYNC, argv, |args| {
         let scope = Scope::enter(args, &SWSRPREVSYNC)?;
         let mut plan: Vec<Option<Observed>> = Vec::with_capacity(scope.targets.len());

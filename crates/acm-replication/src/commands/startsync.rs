@@ -26,6 +26,7 @@ use crate::messages;
 use crate::pair::Target;
 use crate::scripts::{self, Script};
 use crate::session::{self, State};
+use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::Failure;
 use acm_manager::forward;
@@ -143,7 +144,7 @@ pub fn mode_words(r: &m::RecModes) -> String {
     format!("Xfer={xfer} Split={split} Rcv={rcv}")
 }
 
-pub fn swsrpstartsync(argv: Vec<String>) -> ExitCode {
+pub fn swsrpstartsync(argv: Argv) -> ExitCode {
     forward::run(&SWSRPSTARTSYNC, argv, |args| {
         if (args.has("-a") || args.has("-v")) && !args.has("-y") {
             return Err(messages::usage(

@@ -13,6 +13,7 @@ use crate::list::{ListStore, Pair, ReplicationList};
 use crate::messages;
 use crate::session::{self, Row, Wording};
 use crate::volume::{self, Operand};
+use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
@@ -102,7 +103,7 @@ pub enum StatSelection {
     Group(String),
 }
 
-pub fn swsrpstat(argv: Vec<String>) -> ExitCode {
+pub fn swsrpstat(argv: Argv) -> ExitCode {
     forward::run(&SWSRPSTAT, argv, |args| {
         let group = args.value("-Xgroup").map(str::to_string);
         if group.is_some() && args.operand().is_some() {

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    acm_config::stgagent(std::env::args().skip(1).collect())
+    acm_config::stgagent(std::env::args_os().skip(1).collect())
 }

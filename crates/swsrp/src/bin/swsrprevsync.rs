@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    acm_replication::commands::swsrprevsync(std::env::args().skip(1).collect())
+    acm_replication::commands::swsrprevsync(std::env::args_os().skip(1).collect())
 }
