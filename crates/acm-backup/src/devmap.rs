@@ -8,6 +8,7 @@
 //! on") is ignored. Every refusal names the file and the line.
 
 use crate::messages;
+use acm_core::input;
 use acm_core::msg::Failure;
 
 /// One pair of the file.
@@ -36,10 +37,8 @@ impl DevMap {
                 "the file name must not contain national characters",
             ));
         }
-        let text = std::fs::read(path)
+        let text = input::read_text(std::path::Path::new(path), input::MAX_CONFIG_BYTES)
             .map_err(|e| messages::devmap_error(path, None, &format!("cannot be read: {e}")))?;
-        let text = String::from_utf8(text)
-            .map_err(|_| messages::devmap_error(path, None, "the file is not text"))?;
         DevMap::parse(path, &text)
     }
 

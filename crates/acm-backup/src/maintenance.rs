@@ -20,6 +20,7 @@ use crate::messages;
 use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
+use acm_core::input;
 use acm_core::msg::{Failure, Family};
 use acm_core::store::{write_atomic, StateFile};
 use acm_manager::forward;
@@ -330,7 +331,7 @@ fn write_backup(target: &Path, files: &[PathBuf]) -> Result<(), Failure> {
     let result = (|| {
         fs::create_dir_all(&fresh).map_err(|e| fail(&fresh, &e))?;
         for f in files {
-            let bytes = fs::read(f).map_err(|e| fail(f, &e))?;
+            let bytes = input::read_bytes(f, input::MAX_STATE_BYTES).map_err(|e| fail(f, &e))?;
             let to = fresh.join(f.file_name().unwrap_or_default());
             write_atomic(&to, &bytes).map_err(|e| fail(&to, &e))?;
         }
@@ -395,8 +396,8 @@ pub fn swstresrst(argv: Argv) -> ExitCode {
             if f.file_name().is_some_and(|n| n == LIST_FILE) {
                 continue;
             }
-            let bytes = fs::read(&f)
-                .map_err(|e| messages::backup_copy_failed(&format!("{}: {e}", f.display())))?;
+            let bytes = input::read_bytes(&f, input::MAX_STATE_BYTES)
+                .map_err(|e| messages::backup_copy_failed(&e.to_string()))?;
             others.push((f, bytes));
         }
         let data = list::data_dir();

@@ -57,8 +57,28 @@ fn id_err(path: &Path, detail: impl fmt::Display) -> CommError {
     }
 }
 
+/// The most bytes of a PEM file (a certificate chain or a key).
+const MAX_PEM: u64 = 1 << 20;
+
+/// A PEM file's bytes: a regular file of at most [`MAX_PEM`] bytes.
+fn read_pem(path: &Path) -> Result<Vec<u8>, CommError> {
+    use std::io::Read;
+    let f = fs::File::open(path).map_err(|e| id_err(path, e))?;
+    if !f.metadata().map_err(|e| id_err(path, e))?.is_file() {
+        return Err(id_err(path, "not a regular file"));
+    }
+    let mut data = Vec::new();
+    f.take(MAX_PEM + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| id_err(path, e))?;
+    if data.len() as u64 > MAX_PEM {
+        return Err(id_err(path, format!("larger than {MAX_PEM} bytes")));
+    }
+    Ok(data)
+}
+
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, CommError> {
-    let data = fs::read(path).map_err(|e| id_err(path, e))?;
+    let data = read_pem(path)?;
     let certs = CertificateDer::pem_slice_iter(&data)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| id_err(path, format!("not a PEM certificate file: {e}")))?;
@@ -88,7 +108,7 @@ impl Identity {
         let name = certificate_name(&chain[0])
             .ok_or_else(|| id_err(&node_path, "the certificate names no server"))?;
 
-        let key_data = fs::read(&key_path).map_err(|e| id_err(&key_path, e))?;
+        let key_data = read_pem(&key_path)?;
         let key = PrivateKeyDer::from_pem_slice(&key_data)
             .map_err(|e| id_err(&key_path, format!("no usable PEM private key: {e}")))?;
 
@@ -224,12 +244,13 @@ pub fn issue(ca_dir: &Path, server_name: &str, out_dir: &Path) -> Result<(), Com
     check_server_name(server_name).map_err(|e| id_err(out_dir, e))?;
     let ca_pem_path = ca_dir.join("ca.pem");
     let ca_key_path = ca_dir.join("ca.key");
-    let ca_pem = fs::read(&ca_pem_path).map_err(|e| id_err(&ca_pem_path, e))?;
+    let ca_pem = read_pem(&ca_pem_path)?;
     let ca_cert = CertificateDer::from_pem_slice(&ca_pem)
         .map_err(|e| id_err(&ca_pem_path, format!("not a PEM certificate file: {e}")))?;
     let ca_name = subject_common_name(&ca_cert)
         .ok_or_else(|| id_err(&ca_pem_path, "the CA certificate has no common name"))?;
-    let ca_key_pem = fs::read_to_string(&ca_key_path).map_err(|e| id_err(&ca_key_path, e))?;
+    let ca_key_pem = String::from_utf8(read_pem(&ca_key_path)?)
+        .map_err(|_| id_err(&ca_key_path, "not a PEM key file"))?;
     let ca_key = KeyPair::from_pem(&ca_key_pem)
         .map_err(|e| id_err(&ca_key_path, format!("no usable PEM private key: {e}")))?;
     if ca_key.public_key_der() != spki(&ca_cert).unwrap_or_default() {

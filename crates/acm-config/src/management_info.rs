@@ -111,11 +111,9 @@ impl Policy {
     /// The policy file, `None` when there is none.
     pub fn load() -> Result<Option<Policy>, Failure> {
         let path = policy_path();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(Policy::parse(&text))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(messages::io(&path, e)),
-        }
+        acm_core::input::read_config(&path)
+            .map(|t| t.map(|text| Policy::parse(&text)))
+            .map_err(|e| messages::input(&e))
     }
 
     /// The types to back up for `server` (none when it has no section).

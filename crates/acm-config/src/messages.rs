@@ -139,6 +139,11 @@ pub fn io(what: &std::path::Path, e: impl std::fmt::Display) -> Failure {
     refused(1016, format!("{}: {e}", what.display()))
 }
 
+/// `swstf1016` for an input file that was not read (it names the file).
+pub fn input(e: &acm_core::input::InputError) -> Failure {
+    refused(1016, format!("{e}"))
+}
+
 /// `swstf1017`: what a server answered cannot be understood.
 pub fn bad_answer(server: &str, detail: impl std::fmt::Display) -> Failure {
     refused(

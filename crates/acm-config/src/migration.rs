@@ -71,7 +71,8 @@ pub fn stgrepcnv(argv: Argv) -> ExitCode {
             Some(dir) => Path::new(dir).join("repository.json"),
             None => FileRepository::open().path().to_path_buf(),
         };
-        let bytes = std::fs::read(&source).map_err(|e| messages::migration_source(&source, e))?;
+        let bytes = acm_core::input::read_bytes(&source, acm_core::input::MAX_STATE_BYTES)
+            .map_err(|e| messages::migration_source(&source, e))?;
         let converted = convert(&source, &bytes)?;
         let (servers, devices) = (
             converted.servers.len(),

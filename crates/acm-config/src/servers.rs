@@ -227,8 +227,11 @@ pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, 
 pub fn stgxfwcmmodsrv(argv: Argv) -> ExitCode {
     command::run(&MODSRV, argv, |args| {
         let changes = if let Some(file) = args.value("-f") {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| messages::io(std::path::Path::new(file), e))?;
+            let text = acm_core::input::read_text(
+                std::path::Path::new(file),
+                acm_core::input::MAX_CONFIG_BYTES,
+            )
+            .map_err(|e| messages::input(&e))?;
             parse_changes(file, &text)?
         } else {
             let name = required(&MODSRV, args, "-n")?;

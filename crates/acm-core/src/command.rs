@@ -17,6 +17,7 @@ pub fn is_root() -> bool {
 /// Runs a command: `--help` alone prints the synopsis; otherwise the root check,
 /// then parse, then `body`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
+    crate::paths::private_files();
     match cli::decode(spec.family, spec.usage, argv) {
         Ok(argv) => run_text(spec, argv, body),
         Err(f) => report(&f),

@@ -141,9 +141,13 @@ fn write_record(path: &Path, command: &str, target: Option<&str>) -> std::io::Re
     };
     let bytes = serde_json::to_vec(&r).map_err(std::io::Error::other)?;
     // Written whole to a temporary name and renamed: a reader never sees half a record.
+    // A failed write (a full disk) removes its temporary file: nothing is left behind.
     let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
+    let written = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// The commands running now per their holder records in `dir`; records of
@@ -155,10 +159,26 @@ pub fn running(dir: &Path) -> Vec<Running> {
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => {}
+            Some("tmp") => {
+                // Left by a process killed between write and rename.
+                let pid = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .and_then(|s| s.split('-').next())
+                    .and_then(|p| p.parse::<u32>().ok());
+                if pid.is_some_and(|p| !alive(p)) {
+                    let _ = fs::remove_file(&path);
+                }
+                continue;
+            }
+            _ => continue,
         }
-        let Ok(bytes) = fs::read(&path) else { continue };
+        // A record is a few dozen bytes; anything larger is not one of ours.
+        let Ok(bytes) = crate::input::read_bytes(&path, 64 << 10) else {
+            continue;
+        };
         let Ok(r) = serde_json::from_slice::<Running>(&bytes) else {
             continue;
         };

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
 /// The most bytes of one state document the suite writes itself (management
 /// lists, the repository, a box's state).
-pub const MAX_STATE_BYTES: u64 = 1 << 30;
+pub const MAX_STATE_BYTES: u64 = 256 << 20;
 /// The longest line of a text file.
 pub const MAX_LINE_BYTES: usize = 64 << 10;
 

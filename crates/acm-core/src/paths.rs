@@ -33,6 +33,14 @@ pub fn under(root: &Path, path: impl AsRef<Path>) -> PathBuf {
     root.join(rel)
 }
 
+/// Makes every file this process creates readable by root only (0600 files,
+/// 0700 directories): management lists, box state, LUN images, the
+/// repository and the logs hold an estate's configuration and data. Every
+/// entry point calls it first; scripts it runs inherit it.
+pub fn private_files() {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+}
+
 /// Name of the variable that selects a logical node (cluster operation).
 pub const SWSTGNODE: &str = "SWSTGNODE";
 /// The longest logical node name accepted.

@@ -9,9 +9,11 @@
 //! `File::lock` on a separate lock file whose text names the holder, so that a
 //! command that finds the state busy can say who holds it.
 
+use crate::input::{InputError, MAX_STATE_BYTES};
 use serde::{de::DeserializeOwned, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Why a state file could not be read or written.
@@ -58,7 +60,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        // Root only whatever the caller's umask (see paths::private_files).
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
@@ -101,10 +109,16 @@ impl StateFile {
 
     /// Reads the document, or `None` when the file does not exist yet.
     pub fn load<T: DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
-        let text = match fs::read(&self.path) {
+        let text = match crate::input::read_bytes(&self.path, MAX_STATE_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&self.path)(e)),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(InputError::Io { error, .. }) => return Err(io_err(&self.path)(error)),
+            Err(e) => {
+                return Err(StoreError::Damaged {
+                    path: self.path.clone(),
+                    detail: e.to_string(),
+                })
+            }
         };
         self.decode(&text).map(Some)
     }

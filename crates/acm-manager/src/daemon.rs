@@ -80,6 +80,7 @@ const STOPACM: Spec = Spec {
 /// `stgfwcom start|stop` (and, internally, `stgfwcom --daemon`).
 pub fn stgfwcom(argv: Argv) -> ExitCode {
     if argv.len() == 1 && argv[0] == "--daemon" {
+        paths::private_files();
         return serve();
     }
     command::run(&STGFWCOM, argv, |args| match args.operand() {
@@ -123,7 +124,7 @@ fn refuse_logical_node() -> Result<(), Failure> {
 
 /// The pid of the running daemon, if one runs.
 pub fn running() -> Option<i32> {
-    let text = std::fs::read_to_string(paths::product(PID_FILE)).ok()?;
+    let text = acm_core::input::read_text(&paths::product(PID_FILE), 64).ok()?;
     let pid: i32 = text.trim().parse().ok()?;
     alive(pid).then_some(pid)
 }
@@ -200,9 +201,17 @@ fn start() -> Result<(), Failure> {
     }
 }
 
+/// The log's last line: only its last 64 KiB are read, however long it grew.
 fn last_line(path: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().last().map(str::to_string)
+    use std::io::{Seek, SeekFrom};
+    let mut f = acm_core::input::open_regular(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(64 << 10))).ok()?;
+    let bytes = acm_core::input::read_bounded(f, path, 64 << 10).ok()?;
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .last()
+        .map(str::to_string)
 }
 
 fn stop() -> Result<(), Failure> {

@@ -40,6 +40,7 @@ pub const NOT_SET_UP: &str = "swst1002 ";
 
 /// Runs a command that has the Management Server form `[-h serverName]`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
+    acm_core::paths::private_files();
     let argv = match cli::decode(spec.family, spec.usage, argv) {
         Ok(a) => a,
         Err(f) => return report(&f),

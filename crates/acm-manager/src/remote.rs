@@ -22,7 +22,7 @@ use acm_comm::tls::Identity;
 use acm_comm::wire::ExecRequest;
 use acm_comm::CommError;
 use acm_core::msg::{Failure, Family};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -75,6 +75,10 @@ pub fn timeouts() -> Timeouts {
         request: secs(REQUEST_TIMEOUT_VAR).unwrap_or(d.request),
     }
 }
+
+/// The most bytes of standard output (and of standard error) a program run for
+/// another server may print: what fits in one daemon response.
+pub const MAX_OUTPUT: usize = 64 << 20;
 
 /// The state root of local peer `server`, per [`PEERS_FILE`].
 pub fn local_peer_root(server: &str) -> Option<PathBuf> {
@@ -146,13 +150,22 @@ pub fn spawn(
             let _ = i.write_all(&data);
         }
     });
+    // Each stream keeps at most MAX_OUTPUT bytes and reads the rest away (so the
+    // program never blocks on a full pipe); more than that is a refusal.
     let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
-            if let Some(mut r) = r {
+            let mut over = false;
+            if let Some(r) = r {
+                let mut r = r.take(MAX_OUTPUT as u64 + 1);
                 let _ = r.read_to_end(&mut buf);
+                if buf.len() > MAX_OUTPUT {
+                    over = true;
+                    buf.truncate(MAX_OUTPUT);
+                    let _ = std::io::copy(&mut r.into_inner(), &mut std::io::sink());
+                }
             }
-            buf
+            (buf, over)
         })
     };
     let out_reader = drain(child.stdout.take().map(|o| Box::new(o) as _));
@@ -177,10 +190,19 @@ pub fn spawn(
         }
     };
     let _ = feeder.join();
+    let (stdout, out_over) = out_reader.join().unwrap_or_default();
+    let (stderr, err_over) = err_reader.join().unwrap_or_default();
+    if out_over || err_over {
+        return Err(Failure::refused(
+            family,
+            NO_PROGRAM,
+            format!("{program} printed more than {MAX_OUTPUT} bytes; its output is not relayed."),
+        ));
+    }
     Ok(Output {
         status: exit_status(&status),
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
+        stdout,
+        stderr,
     })
 }
 

@@ -69,6 +69,7 @@ pub const REFUSED: &str = "SETUP0001";
 pub const USAGE: &str = "SETUP0002";
 
 pub fn main(argv: Argv) -> ExitCode {
+    acm_core::paths::private_files();
     let cli = match Cli::try_parse_from(std::iter::once(OsString::from("acmsetup")).chain(argv)) {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {

@@ -20,11 +20,12 @@ pub fn driver_at(v: &Volume) -> Driver<Box<dyn Transport>> {
     acm_host::scsi::driver_to(&v.box_info.box_id, v.box_info.olu)
 }
 
-/// Maps a refusal of the array to the message of copy function `kind`.
-pub fn refused(kind: CopyKind, e: &DriverError) -> Failure {
+/// Maps a refusal of the array to the message of copy function `kind`; a
+/// failure to reach the array at all names the volume `at` it was sent through.
+pub fn refused(kind: CopyKind, at: &Volume, e: &DriverError) -> Failure {
     match e.copy_error() {
         Some(c) => messages::copy_refused(kind, c),
-        None => messages::array_error("", e),
+        None => messages::array_error(&at.qualified(), e),
     }
 }
 
@@ -89,7 +90,7 @@ pub fn start(t: &Target, kind: CopyKind, opts: StartOptions) -> Result<m::Sessio
     };
     driver_at(t.from())
         .start(&req)
-        .map_err(|e| refused(kind, &e))
+        .map_err(|e| refused(kind, t.from(), &e))
 }
 
 /// Differential restart (QuickOPC) or resume (EC/REC) of session `o`.
@@ -99,13 +100,14 @@ pub fn restart(
     remain: bool,
     rec: Option<m::RecModes>,
 ) -> Result<(), Failure> {
-    driver_at(owner_volume(pair, &o.info))
+    let at = owner_volume(pair, &o.info);
+    driver_at(at)
         .restart(&m::RestartRequest {
             id: o.info.id,
             remain,
             rec,
         })
-        .map_err(|e| refused(o.info.kind, &e))
+        .map_err(|e| refused(o.info.kind, at, &e))
 }
 
 /// Suspends sessions together: one is an ordinary suspend, several a Concurrent
@@ -118,7 +120,7 @@ pub fn suspend(
 ) -> Result<(), Failure> {
     driver_at(at)
         .suspend(ids, forced)
-        .map_err(|e| refused(kind, &e))
+        .map_err(|e| refused(kind, at, &e))
 }
 
 /// How a session is stopped (see [`m::CancelRequest`]).
@@ -139,7 +141,7 @@ pub fn cancel_at(at: &Volume, o: &Observed, opts: CancelOptions) -> Result<(), F
             tracking_only: opts.tracking_only,
             only_if_halted: opts.only_if_halted,
         })
-        .map_err(|e| refused(o.info.kind, &e))
+        .map_err(|e| refused(o.info.kind, at, &e))
 }
 
 /// Stops session `o` of `pair` on its owner box.
@@ -149,16 +151,18 @@ pub fn cancel(pair: &Pair, o: &Observed, opts: CancelOptions) -> Result<(), Fail
 
 /// Swaps source and destination of the suspended EC/REC session `o`.
 pub fn reverse(pair: &Pair, o: &Observed) -> Result<(), Failure> {
-    driver_at(owner_volume(pair, &o.info))
+    let at = owner_volume(pair, &o.info);
+    driver_at(at)
         .reverse(o.info.id)
-        .map_err(|e| refused(o.info.kind, &e))
+        .map_err(|e| refused(o.info.kind, at, &e))
 }
 
 /// Changes the REC modes of session `o`.
 pub fn change_mode(pair: &Pair, o: &Observed, change: &m::ModeChange) -> Result<(), Failure> {
-    driver_at(owner_volume(pair, &o.info))
+    let at = owner_volume(pair, &o.info);
+    driver_at(at)
         .change_mode(o.info.id, change)
-        .map_err(|e| refused(o.info.kind, &e))
+        .map_err(|e| refused(o.info.kind, at, &e))
 }
 
 /// Starts every session defined for Concurrent OPC at one point in time; all
@@ -166,5 +170,5 @@ pub fn change_mode(pair: &Pair, o: &Observed, change: &m::ModeChange) -> Result<
 pub fn start_concurrent(at: &Volume, kind: CopyKind, ids: &[m::SessionId]) -> Result<(), Failure> {
     driver_at(at)
         .start_concurrent(ids)
-        .map_err(|e| refused(kind, &e))
+        .map_err(|e| refused(kind, at, &e))
 }

@@ -137,13 +137,15 @@ fn refusal(f: Failure) -> Response {
 /// The `swsrppeer` program: one request on standard input, its response on
 /// standard output. Root only, like every command it serves.
 pub fn main() -> std::process::ExitCode {
+    acm_core::paths::private_files();
     let resp = if !acm_core::command::is_root() {
         refusal(Failure::not_root(messages::F))
     } else {
-        let mut input = Vec::new();
-        match std::io::Read::read_to_end(&mut std::io::stdin(), &mut input) {
+        let limit = acm_core::input::MAX_CONFIG_BYTES;
+        let from = std::path::Path::new("(standard input)");
+        match acm_core::input::read_bounded(std::io::stdin(), from, limit) {
             Err(e) => refusal(messages::peer_unreachable("(caller)", e)),
-            Ok(_) => match serde_json::from_slice::<Request>(&input) {
+            Ok(input) => match serde_json::from_slice::<Request>(&input) {
                 Ok(req) => serve(&req),
                 Err(e) => refusal(messages::peer_unreachable("(caller)", e)),
             },

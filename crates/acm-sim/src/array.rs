@@ -119,6 +119,10 @@ impl Array {
                 }
             }
             if let Some(state) = state_file(&dir).load::<BoxState>()? {
+                state.check_bounds().map_err(|detail| StoreError::Damaged {
+                    path: state_file(&dir).path().to_path_buf(),
+                    detail,
+                })?;
                 let bid = bid_of(&state.box_id)?;
                 array.boxes.insert(
                     bid,
@@ -409,6 +413,11 @@ impl Array {
         if size == 0 || !size.is_multiple_of(BLOCK) {
             return Err(SimError::Invalid(format!(
                 "a LUN size must be a positive multiple of {BLOCK} bytes (got {size})"
+            )));
+        }
+        if size > MAX_LUN_BYTES {
+            return Err(SimError::Invalid(format!(
+                "a LUN size must be at most {MAX_LUN_BYTES} bytes (got {size})"
             )));
         }
         if count == 0 {

@@ -8,6 +8,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The most grains a stored set may have: a 16 TiB LUN in 64 KiB grains
+/// (a 32 MiB bitmap). A damaged state file asking for more is refused.
+pub const MAX_GRAINS: u64 = 1 << 28;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GrainSet {
     len: u64,
@@ -161,7 +165,7 @@ impl Serialize for GrainSet {
 impl<'de> Deserialize<'de> for GrainSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let stored = Stored::deserialize(d)?;
-        if stored.len > (1 << 40) {
+        if stored.len > MAX_GRAINS {
             return Err(serde::de::Error::custom("grain set too long"));
         }
         let mut set = GrainSet::new(stored.len);

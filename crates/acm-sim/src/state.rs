@@ -17,6 +17,13 @@ pub const STATE_VERSION: u32 = 1;
 pub const STATE_FORMAT: &str = "acmsim-box";
 /// Default grain: 64 KiB.
 pub const DEFAULT_GRAIN: u64 = 64 * 1024;
+/// The largest LUN a box makes (16 TiB): with grains of at least
+/// [`MIN_GRAIN`], no grain set of a LUN exceeds [`crate::grains::MAX_GRAINS`].
+pub const MAX_LUN_BYTES: u64 = 16 << 40;
+/// The smallest grain a state file may give.
+pub const MIN_GRAIN: u64 = 64 * 1024;
+/// The largest grain a state file may give.
+pub const MAX_GRAIN: u64 = 1 << 30;
 /// Default physical copy rate: 100 MiB/s.
 pub const DEFAULT_RATE: u64 = 100 * 1024 * 1024;
 
@@ -53,6 +60,26 @@ pub struct BoxState {
     pub faults: Faults,
     /// Update measurements (`swstestupdate`) by OLU: blocks written, or `None` once failed.
     pub monitors: BTreeMap<u32, Option<u64>>,
+}
+
+impl BoxState {
+    /// The bounds a state file must keep, checked when it is read, so a
+    /// damaged file is refused by name instead of asking for a huge allocation:
+    /// a grain size that is a power of two in [`MIN_GRAIN`]..=[`MAX_GRAIN`],
+    /// LUNs of at most [`MAX_LUN_BYTES`].
+    pub fn check_bounds(&self) -> Result<(), String> {
+        if !self.grain_bytes.is_power_of_two()
+            || !(MIN_GRAIN..=MAX_GRAIN).contains(&self.grain_bytes)
+        {
+            return Err(format!("grain size {} out of bounds", self.grain_bytes));
+        }
+        for (olu, lun) in &self.luns {
+            if lun.size_bytes == 0 || lun.size_bytes > MAX_LUN_BYTES {
+                return Err(format!("LUN {olu} size {} out of bounds", lun.size_bytes));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

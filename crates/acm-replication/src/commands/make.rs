@@ -377,7 +377,7 @@ fn concur_suspend_call(
     }
     d.suspend(ids, false).map_err(|e| match e.copy_error() {
         Some(CopyError::Timeout) => messages::concur_timeout(),
-        _ => copy::refused(kind, &e),
+        _ => copy::refused(kind, at, &e),
     })
 }
 
