@@ -54,8 +54,11 @@ pub fn console_usage_line(rendered: &str) -> String {
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{} (see --help)", first.trim())
+    let first = first.strip_prefix("error: ").unwrap_or(first).trim();
+    // An argument echoed in the message is cut short: a line stays a line.
+    let shown: String = first.chars().take(300).collect();
+    let cut = if shown.len() < first.len() { "..." } else { "" };
+    format!("{shown}{cut} (see --help)")
 }
 
 /// `arg` with every byte that is not printable ASCII written `\xNN`, so a

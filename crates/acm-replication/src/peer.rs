@@ -138,6 +138,17 @@ fn refusal(f: Failure) -> Response {
 /// standard output. Root only, like every command it serves.
 pub fn main() -> std::process::ExitCode {
     acm_core::paths::private_files();
+    // It takes no argument: anything on its command line is a usage error.
+    if let Some(arg) = std::env::args_os().nth(1) {
+        let f = Failure::usage(
+            messages::F,
+            format!(
+                "swsrppeer takes no argument (got {}); it reads one request on standard input",
+                acm_core::cli::escaped(&arg)
+            ),
+        );
+        return acm_core::command::report(&f);
+    }
     let resp = if !acm_core::command::is_root() {
         refusal(Failure::not_root(messages::F))
     } else {
