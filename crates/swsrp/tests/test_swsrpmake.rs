@@ -567,11 +567,12 @@ fn concurrent_opc_and_its_pre_checks() {
 /// round must end with the whole group restarted as QuickOPC, never with
 /// `swsrp0634 ... the copy session does not exist` and the group left bare.
 ///
-/// At `unlimited` the simulator finishes every copy in the first array access,
-/// before any status is read; copies finish *between* two accesses of the
-/// command when something else moves them meanwhile, as a monitoring tool or
-/// a real box at full speed does. Rounds alternate: `unlimited`, and the box
-/// paused while another thread copies in small steps as the command runs.
+/// At `unlimited` the simulator finishes every copy in the command's first
+/// array access, before any status is read; copies finish *between* two of its
+/// accesses only when they move on meanwhile, as at a fast finite rate or on a
+/// real box at full speed. Rounds alternate: `unlimited`, and the box paused
+/// while another thread copies in small steps as the command runs (which hits
+/// the window in a few rounds, whatever the machine's speed).
 #[test]
 fn concurrent_quickopc_over_opcs_finishing_meanwhile() {
     use std::sync::atomic::{AtomicBool, Ordering};
