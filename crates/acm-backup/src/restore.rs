@@ -424,10 +424,10 @@ pub fn swstcancelrest(argv: Argv) -> ExitCode {
             // "not performed on the device specified in the -r option"); one
             // restored from another history is swst0303's normal end below.
             if args.value("-r").is_some()
-                && !list
+                && list
                     .restores
                     .get(&dest)
-                    .is_some_and(|r| r.transaction == device)
+                    .is_none_or(|r| r.transaction != device)
             {
                 return Err(messages::restore_not_on_device(&dest, device));
             }
