@@ -597,6 +597,11 @@ pub fn swsthistdisp(argv: Argv) -> ExitCode {
             out.push_str(&format!(
                 "Server={server} Device={td} Mount-Point={NO_MOUNT}\n"
             ));
+            // The manual: the six items "are not displayed if no backup history
+            // information exists", so the volume line stands alone.
+            if rows.is_empty() {
+                continue;
+            }
             out.push_str(&acm_core::table::table(
                 &[
                     "Generation",

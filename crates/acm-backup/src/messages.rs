@@ -731,6 +731,15 @@ pub fn restore_other_while_tracking(device: &str, backup: &str, version: u64) ->
     )
 }
 
+/// `swstcancelrest -r` names a device no restoration of the transaction volume
+/// was made to.
+pub fn restore_not_on_device(dest: &str, device: &str) -> Failure {
+    refused(
+        1614,
+        format!("-r {dest}: restoration of {device} is not performed on this device."),
+    )
+}
+
 /// Synchronous processing (EC) of the transaction volume is running or suspended.
 pub fn sync_copy_running(device: &str) -> Failure {
     refused(

@@ -420,6 +420,17 @@ pub fn swstcancelrest(argv: Argv) -> ExitCode {
                 }
                 (Err(e), _) => return Err(e),
             };
+            // A -r device never restored from this volume is a refusal (manual:
+            // "not performed on the device specified in the -r option"); one
+            // restored from another history is swst0303's normal end below.
+            if args.value("-r").is_some()
+                && list
+                    .restores
+                    .get(&dest)
+                    .is_none_or(|r| r.transaction != device)
+            {
+                return Err(messages::restore_not_on_device(&dest, device));
+            }
             let record = match list.restores.get(&dest) {
                 Some(r) if r.transaction == device && r.version == version => r.clone(),
                 _ => return Ok(false),

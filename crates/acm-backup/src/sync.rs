@@ -641,25 +641,11 @@ fn day_of(date: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d))
 }
 
-/// Today's local day number.
+/// Today's day number on the clock the history dates are written with: UTC
+/// days of `ACMSIM_CLOCK` when set, else of the system clock, so a fixed clock
+/// gives the same DELAY as it gives dates.
 fn today() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let now = secs as nix::libc::time_t;
-    // SAFETY: localtime_r only writes into `tm`, a plain C struct owned here.
-    let mut tm: nix::libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !nix::libc::localtime_r(&now, &mut tm).is_null() };
-    if ok {
-        days_from_civil(
-            tm.tm_year as i64 + 1900,
-            tm.tm_mon as u32 + 1,
-            tm.tm_mday as u32,
-        )
-    } else {
-        (secs / 86_400) as i64
-    }
+    (acm_core::time::now_secs() / 86_400) as i64
 }
 
 /// The `Interval` column: `DELAY=n` when more than the policy's interval days

@@ -131,22 +131,35 @@ pub struct CancelOptions {
     pub only_if_halted: bool,
 }
 
+fn send_cancel(at: &Volume, o: &Observed, opts: CancelOptions) -> Result<(), DriverError> {
+    driver_at(at).cancel(&m::CancelRequest {
+        id: o.info.id,
+        with_older_generations: opts.with_older_generations,
+        tracking_only: opts.tracking_only,
+        only_if_halted: opts.only_if_halted,
+    })
+}
+
 /// Stops session `o` of `pair`, addressed to `at` (the owner's volume, or with
 /// `swsrpcancel -b` between two servers, the local one).
 pub fn cancel_at(at: &Volume, o: &Observed, opts: CancelOptions) -> Result<(), Failure> {
-    driver_at(at)
-        .cancel(&m::CancelRequest {
-            id: o.info.id,
-            with_older_generations: opts.with_older_generations,
-            tracking_only: opts.tracking_only,
-            only_if_halted: opts.only_if_halted,
-        })
-        .map_err(|e| refused(o.info.kind, at, &e))
+    send_cancel(at, o, opts).map_err(|e| refused(o.info.kind, at, &e))
 }
 
 /// Stops session `o` of `pair` on its owner box.
 pub fn cancel(pair: &Pair, o: &Observed, opts: CancelOptions) -> Result<(), Failure> {
     cancel_at(owner_volume(pair, &o.info), o, opts)
+}
+
+/// Stops session `o` of `pair` if the box still has it. An OPC ends by itself
+/// when its physical copy is done, so one observed copying may be gone by the
+/// time it is stopped: then there is nothing to stop, not an error.
+pub fn cancel_if_present(pair: &Pair, o: &Observed, opts: CancelOptions) -> Result<(), Failure> {
+    let at = owner_volume(pair, &o.info);
+    match send_cancel(at, o, opts) {
+        Err(e) if e.copy_error() == Some(&m::CopyError::NoSuchSession) => Ok(()),
+        r => r.map_err(|e| refused(o.info.kind, at, &e)),
+    }
 }
 
 /// Swaps source and destination of the suspended EC/REC session `o`.

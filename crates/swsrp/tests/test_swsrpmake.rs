@@ -560,6 +560,89 @@ fn concurrent_opc_and_its_pre_checks() {
     assert_eq!(must(&s, "/dev/hdisk1", "/dev/hdisk2").kind, CopyKind::Opc);
 }
 
+/// Manual 8.3.2.2, Concurrent OPC with -T: a pair in "snap" (Trk off) has its
+/// copy terminated and QuickOPC started anew; an OPC that finished in the
+/// meantime leaves the pair in "Copy is not executed", which is simply
+/// started. So whenever the group's OPCs finish while the command runs, every
+/// round must end with the whole group restarted as QuickOPC, never with
+/// `swsrp0634 ... the copy session does not exist` and the group left bare.
+///
+/// At `unlimited` the simulator finishes every copy in the command's first
+/// array access, before any status is read; copies finish *between* two of its
+/// accesses only when they move on meanwhile, as at a fast finite rate or on a
+/// real box at full speed. Rounds alternate: `unlimited`, and the box paused
+/// while another thread copies in small steps as the command runs (which hits
+/// the window in a few rounds, whatever the machine's speed).
+#[test]
+fn concurrent_quickopc_over_opcs_finishing_meanwhile() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let (s, _) = world2(12, 0, 0);
+    let pairs: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            (
+                format!("/dev/hdisk{}", 2 * i + 1),
+                format!("/dev/hdisk{}", 2 * i + 2),
+            )
+        })
+        .collect();
+    for (i, (o, r)) in pairs.iter().enumerate() {
+        setvol(&s, &["-Xgroup", "G", o, r]);
+        write(&s, o, 0, LUN as usize, i as u8 + 1);
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for round in 0..40u32 {
+        if Instant::now() > deadline {
+            break;
+        }
+        // 0: unlimited; 1..=3: steps of 256 KiB, 512 KiB, 1 MiB.
+        let step = match round % 4 {
+            0 => None,
+            n => Some(128u64 << (10 + n)),
+        };
+        let rate = if step.is_some() {
+            Rate::Paused
+        } else {
+            Rate::Unlimited
+        };
+        set_rate(&s, "B1", rate);
+        ok(&s, MAKE, &["-Xgroup", "G", "-Xconcur-opc"]);
+        let stop = AtomicBool::new(false);
+        let out = std::thread::scope(|scope| {
+            if let Some(step) = step {
+                let (s, stop) = (&s, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        with_array(s, |a| {
+                            let bid = a.bid_by_name("B1").unwrap();
+                            a.advance(&bid, step).unwrap();
+                        });
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                });
+            }
+            let out = run(&s, MAKE, &["-T", "-Xgroup", "G", "-Xconcur-opc"]);
+            stop.store(true, Ordering::Relaxed);
+            out
+        });
+        assert!(
+            out.status.success(),
+            "round {round} ({rate:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "GROUP=G swsrpmake completed\n"
+        );
+        set_rate(&s, "B1", Rate::Unlimited);
+        for (o, r) in &pairs {
+            let x = must(&s, o, r);
+            assert_eq!(x.kind, CopyKind::QuickOpc, "round {round}: {o}");
+            assert_eq!(read(&s, r), read(&s, o), "round {round}: {r}");
+        }
+    }
+}
+
 #[test]
 fn concurrent_opc_refuses_a_group_with_a_synchronized_pair() {
     let (s, _) = world2(4, 0, 0);

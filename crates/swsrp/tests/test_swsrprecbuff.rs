@@ -61,7 +61,7 @@ fn stat_shows_the_box_of_the_volume() {
     let t = tokens(&ok(&s, "swsrprecbuffstat", &["/dev/hdisk1"]));
     assert_eq!(t[0], ["BoxID", "=", b.b1.as_str()]);
     assert_eq!(t[1], ["ID", "Use", "Rate", "RemoteBoxID"]);
-    assert_eq!(t[2], ["1", "SEND", "0%", b.b2.as_str()]);
+    assert_eq!(t[2], ["1", "SEND", "1%", b.b2.as_str()]);
     assert_eq!(t[3], ["2", "RECV", "0%", b.b2.as_str()]);
     assert_eq!(t.len(), 4);
     // -L after the operand, as in the manual's examples; -h naming this server.
@@ -74,12 +74,32 @@ fn stat_shows_the_box_of_the_volume() {
         t[1],
         ["ID", "Use", "Rate", "RemoteBoxID", "DiskBuff", "DiskRate"]
     );
-    assert_eq!(t[2], ["1", "SEND", "0%", b.b2.as_str(), "active", "0%"]);
+    assert_eq!(t[2], ["1", "SEND", "1%", b.b2.as_str(), "active", "0%"]);
     assert_eq!(t[3], ["2", "RECV", "0%", b.b2.as_str(), "---", "---"]);
     // The replica on the other box shows that box.
     let t = tokens(&ok(&s, "swsrprecbuffstat", &["/dev/hdisk3"]));
     assert_eq!(t[0], ["BoxID", "=", b.b2.as_str()]);
     assert_eq!(t[2], ["1", "RECV", "0%", b.b1.as_str()]);
+}
+
+/// Manual 8.3.1.4: a SEND buffer's Rate "is never 0%, even if REC is not being
+/// performed in Consistency mode"; a RECV buffer always shows 0%. An idle SEND
+/// buffer, one just turned from RECV, shows the floor of 1%.
+#[test]
+fn send_rate_is_never_zero() {
+    let (s, b) = setup();
+    for args in [&["/dev/hdisk1"][..], &["-L", "/dev/hdisk1"]] {
+        let t = tokens(&ok(&s, "swsrprecbuffstat", args));
+        assert_eq!(t[2][..3], ["1", "SEND", "1%"], "{args:?}");
+        assert_eq!(t[3][..3], ["2", "RECV", "0%"], "{args:?}");
+    }
+    ok(
+        &s,
+        "swsrprecbuffset",
+        &["-Xbuffid", "1", "-Xbuffuse", "SEND", "/dev/hdisk3"],
+    );
+    let t = tokens(&ok(&s, "swsrprecbuffstat", &["/dev/hdisk3"]));
+    assert_eq!(t[2], ["1", "SEND", "1%", b.b1.as_str()]);
 }
 
 #[test]

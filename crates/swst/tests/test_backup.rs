@@ -142,7 +142,8 @@ fn backup(s: &Scratch, args: &[&str]) {
     assert_eq!(out, format!("{dev} swstbackup completed\n"));
 }
 
-/// `(generation, version, backup disk, status, execute)` rows of swsthistdisp.
+/// `(generation, version, backup disk, status, execute)` rows of swsthistdisp
+/// (the column header only comes with history).
 fn hist(s: &Scratch, dev: &str) -> Vec<(String, String, String, String, String)> {
     let out = okk(s, "swsthistdisp", &[dev]);
     let t = tokens(&out);
@@ -155,6 +156,9 @@ fn hist(s: &Scratch, dev: &str) -> Vec<(String, String, String, String, String)>
             "(----)".into()
         ]
     );
+    if t.len() == 1 {
+        return Vec::new();
+    }
     assert_eq!(
         t[1],
         [
@@ -285,11 +289,48 @@ fn no_history_shapes() {
     );
     assert_eq!(
         okk(&s, "swsthistdisp", &["/dev/vg01"]),
-        "Server=job2 Device=/dev/vg01 Mount-Point=---- (----)\n\
-         Generation Version Backup-Date Backup-Disk Status Execute\n"
+        "Server=job2 Device=/dev/vg01 Mount-Point=---- (----)\n"
     );
     refuse(&s, "swstbackstat", &["/dev/hdisk2"], "swst1201", 1);
     refuse(&s, "swsthistdisp", &["/dev/hdisk2"], "swst1201", 1);
+}
+
+/// Manual 8.1.2.6: Generation, Version, Backup-Date, Backup-Disk, Status and
+/// Execute are "not displayed if no backup history information exists": a
+/// volume without history is its Server/Device line alone, in the
+/// all-volumes form too, where the volumes with history keep their tables.
+#[test]
+fn histdisp_without_history_prints_the_volume_line_only() {
+    let s = setup(4, 1);
+    ok(&s, "swstdevinfoset", &["-o", "/dev/hdisk4"]);
+    ok(&s, "swstdevinfoset", &["-t", "/dev/hdisk4"]);
+    let line = |dev: &str| format!("Server=job2 Device={dev} Mount-Point=---- (----)");
+    assert_eq!(
+        okk(&s, "swsthistdisp", &[]),
+        format!("{}\n{}\n", line("/dev/hdisk4"), line("/dev/vg01"))
+    );
+    backup(&s, &["/dev/vg01"]);
+    let out = okk(&s, "swsthistdisp", &[]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0], line("/dev/hdisk4"));
+    assert_eq!(lines[1], line("/dev/vg01"));
+    assert_eq!(
+        tokens(lines[2])[0],
+        [
+            "Generation",
+            "Version",
+            "Backup-Date",
+            "Backup-Disk",
+            "Status",
+            "Execute"
+        ]
+    );
+    assert_eq!(tokens(lines[3])[0][..2], ["1", "1"]);
+    assert_eq!(
+        okk(&s, "swsthistdisp", &["/dev/hdisk4"]),
+        format!("{}\n", line("/dev/hdisk4"))
+    );
 }
 
 #[test]

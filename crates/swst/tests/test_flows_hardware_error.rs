@@ -143,8 +143,9 @@ fn backstat(s: &Scratch) -> Vec<String> {
 /// `(version, backup disk, status, execute)` of each `swsthistdisp TD` row.
 fn histdisp(s: &Scratch) -> Vec<(String, String, String, String)> {
     let out = ok(s, "swsthistdisp", &[TD]);
-    tokens(&out)[2..]
+    tokens(&out)
         .iter()
+        .skip(2)
         .map(|r| {
             assert_eq!(r.len(), 7, "{out}");
             (r[1].clone(), r[4].clone(), r[5].clone(), r[6].clone())

@@ -154,8 +154,9 @@ fn histdisp(s: &Scratch) -> Vec<(String, String, String, String, String)> {
         lines[0],
         format!("Server=job2 Device={TD} Mount-Point=---- (----)")
     );
-    lines[2..]
+    lines
         .iter()
+        .skip(2)
         .map(|l| {
             let r: Vec<&str> = l.split_whitespace().collect();
             assert_eq!(r.len(), 7, "{out}");

@@ -150,6 +150,10 @@ fn histdisp(s: &Scratch) -> Vec<(u64, u64, String, String, String)> {
         lines[0],
         format!("Server=job2 Device={TD} Mount-Point=---- (----)")
     );
+    // Without history the block header stands alone.
+    if lines.len() == 1 {
+        return Vec::new();
+    }
     let head = [
         "Generation",
         "Version",

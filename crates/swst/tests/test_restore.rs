@@ -500,15 +500,13 @@ fn swstcancelrest_cancels_and_swst0303_is_a_normal_end() {
     rok(&s, "swstrestore", &[TD]);
     let bd = bd_of(&s, 2);
     assert!(has_session(&s, &bd, TD));
-    // Another generation / another destination: not restored from there.
-    for args in [vec!["-g", "2", TD], vec!["-r", OTHER, TD]] {
-        let before = std::fs::read(list_path(&s)).unwrap();
-        assert_eq!(
-            rok(&s, "swstcancelrest", &args),
-            "swst0303 Restoration for specified restoration device is not performed\n"
-        );
-        assert_eq!(std::fs::read(list_path(&s)).unwrap(), before);
-    }
+    // Another generation: not restored from there.
+    let before = std::fs::read(list_path(&s)).unwrap();
+    assert_eq!(
+        rok(&s, "swstcancelrest", &["-g", "2", TD]),
+        "swst0303 Restoration for specified restoration device is not performed\n"
+    );
+    assert_eq!(std::fs::read(list_path(&s)).unwrap(), before);
     rno(&s, "swstcancelrest", &["-g", "3", TD], "swst1603", 1);
     rno(
         &s,
@@ -539,6 +537,45 @@ fn swstcancelrest_cancels_and_swst0303_is_a_normal_end() {
     );
     assert!(!has_session(&s, &bd_of(&s, 1), OTHER));
     assert!(list(&s).restores.is_empty());
+}
+
+/// Manual 8.1.2.4: restoration cannot be cancelled when it "is not performed
+/// on the device specified in the -r option" (swst1614, exit 1, nothing
+/// changed), unlike a device restored from another history (swst0303, a normal
+/// end).
+#[test]
+fn cancelrest_refuses_a_device_never_restored_there() {
+    let s = setup();
+    backup(&s, 73);
+    backup(&s, 74);
+    let e = rno(&s, "swstcancelrest", &["-r", OTHER, TD], "swst1614", 1);
+    assert!(e.contains(OTHER) && e.contains(TD), "{e}");
+    set_rate(&s, Rate::Paused);
+    rok(&s, "swstrestore", &[TD]);
+    rok(&s, "swstrestore", &["-v", "1", "-r", OTHER, TD]);
+    for args in [
+        &["-r", SPARE, TD][..],
+        &["-g", "1", "-r", SPARE, TD],
+        &["-emergency", "-r", SPARE, TD],
+    ] {
+        rno(&s, "swstcancelrest", args, "swst1614", 1);
+    }
+    assert!(has_session(&s, &bd_of(&s, 2), TD));
+    assert!(has_session(&s, &bd_of(&s, 1), OTHER));
+    assert_eq!(list(&s).restores.len(), 2);
+    // Restored there, from another history: the normal end of swst0303.
+    let before = std::fs::read(list_path(&s)).unwrap();
+    assert_eq!(
+        rok(&s, "swstcancelrest", &["-g", "1", "-r", OTHER, TD]),
+        "swst0303 Restoration for specified restoration device is not performed\n"
+    );
+    assert_eq!(std::fs::read(list_path(&s)).unwrap(), before);
+    assert_eq!(
+        rok(&s, "swstcancelrest", &["-g", "2", "-r", OTHER, TD]),
+        format!("{TD} swstcancelrest completed.\n")
+    );
+    assert!(!has_session(&s, &bd_of(&s, 1), OTHER));
+    assert!(has_session(&s, &bd_of(&s, 2), TD));
 }
 
 #[test]

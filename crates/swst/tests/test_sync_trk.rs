@@ -235,6 +235,47 @@ fn emergency_leaves_the_session_and_clears_the_hold() {
     srefused(&s, "swststartsync", &["/dev/hdisk1"], "swst0719", 1);
 }
 
+/// Runs `cmd` with the simulator's clock fixed at `secs`; expects success.
+fn at_clock(s: &Scratch, secs: u64, cmd: &str, args: &[&str]) -> String {
+    let out = s
+        .cmd(&sbin(cmd))
+        .env("ACMSIM_CLOCK", secs.to_string())
+        .args(args)
+        .output()
+        .unwrap();
+    acm_testkit::assert_no_panic(&out);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// DELAY counts days on the clock the dates are written with: with
+/// `ACMSIM_CLOCK` fixed in 2000, a backup dated 2000/11/12 with a 3-day interval
+/// is OK until the end of 2000/11/15 (UTC) and 7 days late on 2000/11/22,
+/// whatever the system clock says.
+#[test]
+fn execstat_delay_counts_on_the_simulator_clock() {
+    let s = setup(2);
+    set_rate(&s, Rate::Unlimited);
+    ok(&s, "swstbkpolset", &["-i", "3", "/dev/hdisk1"]);
+    const T: u64 = 974_066_400; // 2000/11/12 22:00 UTC
+    const DAY: u64 = 86_400;
+    at_clock(&s, T, "swstbackup", &["/dev/hdisk1"]);
+    for (now, want) in [
+        (T, "OK"),
+        (T + 3 * DAY + 7_199, "OK"),
+        (T + 3 * DAY + 7_200, "DELAY=1"),
+        (T + 10 * DAY, "DELAY=7"),
+    ] {
+        let out = at_clock(&s, now, "swstexecstat", &["/dev/hdisk1"]);
+        let row = &tokens(&out)[1];
+        assert_eq!(row[2..5], ["2000/11/12", "22:00", want], "at {now}: {out}");
+    }
+}
+
 #[test]
 fn execstat_shows_running_commands_and_the_interval() {
     let s = setup(3);

@@ -561,10 +561,12 @@ fn concurrent_opc(
         }
     }
     // 1. Stop the copies in progress (QuickOPC tracking pairs too: the array
-    //    cannot define a differential restart, so they are defined anew).
+    //    cannot define a differential restart, so they are defined anew). An
+    //    OPC that finished since the pre-checks observed it is gone: the pair is
+    //    then "Copy is not executed" in the manual's table, and is started.
     for x in seen {
         if let Some(o) = x.seen.toward(x.t) {
-            copy::cancel(&x.t.pair, o, CancelOptions::default())?;
+            copy::cancel_if_present(&x.t.pair, o, CancelOptions::default())?;
         }
     }
     // 2. Define every session; the source's box owns it.

@@ -87,6 +87,17 @@ pub fn disk_word(d: DiskBufferState) -> String {
     }
 }
 
+/// The `Rate` column. The manual says a SEND buffer's rate "is never 0%, even
+/// if REC is not being performed in Consistency mode", so a SEND buffer the box
+/// reports empty shows 1% (RECV shows the box's 0%; `----` while unusable).
+pub fn rate_word(b: &RecBufferInfo) -> String {
+    match (b.usage, b.rate) {
+        (_, None) => "----".to_string(),
+        (BufferUse::Send, Some(r)) => format!("{}%", r.max(1)),
+        (BufferUse::Recv, Some(r)) => format!("{r}%"),
+    }
+}
+
 /// The `swsrprecbuffstat` output for box `box_id`: `BoxID = ...`, then the table.
 pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> String {
     let mut header = vec!["ID", "Use", "Rate", "RemoteBoxID"];
@@ -101,8 +112,7 @@ pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> Strin
             let mut row = vec![
                 b.id.to_string(),
                 use_word(b.usage).to_string(),
-                b.rate
-                    .map_or_else(|| "----".to_string(), |r| format!("{r}%")),
+                rate_word(b),
                 b.remote_box.to_string(),
             ];
             if long {
@@ -220,6 +230,7 @@ mod tests {
                 DiskBufferState::Warning(8),
                 Some(0),
             ),
+            b(4, BufferUse::Send, Some(0), DiskBufferState::Invalid, None),
         ];
         let out = recbuffstat("A", &bufs, true);
         let lines: Vec<Vec<&str>> = out
@@ -238,6 +249,7 @@ mod tests {
             lines[4],
             ["3", "SEND", "----", &r, "warning(code=08)", "0%"]
         );
+        assert_eq!(lines[5], ["4", "SEND", "1%", &r, "invalid", "---"]);
         let short = recbuffstat("A", &bufs, false);
         assert_eq!(short.lines().nth(1).unwrap().split_whitespace().count(), 4);
     }
