@@ -481,8 +481,10 @@ fn make_snapshot(
             ),
             Step::Start { cancel } => {
                 if cancel {
+                    // An OPC seen copying may finish before it is stopped:
+                    // then there is nothing to stop.
                     if let Some(o) = toward {
-                        copy::cancel(&t.pair, o, CancelOptions::default())?;
+                        copy::cancel_if_present(&t.pair, o, CancelOptions::default())?;
                     }
                 }
                 copy::start(t, kind, StartOptions::default()).map(|_| ())
