@@ -415,7 +415,7 @@ impl Array {
                 "a LUN size must be a positive multiple of {BLOCK} bytes (got {size})"
             )));
         }
-        if size > MAX_LUN_BYTES {
+        if size > MAX_LUN_BYTES || size.div_ceil(self.grain(bid)) > crate::grains::MAX_GRAINS {
             return Err(SimError::Invalid(format!(
                 "a LUN size must be at most {MAX_LUN_BYTES} bytes (got {size})"
             )));

@@ -17,11 +17,11 @@ pub const STATE_VERSION: u32 = 1;
 pub const STATE_FORMAT: &str = "acmsim-box";
 /// Default grain: 64 KiB.
 pub const DEFAULT_GRAIN: u64 = 64 * 1024;
-/// The largest LUN a box makes (16 TiB): with grains of at least
-/// [`MIN_GRAIN`], no grain set of a LUN exceeds [`crate::grains::MAX_GRAINS`].
+/// The largest LUN a box makes (16 TiB).
 pub const MAX_LUN_BYTES: u64 = 16 << 40;
-/// The smallest grain a state file may give.
-pub const MIN_GRAIN: u64 = 64 * 1024;
+/// The smallest grain a state file may give (the default is 64 KiB; tests use
+/// smaller ones). A LUN must also fit in [`crate::grains::MAX_GRAINS`] grains.
+pub const MIN_GRAIN: u64 = 4096;
 /// The largest grain a state file may give.
 pub const MAX_GRAIN: u64 = 1 << 30;
 /// Default physical copy rate: 100 MiB/s.
@@ -66,7 +66,7 @@ impl BoxState {
     /// The bounds a state file must keep, checked when it is read, so a
     /// damaged file is refused by name instead of asking for a huge allocation:
     /// a grain size that is a power of two in [`MIN_GRAIN`]..=[`MAX_GRAIN`],
-    /// LUNs of at most [`MAX_LUN_BYTES`].
+    /// LUNs of at most [`MAX_LUN_BYTES`] and [`crate::grains::MAX_GRAINS`] grains.
     pub fn check_bounds(&self) -> Result<(), String> {
         if !self.grain_bytes.is_power_of_two()
             || !(MIN_GRAIN..=MAX_GRAIN).contains(&self.grain_bytes)
@@ -74,7 +74,10 @@ impl BoxState {
             return Err(format!("grain size {} out of bounds", self.grain_bytes));
         }
         for (olu, lun) in &self.luns {
-            if lun.size_bytes == 0 || lun.size_bytes > MAX_LUN_BYTES {
+            if lun.size_bytes == 0
+                || lun.size_bytes > MAX_LUN_BYTES
+                || lun.size_bytes.div_ceil(self.grain_bytes) > crate::grains::MAX_GRAINS
+            {
                 return Err(format!("LUN {olu} size {} out of bounds", lun.size_bytes));
             }
         }
