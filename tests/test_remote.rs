@@ -264,6 +264,77 @@ fn a_daemon_killed_mid_operation_gives_an_error_not_a_hang() {
     assert!(err.starts_with("swst0905 "), "{err}");
 }
 
+/// Whether the kernel holds an established TCP connection to local `port`
+/// (accepted or still in the listener's backlog).
+fn connected_to(port: u16) -> bool {
+    let want = format!(":{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[1].ends_with(&want) && f[3] == "01"
+        })
+}
+
+fn daemon_pid(s: &Server) -> i32 {
+    std::fs::read_to_string(s.path("/var/opt/FJSVswstf/stgxfws.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_daemon_killed_at_any_moment_of_a_request_is_0905_every_time() {
+    let net = Net::new();
+    let (m, sv1) = mgr_and_sv1(&net);
+    disks(&sv1, "B1", 2);
+    sv1.ok("swstsvrset", &[]);
+    sv1.ok("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    sv1.ok("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sv1.ok("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
+    sv1.ok("swstbackup", &["/dev/hdisk1"]);
+    // swstbackstat asks the array about the generation; holding the array's
+    // lock keeps every request waiting on SV1 until the daemon is killed.
+    let lock = std::fs::File::create(net.sim_home().join("lock")).unwrap();
+    lock.lock().unwrap();
+    // Kills from the handshake (0 ms after the connection exists) to well
+    // inside the request.
+    let delays = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 100, 300];
+    for (round, ms) in delays.into_iter().enumerate() {
+        if round > 0 {
+            sv1.ok("stgfwcom", &["start"]);
+        }
+        let pid = daemon_pid(&sv1);
+        let client = m
+            .cmd("swstbackstat")
+            .args(["-h", "SV1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t = Instant::now();
+        while !connected_to(sv1.port) {
+            assert!(t.elapsed() < Duration::from_secs(10), "round {round}");
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(ms));
+        // SAFETY: plain kill(2) of the daemon this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let out = client.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "round {round} ({ms} ms): {err}");
+        assert!(
+            err.starts_with("swst0905 "),
+            "round {round} ({ms} ms): {err}"
+        );
+    }
+    // The requests left waiting on SV1 go on and end.
+    drop(lock);
+}
+
 #[test]
 fn server_to_server_replication_goes_through_the_daemons() {
     let net = Net::new();
