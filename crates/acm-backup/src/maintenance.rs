@@ -267,7 +267,8 @@ pub fn swstsrsemtch(argv: Argv) -> ExitCode {
 /// daemon; here on the Management Server itself). A server that knows no
 /// Management Server has no repository to be consistent with.
 fn sync_repository(local: &str) -> Result<(), Failure> {
-    let Some(manager) = acm_manager::node::load().management.name else {
+    let node = acm_manager::node::load().map_err(|e| Failure::bad_config(Family::Backup, &e))?;
+    let Some(manager) = node.management.name else {
         return Ok(());
     };
     let args = ["-n".to_string(), local.to_string()];

@@ -83,7 +83,10 @@ pub fn stgfwcom(argv: Argv) -> ExitCode {
         return serve();
     }
     command::run(&STGFWCOM, argv, |args| match args.operand() {
-        Some("start") => start(),
+        Some("start") => {
+            crate::forward::check_config(F)?;
+            start()
+        }
         Some("stop") => stop(),
         Some(other) => Err(Failure::usage(
             F,
@@ -98,10 +101,11 @@ pub fn stgfwcom(argv: Argv) -> ExitCode {
 
 /// `startacm`.
 pub fn startacm(argv: Argv) -> ExitCode {
-    command::run(&STARTACM, argv, |_| start())
+    crate::forward::run_local(&STARTACM, argv, |_| start())
 }
 
-/// `stopacm`.
+/// `stopacm`. Stopping reads no configuration, so that a daemon can be
+/// stopped whatever state the node's files are in.
 pub fn stopacm(argv: Argv) -> ExitCode {
     command::run(&STOPACM, argv, |_| stop())
 }
@@ -261,7 +265,6 @@ fn log(line: &str, syslog: bool) {
 
 /// The daemon itself: bind, announce, serve until SIGTERM.
 fn serve() -> ExitCode {
-    let me = node::load();
     let fail = |why: String| {
         log(
             &format!("stgxfws0061 The communication daemon could not start: {why}"),
@@ -269,6 +272,10 @@ fn serve() -> ExitCode {
         );
         eprintln!("{why}");
         ExitCode::FAILURE
+    };
+    let me = match node::load() {
+        Ok(me) => me,
+        Err(e) => return fail(e.to_string()),
     };
     let id = match Identity::load(&node::tls_dir()) {
         Ok(id) => id,
@@ -391,7 +398,7 @@ pub fn acmsetup(argv: Argv) -> ExitCode {
 /// Registers this server in its own repository (the Management Server is a
 /// registered server too), or updates its record.
 pub fn register_self() -> Result<ServerRecord, String> {
-    let me = node::load();
+    let me = node::load().map_err(|e| e.to_string())?;
     let record = ServerRecord {
         name: me.name.clone(),
         ip: me.ip.clone(),
