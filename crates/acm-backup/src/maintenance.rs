@@ -211,6 +211,21 @@ fn seen_on_array(list: &BackupList, from: &str, to: &str) -> Result<Seen, Failur
     })
 }
 
+/// Asks the array about one registered volume of each box the list uses,
+/// whether or not anything there needs reconciling: a box whose state cannot
+/// be read (damaged, unreachable) is reported (`swst1006`), never taken for
+/// "nothing to match". A box that answers "status unobtainable" is fine here;
+/// its pairs are left alone by [`BackupList::reconcile`].
+fn ask_every_box(list: &BackupList) -> Result<(), Failure> {
+    let mut asked = std::collections::BTreeSet::new();
+    for d in list.devices.values() {
+        if asked.insert(d.box_info.box_id.clone()) {
+            copy::sessions(&d.box_info)?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes the temporary files an interrupted save of the list left behind in
 /// `dir` (`.swstlist.json.tmp.<pid>`). Called with the list's lock held, so no
 /// save is in progress.
@@ -250,6 +265,7 @@ pub fn swstsrsemtch(argv: Argv) -> ExitCode {
                 return Err(messages::not_configured());
             }
             remove_leftovers(&dir)?;
+            ask_every_box(list)?;
             let snapshot = list.clone();
             list.reconcile(|from, to| seen_on_array(&snapshot, from, to))?;
             Ok(())
