@@ -374,6 +374,7 @@ fn write_backup(target: &Path, files: &[PathBuf]) -> Result<(), Failure> {
 pub fn swstresback(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESBACK, argv, |args| {
         let operand = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(operand, Family::Backup)?;
         let _run = exclusion::enter("swstresback", None)?;
         let store = ListStore::open();
         if !store.load()?.configured {
@@ -391,6 +392,7 @@ pub fn swstresback(argv: Argv) -> ExitCode {
 pub fn swstresrst(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESRST, argv, |args| {
         let operand = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(operand, Family::Backup)?;
         let _run = exclusion::enter("swstresrst", None)?;
         let store = ListStore::open();
         if !store.load()?.configured {

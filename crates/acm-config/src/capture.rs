@@ -145,6 +145,7 @@ pub fn capture(dir: &Path, host: &str, secs: u64) -> Result<PathBuf, Failure> {
 pub fn acmcapture(argv: Argv) -> ExitCode {
     forward::run_local(&SPEC, argv, |args| {
         let dir = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(dir, Family::Config)?;
         if !Path::new(dir).is_dir() {
             return Err(messages::no_capture_directory(dir));
         }

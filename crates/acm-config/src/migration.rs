@@ -68,7 +68,10 @@ pub fn stgrepcnv(argv: Argv) -> ExitCode {
     forward::run_local(&SPEC, argv, |args| {
         repository::require_manager(SPEC.name)?;
         let source: PathBuf = match args.value("-d") {
-            Some(dir) => Path::new(dir).join("repository.json"),
+            Some(dir) => {
+                acm_manager::client_dirs::check(dir, Family::Config)?;
+                Path::new(dir).join("repository.json")
+            }
             None => FileRepository::open().path().to_path_buf(),
         };
         let bytes = std::fs::read(&source).map_err(|e| messages::migration_source(&source, e))?;

@@ -148,6 +148,7 @@ pub fn stgmgrinfoset(argv: Argv) -> ExitCode {
                 if let Some(r) = file.load::<Registration>().map_err(messages::store)? {
                     return Err(messages::already_execution_server(&r.directory));
                 }
+                acm_manager::client_dirs::check(dir, Family::Config)?;
                 check_directory(dir)?;
                 if code != ENCODING {
                     return Err(messages::bad_encoding(code));

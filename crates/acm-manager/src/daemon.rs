@@ -327,7 +327,8 @@ fn serve() -> ExitCode {
 }
 
 /// The environment variables a request may set for the program it runs: only
-/// the logical node crosses over; everything else is this server's.
+/// the logical node crosses over; everything else is this server's (the
+/// daemon adds [`crate::client_dirs::CLIENT_VAR`] itself).
 pub const REQUEST_ENV: &[&str] = &[paths::SWSTGNODE];
 
 /// The request's environment, cut to [`REQUEST_ENV`], each value checked as
@@ -361,7 +362,7 @@ impl Handler for Runner {
             );
             return Err(format!("the program {} is not served", req.program));
         }
-        let env = match request_env(req.env) {
+        let mut env = match request_env(req.env) {
             Ok(env) => env,
             Err(why) => {
                 log(
@@ -371,6 +372,11 @@ impl Handler for Runner {
                 return Err(why);
             }
         };
+        // The program knows it runs for a client (the directories it may name).
+        env.push((
+            crate::client_dirs::CLIENT_VAR.to_string(),
+            client.to_string(),
+        ));
         let out = remote::spawn(&req.program, &req.args, &req.stdin, None, &env, F)
             .map_err(|f| f.to_string())?;
         log(
