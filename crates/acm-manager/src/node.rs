@@ -164,7 +164,7 @@ fn port_in(path: &Path, services: &str) -> Result<Option<u16>, ConfigError> {
 /// Sets the `stgxfws` entry of the services file, keeping every other line.
 pub fn set_port(port: u16) -> Result<(), StoreError> {
     let path = paths::product(SERVICES);
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let old = old_text(&path)?;
     let mut out = String::new();
     let mut done = false;
     for line in old.lines() {
@@ -277,11 +277,22 @@ fn node_of(name: String, manager: bool, ip: String, port: u16, m: Option<Manager
     }
 }
 
+/// The text of a file about to be rewritten in place, bounded like every
+/// configuration read; empty when there is none.
+fn old_text(path: &Path) -> Result<String, StoreError> {
+    input::read_config(path)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
 /// Sets keys of the node registry (replacing their lines, appending new ones,
 /// keeping every other line), atomically.
 pub fn set(pairs: &[(&str, &str)]) -> Result<(), StoreError> {
     let path = ini_path();
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let old = old_text(&path)?;
     let mut out = String::new();
     let mut written = vec![false; pairs.len()];
     for line in old.lines() {
