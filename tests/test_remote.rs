@@ -264,6 +264,162 @@ fn a_daemon_killed_mid_operation_gives_an_error_not_a_hang() {
     assert!(err.starts_with("swst0905 "), "{err}");
 }
 
+/// Whether the kernel holds an established TCP connection to local `port`
+/// (accepted or still in the listener's backlog).
+fn connected_to(port: u16) -> bool {
+    let want = format!(":{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[1].ends_with(&want) && f[3] == "01"
+        })
+}
+
+fn daemon_pid(s: &Server) -> i32 {
+    std::fs::read_to_string(s.path("/var/opt/FJSVswstf/stgxfws.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_daemon_killed_at_any_moment_of_a_request_is_0905_every_time() {
+    let net = Net::new();
+    let (m, sv1) = mgr_and_sv1(&net);
+    disks(&sv1, "B1", 2);
+    sv1.ok("swstsvrset", &[]);
+    sv1.ok("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    sv1.ok("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sv1.ok("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
+    sv1.ok("swstbackup", &["/dev/hdisk1"]);
+    // swstbackstat asks the array about the generation; holding the array's
+    // lock keeps every request waiting on SV1 until the daemon is killed.
+    let lock = std::fs::File::create(net.sim_home().join("lock")).unwrap();
+    lock.lock().unwrap();
+    // Kills from the handshake (0 ms after the connection exists) to well
+    // inside the request.
+    let delays = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 100, 300];
+    for (round, ms) in delays.into_iter().enumerate() {
+        if round > 0 {
+            sv1.ok("stgfwcom", &["start"]);
+        }
+        let pid = daemon_pid(&sv1);
+        let client = m
+            .cmd("swstbackstat")
+            .args(["-h", "SV1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t = Instant::now();
+        while !connected_to(sv1.port) {
+            assert!(t.elapsed() < Duration::from_secs(10), "round {round}");
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(ms));
+        // SAFETY: plain kill(2) of the daemon this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let out = client.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "round {round} ({ms} ms): {err}");
+        assert!(
+            err.starts_with("swst0905 "),
+            "round {round} ({ms} ms): {err}"
+        );
+    }
+    // The requests left waiting on SV1 go on and end.
+    drop(lock);
+}
+
+/// Runs `program args` on `to` through its daemon as the client `from`
+/// (with `from`'s certificate): what any holder of a site certificate can send.
+fn exec_as(from: &Server, to: &Server, program: &str, args: &[&str]) -> (i32, String) {
+    use acm_comm::client::{exec, Timeouts};
+    use acm_comm::tls::Identity;
+    use acm_comm::wire::ExecRequest;
+    let id = Identity::load(&from.path("/etc/opt/FJSVswstf/tls")).unwrap();
+    let req = ExecRequest {
+        program: program.into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        stdin: Vec::new(),
+        // A client cannot unset the marker the daemon sets.
+        env: vec![("ACM_REMOTE_CLIENT".into(), String::new())],
+    };
+    let addr = format!("127.0.0.1:{}", to.port);
+    let resp = exec(&addr, &to.name, &id, &req, &Timeouts::default()).unwrap();
+    (
+        resp.status,
+        String::from_utf8_lossy(&resp.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_remote_client_names_only_directories_under_the_servers_roots() {
+    let net = Net::new();
+    let (m, sv1) = mgr_and_sv1(&net);
+    disks(&sv1, "B1", 1);
+    sv1.ok("swstsvrset", &[]);
+    let outside = net.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let out = outside.to_str().unwrap();
+    let refused = |program: &str, args: &[&str], id: &str| {
+        let (status, err) = exec_as(&m, &sv1, program, args);
+        assert_eq!(status, 1, "{program} {args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("{id} ")),
+            "{program} {args:?}: {err}"
+        );
+        assert!(!id.ends_with("0909") || err.contains("client MGR"), "{err}");
+    };
+    // Outside every root: refused, nothing written.
+    refused("acmcapture", &[out], "swstf0909");
+    refused("swstresback", &[out], "swst0909");
+    refused("swstresrst", &[out], "swst0909");
+    refused("stgmgrinfoset", &["-d", out, "-c", "ASCII"], "swstf0909");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    // The default root, /var/opt/FJSVswstf/remote: allowed.
+    let root = sv1.path("/var/opt/FJSVswstf/remote");
+    std::fs::create_dir_all(root.join("cap")).unwrap();
+    let cap = root.join("cap");
+    let (status, err) = exec_as(&m, &sv1, "acmcapture", &[cap.to_str().unwrap()]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(std::fs::read_dir(&cap).unwrap().count(), 1);
+    let (status, err) = exec_as(&m, &sv1, "swstresback", &[root.to_str().unwrap()]);
+    assert_eq!(status, 0, "{err}");
+    assert!(root.join("FJSVswsts/swstlist.json").is_file());
+    // Out of a root by a link or by '..': outside.
+    std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+    refused(
+        "acmcapture",
+        &[root.join("link").to_str().unwrap()],
+        "swstf0909",
+    );
+    let up = format!("{}/cap/../../../../../outside", root.display());
+    refused("acmcapture", &[&up], "swstf0909");
+    refused("acmcapture", &["relative"], "swstf0909");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    // The server's own list of roots replaces the default.
+    let roots = sv1.path("/etc/opt/swstorage/remote_dirs");
+    std::fs::write(&roots, format!("# for MGR\n{out}\n")).unwrap();
+    let (status, err) = exec_as(&m, &sv1, "acmcapture", &[out]);
+    assert_eq!(status, 0, "{err}");
+    refused("acmcapture", &[cap.to_str().unwrap()], "swstf0909");
+    std::fs::write(&roots, "").unwrap();
+    refused("acmcapture", &[out], "swstf0909");
+    std::fs::write(&roots, "var/tmp\n").unwrap();
+    refused("acmcapture", &[out], "swstf0005");
+    // Run on the server itself, by its root, any directory is the operator's.
+    std::fs::remove_file(&roots).unwrap();
+    let local = net.dir.path().join("local");
+    std::fs::create_dir_all(&local).unwrap();
+    sv1.ok("acmcapture", &[local.to_str().unwrap()]);
+    sv1.ok("swstresback", &[local.to_str().unwrap()]);
+}
+
 #[test]
 fn server_to_server_replication_goes_through_the_daemons() {
     let net = Net::new();

@@ -55,11 +55,13 @@ impl DevMap {
                 [t, b] => {
                     for w in [t, b] {
                         if !w.starts_with("/dev/") {
-                            return Err(messages::devmap_error(
-                                path,
-                                Some(i + 1),
-                                &format!("'{w}' is not a device name"),
-                            ));
+                            // For a remote client the file's words are not
+                            // quoted: it could name a file it may not read.
+                            let why = match acm_manager::client_dirs::client() {
+                                Some(_) => "a word is not a device name".to_string(),
+                                None => format!("'{w}' is not a device name"),
+                            };
+                            return Err(messages::devmap_error(path, Some(i + 1), &why));
                         }
                     }
                     entries.push(Entry {

@@ -212,6 +212,21 @@ fn seen_on_array(list: &BackupList, from: &str, to: &str) -> Result<Seen, Failur
     })
 }
 
+/// Asks the array about one registered volume of each box the list uses,
+/// whether or not anything there needs reconciling: a box whose state cannot
+/// be read (damaged, unreachable) is reported (`swst1006`), never taken for
+/// "nothing to match". A box that answers "status unobtainable" is fine here;
+/// its pairs are left alone by [`BackupList::reconcile`].
+fn ask_every_box(list: &BackupList) -> Result<(), Failure> {
+    let mut asked = std::collections::BTreeSet::new();
+    for d in list.devices.values() {
+        if asked.insert(d.box_info.box_id.clone()) {
+            copy::sessions(&d.box_info)?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes the temporary files an interrupted save of the list left behind in
 /// `dir` (`.swstlist.json.tmp.<pid>`). Called with the list's lock held, so no
 /// save is in progress.
@@ -251,6 +266,7 @@ pub fn swstsrsemtch(argv: Argv) -> ExitCode {
                 return Err(messages::not_configured());
             }
             remove_leftovers(&dir)?;
+            ask_every_box(list)?;
             let snapshot = list.clone();
             list.reconcile(|from, to| seen_on_array(&snapshot, from, to))?;
             Ok(())
@@ -268,7 +284,8 @@ pub fn swstsrsemtch(argv: Argv) -> ExitCode {
 /// daemon; here on the Management Server itself). A server that knows no
 /// Management Server has no repository to be consistent with.
 fn sync_repository(local: &str) -> Result<(), Failure> {
-    let Some(manager) = acm_manager::node::load().management.name else {
+    let node = acm_manager::node::load().map_err(|e| Failure::bad_config(Family::Backup, &e))?;
+    let Some(manager) = node.management.name else {
         return Ok(());
     };
     let args = ["-n".to_string(), local.to_string()];
@@ -358,6 +375,7 @@ fn write_backup(target: &Path, files: &[PathBuf]) -> Result<(), Failure> {
 pub fn swstresback(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESBACK, argv, |args| {
         let operand = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(operand, Family::Backup)?;
         let _run = exclusion::enter("swstresback", None)?;
         let store = ListStore::open();
         if !store.load()?.configured {
@@ -375,6 +393,7 @@ pub fn swstresback(argv: Argv) -> ExitCode {
 pub fn swstresrst(argv: Argv) -> ExitCode {
     forward::run(&SWSTRESRST, argv, |args| {
         let operand = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(operand, Family::Backup)?;
         let _run = exclusion::enter("swstresrst", None)?;
         let store = ListStore::open();
         if !store.load()?.configured {

@@ -129,18 +129,12 @@ async fn run(
     let tls = bounded(addr, "connect", t.connect, async {
         let tcp = tokio::net::TcpStream::connect(addr)
             .await
-            .map_err(|e| CommError::Connect {
-                addr: addr.to_owned(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| connect_failure(addr, e))?;
         let _ = tcp.set_nodelay(true);
         connector
             .connect(name, tcp)
             .await
-            .map_err(|e| CommError::Authentication {
-                addr: addr.to_owned(),
-                detail: rustls_cause(&e).unwrap_or_else(|| format!("TLS handshake failed: {e}")),
-            })
+            .map_err(|e| handshake_failure(addr, &e))
     })
     .await?;
 
@@ -220,6 +214,45 @@ fn rejection_text(status: StatusCode, body: &[u8]) -> String {
         format!("HTTP {status}")
     } else {
         text.to_owned()
+    }
+}
+
+/// A failed connection: nobody there (refused, no route) cannot be reached;
+/// a connection that was made and then reset before the connect call
+/// returned is a peer that vanished, a broken connection.
+fn connect_failure(addr: &str, e: std::io::Error) -> CommError {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    if matches!(
+        e.kind(),
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+    ) {
+        CommError::Protocol {
+            addr: addr.to_owned(),
+            detail: format!("the connection broke as it was made: {e}"),
+        }
+    } else {
+        CommError::Connect {
+            addr: addr.to_owned(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// A failed handshake: an authentication failure only when TLS itself refused
+/// (a certificate rejected on either side, an alert); a peer that vanished
+/// before or during the handshake (reset, end of stream: a daemon killed, or
+/// one that was stopping with our connection in its backlog) is a broken
+/// connection, like one that breaks later.
+fn handshake_failure(addr: &str, e: &std::io::Error) -> CommError {
+    match rustls_cause(e) {
+        Some(detail) => CommError::Authentication {
+            addr: addr.to_owned(),
+            detail,
+        },
+        None => CommError::Protocol {
+            addr: addr.to_owned(),
+            detail: format!("the connection broke during the TLS handshake: {e}"),
+        },
     }
 }
 

@@ -349,3 +349,46 @@ fn empty_identity_dir_names_ca_pem() {
         other => panic!("got {other:?}"),
     }
 }
+
+/// A "daemon" that accepts connections and then vanishes in one of the ways
+/// a killed process does: `read_first` reads the client's hello before going
+/// (the client then sees the end of the stream), else the hello is left
+/// unread (closing then resets the connection).
+fn vanishing_peer(read_first: bool) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let thread = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().expect("accept");
+        if read_first {
+            let mut buf = [0u8; 4096];
+            let _ = tcp.read(&mut buf);
+            let _ = tcp.shutdown(std::net::Shutdown::Both);
+        } else {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (addr, thread)
+}
+
+#[test]
+fn a_peer_that_vanishes_during_the_handshake_is_a_broken_connection() {
+    let site = site();
+    for read_first in [true, false] {
+        let (addr, peer) = vanishing_peer(read_first);
+        let err = exec(
+            &addr,
+            "SV1",
+            &site.mgr,
+            &request("echo", &["0"], b""),
+            &quick(),
+        )
+        .expect_err("nobody answers");
+        peer.join().expect("peer");
+        // No certificate was refused: not an authentication failure.
+        assert!(
+            matches!(err, CommError::Protocol { .. }),
+            "read_first={read_first}: got {err:?}"
+        );
+    }
+}

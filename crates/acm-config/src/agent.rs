@@ -15,8 +15,8 @@ use crate::management_info::{self, DataType};
 use crate::{devices, messages, repository};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::ServerRecord;
 use acm_manager::remote::{self, Output};
@@ -39,7 +39,7 @@ const SPEC: Spec = Spec {
 
 /// `stgagent request [argument]`.
 pub fn stgagent(argv: Argv) -> ExitCode {
-    command::run(&SPEC, argv, |args| {
+    forward::run_local(&SPEC, argv, |args| {
         let words: Vec<&str> = args.operands.iter().map(String::as_str).collect();
         let out = match words.as_slice() {
             ["whoami"] => format!("{}\n", node::local_name()).into_bytes(),

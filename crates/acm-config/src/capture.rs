@@ -13,11 +13,11 @@ use crate::compress;
 use crate::messages;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::paths;
 use acm_core::store::write_atomic;
 use acm_core::time;
+use acm_manager::forward;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -143,8 +143,9 @@ pub fn capture(dir: &Path, host: &str, secs: u64) -> Result<PathBuf, Failure> {
 
 /// `acmcapture dirname`.
 pub fn acmcapture(argv: Argv) -> ExitCode {
-    command::run(&SPEC, argv, |args| {
+    forward::run_local(&SPEC, argv, |args| {
         let dir = args.operand().unwrap_or_default();
+        acm_manager::client_dirs::check(dir, Family::Config)?;
         if !Path::new(dir).is_dir() {
             return Err(messages::no_capture_directory(dir));
         }

@@ -7,11 +7,11 @@
 use crate::{agent, completed, messages, repository, required};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::size::format_size;
 use acm_core::table::table;
 use acm_host::{DeviceKind, Host, HostStore, Resolved};
+use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::{DeviceRecord, LogicalVolumeRecord};
 use std::process::ExitCode;
@@ -124,7 +124,7 @@ pub fn inventory() -> Result<Vec<DeviceRecord>, Failure> {
 /// `stgxfwcmsetdev [-n serverName] [-d deviceName]`: all devices of the server
 /// replace what the repository held, or only the one named.
 pub fn stgxfwcmsetdev(argv: Argv) -> ExitCode {
-    command::run(&SETDEV, argv, |args| {
+    forward::run_local(&SETDEV, argv, |args| {
         repository::require_manager(SETDEV.name)?;
         let local = node::local_name();
         let server = args.value("-n").unwrap_or(&local);
@@ -160,7 +160,7 @@ pub fn stgxfwcmsetdev(argv: Argv) -> ExitCode {
 
 /// `stgxfwcmdeldev -n serverName -d deviceName`.
 pub fn stgxfwcmdeldev(argv: Argv) -> ExitCode {
-    command::run(&DELDEV, argv, |args| {
+    forward::run_local(&DELDEV, argv, |args| {
         let server = required(&DELDEV, args, "-n")?;
         let device = required(&DELDEV, args, "-d")?;
         repository::require_manager(DELDEV.name)?;
@@ -274,7 +274,7 @@ pub fn partition_table(d: &DeviceRecord) -> String {
 
 /// `stgxfwcmdispdev -n serverName [-d deviceName]`.
 pub fn stgxfwcmdispdev(argv: Argv) -> ExitCode {
-    command::run(&DISPDEV, argv, |args| {
+    forward::run_local(&DISPDEV, argv, |args| {
         let server = required(&DISPDEV, args, "-n")?;
         repository::require_manager(DISPDEV.name)?;
         print!("{}", device_table(&stored(server, args.value("-d"))?));
@@ -284,7 +284,7 @@ pub fn stgxfwcmdispdev(argv: Argv) -> ExitCode {
 
 /// `stgxfwcmdisppat -n serverName -d deviceName`.
 pub fn stgxfwcmdisppat(argv: Argv) -> ExitCode {
-    command::run(&DISPPAT, argv, |args| {
+    forward::run_local(&DISPPAT, argv, |args| {
         let server = required(&DISPPAT, args, "-n")?;
         let device = required(&DISPPAT, args, "-d")?;
         repository::require_manager(DISPPAT.name)?;

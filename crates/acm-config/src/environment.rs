@@ -6,8 +6,8 @@
 use crate::management_server::UNKNOWN;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::Family;
+use acm_manager::forward;
 use acm_manager::node;
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ pub const VERSION: &str = "V16.4";
 
 /// The lines `stgenvdisp` prints.
 pub fn lines() -> Vec<String> {
-    let me = node::load();
+    let me = node::checked();
     let server_type = if me.manager {
         "Management server"
     } else {
@@ -49,7 +49,7 @@ pub fn lines() -> Vec<String> {
 
 /// `stgenvdisp`.
 pub fn stgenvdisp(argv: Argv) -> ExitCode {
-    command::run(&SPEC, argv, |_| {
+    forward::run_local(&SPEC, argv, |_| {
         for line in lines() {
             println!("{line}");
         }

@@ -10,8 +10,8 @@
 use crate::{messages, servers};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_manager::node;
 use std::process::ExitCode;
 
@@ -30,9 +30,9 @@ pub const UNKNOWN: &str = "???";
 
 /// `stgcmmodnode [-i ipAddress] [-p portNumber] [-n serverName]`.
 pub fn stgcmmodnode(argv: Argv) -> ExitCode {
-    command::run(&SPEC, argv, |args| {
+    forward::run_local(&SPEC, argv, |args| {
         let (ip, port, name) = (args.value("-i"), args.value("-p"), args.value("-n"));
-        let me = node::load();
+        let me = node::checked();
         if ip.is_none() && port.is_none() && name.is_none() {
             let m = me.management;
             let id = "swstf2413";

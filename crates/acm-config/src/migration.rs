@@ -11,8 +11,8 @@
 use crate::{messages, repository, servers};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
+use acm_manager::forward;
 use acm_manager::registry::{Contents, FileRepository};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -65,10 +65,13 @@ pub fn convert(path: &Path, bytes: &[u8]) -> Result<Contents, Failure> {
 
 /// `stgrepcnv [-d directoryName]`.
 pub fn stgrepcnv(argv: Argv) -> ExitCode {
-    command::run(&SPEC, argv, |args| {
+    forward::run_local(&SPEC, argv, |args| {
         repository::require_manager(SPEC.name)?;
         let source: PathBuf = match args.value("-d") {
-            Some(dir) => Path::new(dir).join("repository.json"),
+            Some(dir) => {
+                acm_manager::client_dirs::check(dir, Family::Config)?;
+                Path::new(dir).join("repository.json")
+            }
             None => FileRepository::open().path().to_path_buf(),
         };
         let bytes = acm_core::input::read_bytes(&source, acm_core::input::MAX_STATE_BYTES)

@@ -14,11 +14,11 @@ use crate::management_info::{DataType, Policy};
 use crate::{agent, messages, repository};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::paths;
 use acm_core::store::{Lock, StateFile, StoreError};
 use acm_core::time;
+use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::ServerRecord;
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ fn check_directory(dir: &str) -> Result<(), Failure> {
 
 /// `stgmgrinfoset [-del | -d directoryName -c managementServerEncoding]`.
 pub fn stgmgrinfoset(argv: Argv) -> ExitCode {
-    command::run(&SET, argv, |args| {
+    forward::run_local(&SET, argv, |args| {
         let file = registration_file();
         match (args.has("-del"), args.value("-d"), args.value("-c")) {
             (true, _, _) => {
@@ -148,6 +148,7 @@ pub fn stgmgrinfoset(argv: Argv) -> ExitCode {
                 if let Some(r) = file.load::<Registration>().map_err(messages::store)? {
                     return Err(messages::already_execution_server(&r.directory));
                 }
+                acm_manager::client_dirs::check(dir, Family::Config)?;
                 check_directory(dir)?;
                 if code != ENCODING {
                     return Err(messages::bad_encoding(code));
@@ -187,6 +188,7 @@ fn targets() -> Result<Vec<ServerRecord>, Failure> {
         return Ok(repository::servers(&repository::read()?));
     }
     let manager = node::load()
+        .map_err(|e| Failure::bad_config(Family::Config, &e))?
         .management
         .name
         .ok_or_else(messages::no_management_server)?;
@@ -288,7 +290,7 @@ fn back_up(dir: &Path, server: &str, types: &[DataType]) -> Result<(), String> {
 
 /// `stgmgrinfobkup [-n serverName] [-t backupType]`.
 pub fn stgmgrinfobkup(argv: Argv) -> ExitCode {
-    command::run(&BKUP, argv, |args| {
+    forward::run_local(&BKUP, argv, |args| {
         let reg = registration()?;
         let dir = PathBuf::from(&reg.directory);
         let _lock = Lock::try_acquire(&dir.join(".stgmgrinfobkup.lock"), BKUP.name).map_err(
@@ -354,7 +356,7 @@ pub fn status_lines(server: &str, saved: &BTreeMap<DataType, u64>) -> String {
 
 /// `stgmgrinfodisp [-n serverName]`.
 pub fn stgmgrinfodisp(argv: Argv) -> ExitCode {
-    command::run(&DISP, argv, |args| {
+    forward::run_local(&DISP, argv, |args| {
         let reg = registration()?;
         let status: Status = status_file(Path::new(&reg.directory))
             .load()

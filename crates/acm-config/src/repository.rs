@@ -45,7 +45,7 @@ pub fn update(
 
 /// The Management Server's own record, from its node registry.
 pub fn manager_record() -> ServerRecord {
-    let me = node::load();
+    let me = node::checked();
     ServerRecord {
         name: me.name,
         ip: me.ip,

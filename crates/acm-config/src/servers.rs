@@ -6,9 +6,9 @@
 use crate::{agent, completed, messages, repository, required};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
-use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use acm_core::table::table;
+use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::{Contents, ServerRecord};
 use acm_manager::remote;
@@ -57,14 +57,7 @@ const DISPSRV: Spec = Spec {
 /// A server name: letters, digits, `-`, `_` and `.`, at most 255 characters
 /// (it also names a directory of the package backup).
 pub fn check_name(name: &str) -> Result<(), Failure> {
-    let ok = !name.is_empty()
-        && name.len() <= 255
-        && name != "."
-        && name != ".."
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
+    if node::is_server_name(name) {
         Ok(())
     } else {
         Err(messages::bad_server_name(name))
@@ -107,7 +100,7 @@ pub fn contact(record: &ServerRecord) -> Result<(), Failure> {
 
 /// `stgxfwcmaddsrv -n serverName -i ipAddress -p portNumber`.
 pub fn stgxfwcmaddsrv(argv: Argv) -> ExitCode {
-    command::run(&ADDSRV, argv, |args| {
+    forward::run_local(&ADDSRV, argv, |args| {
         let name = required(&ADDSRV, args, "-n")?;
         let ip = required(&ADDSRV, args, "-i")?;
         let port = required(&ADDSRV, args, "-p")?;
@@ -163,8 +156,18 @@ pub fn parse_changes(file: &str, text: &str) -> Result<Vec<Change>, Failure> {
                 "expected: serverName ipAddress portNumber [newServerName]",
             ));
         }
-        let ip = check_ip(words[1]).map_err(|f| bad(&f.message.text))?;
-        let port = check_port(words[2]).map_err(|f| bad(&f.message.text))?;
+        // For a remote client the file's words are not quoted: it could name
+        // a file it may not read.
+        let remote = acm_manager::client_dirs::client().is_some();
+        let quoted = |f: Failure, generic: &str| {
+            if remote {
+                bad(generic)
+            } else {
+                bad(&f.message.text)
+            }
+        };
+        let ip = check_ip(words[1]).map_err(|f| quoted(f, "the IP address is not valid"))?;
+        let port = check_port(words[2]).map_err(|f| quoted(f, "the port number is not valid"))?;
         changes.push(Change {
             name: words[0].to_string(),
             new_name: words.get(3).map(|s| s.to_string()),
@@ -225,7 +228,7 @@ pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, 
 /// `stgxfwcmmodsrv -n serverName [-s newServerName] [-i ipAddress] [-p portNumber]`
 /// or `stgxfwcmmodsrv -f fileName`.
 pub fn stgxfwcmmodsrv(argv: Argv) -> ExitCode {
-    command::run(&MODSRV, argv, |args| {
+    forward::run_local(&MODSRV, argv, |args| {
         let changes = if let Some(file) = args.value("-f") {
             let text = acm_core::input::read_text(
                 std::path::Path::new(file),
@@ -262,7 +265,7 @@ pub fn stgxfwcmmodsrv(argv: Argv) -> ExitCode {
 
 /// `stgxfwcmdelsrv -n serverName`.
 pub fn stgxfwcmdelsrv(argv: Argv) -> ExitCode {
-    command::run(&DELSRV, argv, |args| {
+    forward::run_local(&DELSRV, argv, |args| {
         let name = required(&DELSRV, args, "-n")?;
         repository::require_manager(DELSRV.name)?;
         repository::update(DELSRV.name, |c| {
@@ -305,7 +308,7 @@ pub fn server_table(servers: &[ServerRecord]) -> String {
 
 /// `stgxfwcmdispsrv [-n serverName]`.
 pub fn stgxfwcmdispsrv(argv: Argv) -> ExitCode {
-    command::run(&DISPSRV, argv, |args| {
+    forward::run_local(&DISPSRV, argv, |args| {
         repository::require_manager(DISPSRV.name)?;
         let c = repository::read()?;
         let servers = match args.value("-n") {

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod command;
 pub mod exclusion;
+pub mod ini;
 pub mod input;
 pub mod msg;
 pub mod paths;

@@ -92,6 +92,18 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The refusal of a damaged configuration file (every family's `…0005`):
+    /// the file and line, and why.
+    pub fn bad_config(family: Family, e: &crate::ini::ConfigError) -> Failure {
+        Failure::refused(
+            family,
+            BAD_CONFIG,
+            format!("The configuration file cannot be used: {e}. Correct the file."),
+        )
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.message.fmt(f)
@@ -102,6 +114,8 @@ impl fmt::Display for Failure {
 pub const NOT_ROOT: u16 = 601;
 /// Number of the refusal of an invalid logical node name (`swst0004`).
 pub const BAD_NODE: u16 = 4;
+/// Number of the refusal of a damaged configuration file (`swst0005`).
+pub const BAD_CONFIG: u16 = 5;
 /// Number of the suite's usage-error message in every family (`swst0002`).
 pub const USAGE: u16 = 2;
 

@@ -84,7 +84,10 @@ pub fn stgfwcom(argv: Argv) -> ExitCode {
         return serve();
     }
     command::run(&STGFWCOM, argv, |args| match args.operand() {
-        Some("start") => start(),
+        Some("start") => {
+            crate::forward::check_config(F)?;
+            start()
+        }
         Some("stop") => stop(),
         Some(other) => Err(Failure::usage(
             F,
@@ -99,10 +102,11 @@ pub fn stgfwcom(argv: Argv) -> ExitCode {
 
 /// `startacm`.
 pub fn startacm(argv: Argv) -> ExitCode {
-    command::run(&STARTACM, argv, |_| start())
+    crate::forward::run_local(&STARTACM, argv, |_| start())
 }
 
-/// `stopacm`.
+/// `stopacm`. Stopping reads no configuration, so that a daemon can be
+/// stopped whatever state the node's files are in.
 pub fn stopacm(argv: Argv) -> ExitCode {
     command::run(&STOPACM, argv, |_| stop())
 }
@@ -270,7 +274,6 @@ fn log(line: &str, syslog: bool) {
 
 /// The daemon itself: bind, announce, serve until SIGTERM.
 fn serve() -> ExitCode {
-    let me = node::load();
     let fail = |why: String| {
         log(
             &format!("stgxfws0061 The communication daemon could not start: {why}"),
@@ -278,6 +281,10 @@ fn serve() -> ExitCode {
         );
         eprintln!("{why}");
         ExitCode::FAILURE
+    };
+    let me = match node::load() {
+        Ok(me) => me,
+        Err(e) => return fail(e.to_string()),
     };
     let id = match Identity::load(&node::tls_dir()) {
         Ok(id) => id,
@@ -329,7 +336,8 @@ fn serve() -> ExitCode {
 }
 
 /// The environment variables a request may set for the program it runs: only
-/// the logical node crosses over; everything else is this server's.
+/// the logical node crosses over; everything else is this server's (the
+/// daemon adds [`crate::client_dirs::CLIENT_VAR`] itself).
 pub const REQUEST_ENV: &[&str] = &[paths::SWSTGNODE];
 
 /// The request's environment, cut to [`REQUEST_ENV`], each value checked as
@@ -363,7 +371,7 @@ impl Handler for Runner {
             );
             return Err(format!("the program {} is not served", req.program));
         }
-        let env = match request_env(req.env) {
+        let mut env = match request_env(req.env) {
             Ok(env) => env,
             Err(why) => {
                 log(
@@ -373,6 +381,11 @@ impl Handler for Runner {
                 return Err(why);
             }
         };
+        // The program knows it runs for a client (the directories it may name).
+        env.push((
+            crate::client_dirs::CLIENT_VAR.to_string(),
+            client.to_string(),
+        ));
         let out = remote::spawn(&req.program, &req.args, &req.stdin, None, &env, F)
             .map_err(|f| f.to_string())?;
         log(
@@ -400,7 +413,7 @@ pub fn acmsetup(argv: Argv) -> ExitCode {
 /// Registers this server in its own repository (the Management Server is a
 /// registered server too), or updates its record.
 pub fn register_self() -> Result<ServerRecord, String> {
-    let me = node::load();
+    let me = node::load().map_err(|e| e.to_string())?;
     let record = ServerRecord {
         name: me.name.clone(),
         ip: me.ip.clone(),

@@ -38,6 +38,30 @@ pub const ALL_SERVERS_DISPLAYS: &[&str] = &[
 /// run: Table 8.2's "all servers" leaves such a server out.
 pub const NOT_SET_UP: &str = "swst1002 ";
 
+/// This node's configuration as every command's entry reads it first:
+/// `swnode.ini`, the `stgxfws` line of `/etc/services` and `peers.ini`. A
+/// damaged file is refused with the family's `…0005` naming the file and
+/// line; a missing one is "not configured" (the defaults), as before.
+pub fn check_config(family: Family) -> Result<(), Failure> {
+    node::load().map_err(|e| Failure::bad_config(family, &e))?;
+    remote::peers().map_err(|e| Failure::bad_config(family, &e))?;
+    Ok(())
+}
+
+/// Runs a command that has no Management Server form (the `stg*` commands,
+/// the daemon's, the internal programs): [`command::run`], the body after
+/// [`check_config`].
+pub fn run_local(
+    spec: &Spec,
+    argv: Argv,
+    body: impl FnOnce(&Args) -> Result<(), Failure>,
+) -> ExitCode {
+    command::run(spec, argv, |args| {
+        check_config(spec.family)?;
+        body(args)
+    })
+}
+
 /// Runs a command that has the Management Server form `[-h serverName]`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
     acm_core::paths::private_files();
@@ -45,8 +69,12 @@ pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failu
         Ok(a) => a,
         Err(f) => return report(&f),
     };
+    let checked = |args: &Args| {
+        check_config(spec.family)?;
+        body(args)
+    };
     if !spec.valued.contains(&"-h") {
-        return command::run_text(spec, argv, body);
+        return command::run_text(spec, argv, checked);
     }
     let parsed = if argv.len() == 1 && argv[0] == "--help" {
         None
@@ -54,8 +82,19 @@ pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failu
         spec.parse(argv.clone()).ok()
     };
     let Some(args) = parsed else {
-        return command::run_text(spec, argv, body);
+        return command::run_text(spec, argv, checked);
     };
+    if !command::is_root() {
+        return report(&Failure::not_root(spec.family));
+    }
+    if let Err(e) = acm_core::paths::logical_node() {
+        return report(&Failure::bad_node(spec.family, &e));
+    }
+    // Before anything reads the node: a damaged swnode.ini must not turn
+    // this server into another one (the host name, no Management Server).
+    if let Err(f) = check_config(spec.family) {
+        return report(&f);
+    }
     let local = node::local_name();
     let plan = match args.value("-h") {
         Some(h) if h != local => Plan::One(h.to_string()),
@@ -65,14 +104,8 @@ pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failu
         {
             Plan::All
         }
-        _ => return command::run_text(spec, argv, body),
+        _ => return command::run_text(spec, argv, checked),
     };
-    if !command::is_root() {
-        return report(&Failure::not_root(spec.family));
-    }
-    if let Err(e) = acm_core::paths::logical_node() {
-        return report(&Failure::bad_node(spec.family, &e));
-    }
     let rest = without_h(&argv);
     match plan {
         Plan::One(server) => {

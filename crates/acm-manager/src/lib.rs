@@ -6,10 +6,13 @@
 //! - [`programs`]: the product programs a daemon may run, and where they are;
 //! - [`remote`]: running a program on a named server, through its daemon;
 //! - [`daemon`]: the communication daemon, `stgfwcom`, `startacm`, `stopacm`;
+//! - [`client_dirs`]: the directories a command run for a remote client may name;
 //! - [`setup`]: `acmsetup`, the installer's part of setting up a node;
-//! - [`forward`]: `-h serverName` on every command, and Table 8.2's rules for
-//!   the display commands on the Management Server.
+//! - [`forward`]: the entry of every command: the node's configuration
+//!   checked, `-h serverName`, and Table 8.2's rules for the display commands
+//!   on the Management Server.
 
+pub mod client_dirs;
 pub mod daemon;
 pub mod forward;
 pub mod node;

@@ -21,6 +21,7 @@ use acm_comm::client::{self, Timeouts};
 use acm_comm::tls::Identity;
 use acm_comm::wire::ExecRequest;
 use acm_comm::CommError;
+use acm_core::ini::{ConfigError, Ini, FLAT};
 use acm_core::msg::{Failure, Family};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -80,15 +81,42 @@ pub fn timeouts() -> Timeouts {
 /// another server may print: what fits in one daemon response.
 pub const MAX_OUTPUT: usize = 64 << 20;
 
-/// The state root of local peer `server`, per [`PEERS_FILE`].
+/// The local peers of [`PEERS_FILE`], `NAME=/its/state/root` each, in the
+/// file's order (none when there is no file). A name that is not a server
+/// name, a root that is not an absolute path, or a name given twice is
+/// malformed.
+pub fn peers() -> Result<Vec<(String, PathBuf)>, ConfigError> {
+    let Some(ini) = Ini::load(&acm_core::paths::product(PEERS_FILE), FLAT)? else {
+        return Ok(Vec::new());
+    };
+    ini.entries
+        .iter()
+        .map(|e| {
+            if !node::is_server_name(&e.key) {
+                return Err(ini.malformed(e, format!("{} is not a server name", e.key)));
+            }
+            if !e.value.starts_with('/') {
+                return Err(ini.malformed(
+                    e,
+                    format!(
+                        "{}={} does not name a state root (an absolute path)",
+                        e.key, e.value
+                    ),
+                ));
+            }
+            Ok((e.key.clone(), PathBuf::from(&e.value)))
+        })
+        .collect()
+}
+
+/// The state root of local peer `server`, per [`PEERS_FILE`] (none when the
+/// file is damaged: every command's entry has refused that already).
 pub fn local_peer_root(server: &str) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(acm_core::paths::product(PEERS_FILE)).ok()?;
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| k.trim() == server)
-        .map(|(_, v)| PathBuf::from(v.trim()))
+    peers()
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == server)
+        .map(|(_, root)| root)
 }
 
 /// Runs `program args` with `stdin` on `server`.
@@ -227,7 +255,7 @@ pub fn locate(server: &str, family: Family) -> Result<ServerRecord, Failure> {
             .map_err(|e| Failure::refused(family, NOT_REGISTERED, e.to_string()))?
             .ok_or_else(not_registered);
     }
-    let me = node::load();
+    let me = node::load().map_err(|e| Failure::bad_config(family, &e))?;
     let (Some(ip), Some(port), Some(name)) = (
         me.management.ip.clone(),
         me.management.port,

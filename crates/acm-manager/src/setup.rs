@@ -102,6 +102,8 @@ fn run(what: What) -> Result<(), String> {
             manager_port,
             manager_name,
         } => {
+            // Keys are set in place, so a damaged registry would stay damaged.
+            node::load().map_err(|e| e.to_string())?;
             if port < 1024 {
                 return Err(format!("port {port}: give 1024 to 65535"));
             }

@@ -153,8 +153,8 @@ impl ReplicationList {
 #[derive(Debug, Clone)]
 pub struct ListStore {
     doc: LockedFile,
-    /// The repository's copy, refreshed after every change.
-    repository: StateFile,
+    /// The repository's copy ([`crate::repository`]), refreshed after every change.
+    repository: PathBuf,
 }
 
 impl Default for ListStore {
@@ -177,11 +177,7 @@ impl ListStore {
                 StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
                 dir.join(LIST_LOCK),
             ),
-            repository: StateFile::new(
-                dir.join(crate::repository::REPOSITORY_DIR).join(LIST_FILE),
-                LIST_FORMAT,
-                LIST_VERSION,
-            ),
+            repository: dir.join(crate::repository::REPOSITORY_DIR).join(LIST_FILE),
         }
     }
 
@@ -204,12 +200,7 @@ impl ListStore {
         f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         self.doc.update(holder, messages::list_error, f, |list| {
-            if let Some(dir) = self.repository.path().parent() {
-                std::fs::create_dir_all(dir).map_err(messages::repository_error)?;
-            }
-            self.repository
-                .save(list)
-                .map_err(messages::repository_error)
+            crate::repository::save_at(&self.repository, list)
         })
     }
 }

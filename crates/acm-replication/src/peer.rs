@@ -72,6 +72,7 @@ pub fn call(server: &str, req: &Request) -> Result<Response, Failure> {
 /// Serves one request in this server's state root.
 pub fn serve(req: &Request) -> Response {
     let result = (|| -> Result<Response, Failure> {
+        acm_manager::forward::check_config(messages::F)?;
         let local = acm_backup::server::local_name();
         match req {
             Request::Resolve { device } => {

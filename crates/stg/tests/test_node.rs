@@ -117,3 +117,41 @@ fn envdisp_prints_the_manuals_lines() {
     write(&ini(&sv1(&s)), "ServerName=SV1\n");
     assert!(ok_in(&s, &sv1(&s), &bin("stgenvdisp"), &[]).contains("Manager IP address   : ???\n"));
 }
+
+#[test]
+fn a_damaged_node_registry_is_refused_not_read_as_a_managed_server() {
+    let s = two(1);
+    // MGR once lost its role silently: a Managed Server with the host's name.
+    write(&ini(&s.root()), "ServerName=MGR\nServerType=Mangement\n");
+    for (cmd, args) in [
+        ("stgenvdisp", &[][..]),
+        ("stgxfwcmdispsrv", &[][..]),
+        ("stgcmmodnode", &["-p", "1400"][..]),
+        ("stgfwcom", &["start"][..]),
+        ("startacm", &[][..]),
+    ] {
+        let e = refused(&s, cmd, args, "swstf0005", 1);
+        let at = format!("{} line 2: ", ini(&s.root()).display());
+        assert!(e.contains(&at), "{cmd}: {e}");
+    }
+    // The file was left as it was; stopping needs no configuration.
+    assert!(std::fs::read_to_string(ini(&s.root()))
+        .unwrap()
+        .contains("Mangement"));
+    assert!(ok(&s, "stgfwcom", &["stop"]).starts_with("swstf5105 "));
+    assert!(ok(&s, "stopacm", &[]).starts_with("swstf5105 "));
+    // acmsetup does not patch a damaged registry either.
+    let out = run(&s, "acmsetup", &["node", "--name", "MGR", "--manager"]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("swnode.ini line 2"), "{e}");
+    // The port line and peers.ini: the same.
+    write(&ini(&s.root()), "ServerName=MGR\nServerType=Management\n");
+    write(&s.root().join("etc/services"), "stgxfws port/tcp\n");
+    let e = refused(&s, "stgenvdisp", &[], "swstf0005", 1);
+    assert!(e.contains("etc/services line 1: "), "{e}");
+    write(&s.root().join("etc/services"), "stgxfws 1226/tcp\n");
+    write(&s.root().join("etc/opt/swstorage/peers.ini"), "SV1 /x\n");
+    let e = refused(&s, "stgxfwcmdispsrv", &[], "swstf0005", 1);
+    assert!(e.contains("peers.ini line 1: "), "{e}");
+}

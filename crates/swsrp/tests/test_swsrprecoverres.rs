@@ -72,10 +72,8 @@ fn r_rebuilds_from_the_repository_copy() {
         &["-o", "REP", "-Xgroup", "G1", "/dev/hdisk3", "/dev/hdisk4"],
     );
     let before = list(&s);
-    // The repository copy, as swsrpsetvol would keep it.
-    let repo = data(&s).join("repository/swsrplist.json");
-    std::fs::create_dir_all(repo.parent().unwrap()).unwrap();
-    std::fs::copy(list_path(&s), &repo).unwrap();
+    // The repository copy swsrpsetvol keeps.
+    assert!(data(&s).join("repository/swsrplist.json").is_file());
     damage(&s);
     assert_eq!(
         ok(&s, "swsrprecoverres", &["-r"]),
@@ -190,4 +188,54 @@ fn excludes_every_replication_command() {
     .unwrap();
     refused(&s, "swsrprecbuffstat", &["/dev/hdisk1"], "swsrp1003", 1);
     refused(&s, "swsrpvolinfo", &[], "swsrp1003", 1);
+}
+
+/// Damages the state file of every simulated box of `s`.
+fn damage_boxes(s: &acm_testkit::Scratch) {
+    let mut n = 0;
+    for e in std::fs::read_dir(s.sim_home()).unwrap().flatten() {
+        let state = e.path().join("state.json");
+        if state.is_file() {
+            std::fs::write(&state, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
+            n += 1;
+        }
+    }
+    assert!(n > 0);
+}
+
+#[test]
+fn a_damaged_box_state_is_refused_not_completed() {
+    let (s, _) = world2(2, 0, 0);
+    ok(&s, "swsrpsetvol", &["/dev/hdisk1", "/dev/hdisk2"]);
+    damage_boxes(&s);
+    for args in [&[][..], &["-r"][..], &["-p"][..]] {
+        let e = refused(&s, "swsrprecoverres", args, "swsrp1007", 1);
+        assert!(e.contains("state.json"), "{args:?}: {e}");
+    }
+}
+
+#[test]
+fn a_damaged_repository_copy_is_reported_before_r_needs_it() {
+    let (s, _) = world2(4, 0, 0);
+    ok(&s, "swsrpsetvol", &["/dev/hdisk1", "/dev/hdisk2"]);
+    let before = list(&s);
+    // Still JSON, still a list of pairs, but not what was written: another pair.
+    let repo = data(&s).join("repository/swsrplist.json");
+    let text = std::fs::read_to_string(&repo).unwrap();
+    assert!(text.contains("/dev/hdisk2"), "{text}");
+    std::fs::write(&repo, text.replace("/dev/hdisk2", "/dev/hdisk3")).unwrap();
+    // The routine check reports it, naming the file.
+    let e = refused(&s, "swsrprecoverres", &[], "swsrp1806", 1);
+    assert!(e.contains(&repo.display().to_string()), "{e}");
+    // And -r does not restore from it.
+    damage(&s);
+    let e = refused(&s, "swsrprecoverres", &["-r"], "swsrp1806", 1);
+    assert!(e.contains(&repo.display().to_string()), "{e}");
+    // A copy written again is whole: -r brings the list back.
+    std::fs::remove_file(&repo).unwrap();
+    std::fs::remove_file(list_path(&s)).unwrap();
+    ok(&s, "swsrpsetvol", &["/dev/hdisk1", "/dev/hdisk2"]);
+    damage(&s);
+    ok(&s, "swsrprecoverres", &["-r"]);
+    assert_eq!(list(&s), before);
 }

@@ -576,3 +576,20 @@ fn swstbkpoldel_as_in_the_manual_and_its_refusals() {
         2,
     );
 }
+
+#[test]
+fn a_damaged_node_registry_is_refused_with_its_file_and_line() {
+    let s = world(1);
+    ok(&s, "swstsvrset", &[]);
+    let ini = s.root().join("etc/opt/swstorage/swnode.ini");
+    std::fs::write(&ini, "ServerName=SV1\nServerName=SV2\n").unwrap();
+    for args in [&[][..], &["-h", "SV1"][..], &["-h", "SV2"][..]] {
+        let e = refused(&s, "swstsvrdisp", args, "swst0005", 1);
+        assert!(
+            e.contains(&format!("{} line 2: ", ini.display())),
+            "{args:?}: {e}"
+        );
+    }
+    // Refused before the body, which would have named another server.
+    refused(&s, "swstbackup", &["/dev/hdisk1"], "swst0005", 1);
+}

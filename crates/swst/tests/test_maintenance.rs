@@ -217,3 +217,25 @@ macro_rules! program {
 program!(srsemtch, "swstsrsemtch");
 program!(resback, "swstresback");
 program!(resrst, "swstresrst");
+
+/// Damages the state file of every simulated box of `s`.
+fn damage_boxes(s: &Scratch) {
+    let mut n = 0;
+    for e in std::fs::read_dir(s.sim_home()).unwrap().flatten() {
+        let state = e.path().join("state.json");
+        if state.is_file() {
+            std::fs::write(&state, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no box state under {}", s.sim_home().display());
+}
+
+#[test]
+fn srsemtch_refuses_a_damaged_box_state_instead_of_completing() {
+    // No hold, no sync: nothing to reconcile, but the array must still answer.
+    let s = populated();
+    damage_boxes(&s);
+    let e = mrefused(&s, "swstsrsemtch", &[], "swst1006", 1);
+    assert!(e.contains("state.json"), "{e}");
+}

@@ -17,6 +17,7 @@ use crate::scripts::{self, Script};
 use crate::session::{self, Observed, Seen, State};
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
+use acm_core::ini::{ConfigError, Ini, Syntax};
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
 use acm_scsi::model::{self as m, CopyError, CopyKind};
@@ -137,48 +138,48 @@ impl Default for CheckIni {
 }
 
 impl CheckIni {
-    /// Reads `<root>/etc/opt/FJSVswsrp/data/DEFAULT/check.ini`; a missing or
-    /// unreadable file gives the defaults.
-    pub fn load() -> CheckIni {
+    /// Reads `<root>/etc/opt/FJSVswsrp/data/DEFAULT/check.ini`: the defaults
+    /// when there is none; a damaged one is refused (`swsrp0005`).
+    pub fn load() -> Result<CheckIni, Failure> {
         let path = acm_core::paths::data_dir("FJSVswsrp").join("DEFAULT/check.ini");
-        std::fs::read_to_string(path)
-            .map(|t| CheckIni::parse(&t))
-            .unwrap_or_default()
+        let bad = |e: ConfigError| Failure::bad_config(messages::F, &e);
+        match Ini::load(&path, CHECK_INI).map_err(bad)? {
+            None => Ok(CheckIni::default()),
+            Some(ini) => CheckIni::of(&ini).map_err(bad),
+        }
     }
 
-    /// Parses the text of `check.ini`: keys of the `[check]` section, case-
-    /// insensitive names, `#`/`;` comments.
-    pub fn parse(text: &str) -> CheckIni {
+    /// The settings of a parsed `check.ini`: keys of the `[check]` section,
+    /// names in any case. A `ConcurCheckTimeout` that is not a decimal
+    /// number is malformed; a number out of range gives the default (the
+    /// manual). `ConcurOPCCascade=No` disables, any other value enables.
+    pub fn of(ini: &Ini) -> Result<CheckIni, ConfigError> {
         let mut out = CheckIni::default();
-        let mut in_check = false;
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-                continue;
+        if let Some(e) = ini.get("check", "ConcurCheckTimeout") {
+            let digits = e.value.strip_prefix(['+', '-']).unwrap_or(&e.value);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ini.malformed(
+                    e,
+                    format!("ConcurCheckTimeout={} is not a number of seconds", e.value),
+                ));
             }
-            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                in_check = section.trim().eq_ignore_ascii_case("check");
-                continue;
-            }
-            let Some((key, value)) = line.split_once('=') else {
-                continue;
+            out.concur_check_timeout = match e.value.parse::<u64>() {
+                Ok(v) if (1..=2_147_483_647).contains(&v) => v,
+                _ => DEFAULT_CONCUR_TIMEOUT,
             };
-            if !in_check {
-                continue;
-            }
-            let (key, value) = (key.trim(), value.trim());
-            if key.eq_ignore_ascii_case("ConcurCheckTimeout") {
-                out.concur_check_timeout = match value.parse::<u64>() {
-                    Ok(v) if (1..=2_147_483_647).contains(&v) => v,
-                    _ => DEFAULT_CONCUR_TIMEOUT,
-                };
-            } else if key.eq_ignore_ascii_case("ConcurOPCCascade") {
-                out.concur_opc_cascade = !value.eq_ignore_ascii_case("No");
-            }
         }
-        out
+        if let Some(e) = ini.get("check", "ConcurOPCCascade") {
+            out.concur_opc_cascade = !e.value.eq_ignore_ascii_case("No");
+        }
+        Ok(out)
     }
 }
+
+/// `check.ini` keys count per section, in any case.
+const CHECK_INI: Syntax = Syntax {
+    sections: true,
+    any_case: true,
+};
 
 // ---------------------------------------------------------------- the command
 
@@ -223,7 +224,7 @@ pub fn make(scope: &Scope, opts: MakeOptions) -> Result<(), Failure> {
         }
     }
     let ini = if opts.concur {
-        CheckIni::load()
+        CheckIni::load()?
     } else {
         CheckIni::default()
     };
@@ -383,7 +384,7 @@ fn concur_suspend_call(
 
 /// `-Xconcur -Xgroup`: every pair `equivalent`, then one suspend per owner box.
 fn concurrent_suspend(scope: &Scope, seen: &[Seen1]) -> Result<(), Failure> {
-    let ini = CheckIni::load();
+    let ini = CheckIni::load()?;
     let mut boxes: BTreeMap<String, (&Volume, CopyKind, Vec<m::SessionId>)> = BTreeMap::new();
     for x in seen {
         let t = x.t;
@@ -543,7 +544,7 @@ fn concurrent_opc(
         }
     }
     // Recorded only: the simulated array keeps no cascade order to preserve.
-    let _cascade = CheckIni::load().concur_opc_cascade;
+    let _cascade = CheckIni::load()?.concur_opc_cascade;
     for x in seen {
         let t = x.t;
         if t.reverse && opts.snap_given && x.seen.against(t).is_some() {
@@ -602,19 +603,38 @@ mod tests {
 
     #[test]
     fn check_ini_defaults_and_ranges() {
-        assert_eq!(CheckIni::parse(""), CheckIni::default());
-        let c = CheckIni::parse("[check]\nConcurCheckTimeout=120\nConcurOPCCascade=No\n");
+        let parse = |t: &str| {
+            CheckIni::of(&Ini::parse(
+                std::path::Path::new("/check.ini"),
+                t,
+                CHECK_INI,
+            )?)
+        };
+        assert_eq!(parse("").unwrap(), CheckIni::default());
+        let c = parse("[check]\nConcurCheckTimeout=120\nConcurOPCCascade=No\n").unwrap();
         assert_eq!(c.concur_check_timeout, 120);
         assert!(!c.concur_opc_cascade);
-        for bad in ["0", "-1", "2147483648", "abc", ""] {
-            let c = CheckIni::parse(&format!("[check]\nConcurCheckTimeout={bad}\n"));
-            assert_eq!(c.concur_check_timeout, 60, "{bad}");
+        // Out of range: the default, as the manual says.
+        for far in ["0", "-1", "2147483648", "99999999999999999999999"] {
+            let c = parse(&format!("[check]\nConcurCheckTimeout={far}\n")).unwrap();
+            assert_eq!(c.concur_check_timeout, 60, "{far}");
         }
-        let c = CheckIni::parse("[check]\nConcurCheckTimeout=2147483647\nConcurOPCCascade=Yes");
+        // Not a number at all: damaged, with its line.
+        for bad in ["abc", "", "12s", "+"] {
+            let e = parse(&format!("[check]\n\nConcurCheckTimeout={bad}\n")).unwrap_err();
+            assert!(
+                e.to_string().starts_with("/check.ini line 3: "),
+                "{bad}: {e}"
+            );
+        }
+        // A key twice (in any case), a line that is no ini line.
+        assert!(parse("[check]\nConcurCheckTimeout=1\nconcurchecktimeout=2\n").is_err());
+        assert!(parse("[check]\nConcurCheckTimeout 120\n").is_err());
+        let c = parse("[check]\nConcurCheckTimeout=2147483647\nConcurOPCCascade=Yes").unwrap();
         assert_eq!(c.concur_check_timeout, 2_147_483_647);
         assert!(c.concur_opc_cascade);
         // Only the [check] section counts.
-        let c = CheckIni::parse("[other]\nConcurCheckTimeout=5\n[check]\n# c\nConcurOPCCascade=no");
+        let c = parse("[other]\nConcurCheckTimeout=5\n[check]\n# c\nConcurOPCCascade=no").unwrap();
         assert_eq!(c.concur_check_timeout, 60);
         assert!(!c.concur_opc_cascade);
     }

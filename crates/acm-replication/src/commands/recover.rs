@@ -1,13 +1,18 @@
 //! swsrprecoverres: resource adjustment (manual 8.3.3.1).
 //!
 //! - Without `-r` the replication management list must be readable; a damaged
-//!   one is refused (`swsrp1805`) with the advice to use `-r`.
+//!   one is refused (`swsrp1805`) with the advice to use `-r`. The repository
+//!   copy is checked too (`swsrp1806` when damaged), so that damage to it
+//!   shows before `-r` needs it.
 //! - `-r` rebuilds the list: from the repository copy ([`crate::repository`])
-//!   when there is one, else from the array: every copy session between two
-//!   disks of this server (backup management's sessions, which involve a backup
-//!   volume, left out) becomes a bi-directional pair, operation server both, no
-//!   group, its source as original. The rebuilt list is also saved as the
-//!   repository copy.
+//!   when there is one (a damaged copy is refused, never restored from), else
+//!   from the array: every copy session between two disks of this server
+//!   (backup management's sessions, which involve a backup volume, left out)
+//!   becomes a bi-directional pair, operation server both, no group, its
+//!   source as original. The rebuilt list is also saved as the repository copy.
+//! - Either way the array is asked about every box the list's local volumes
+//!   are on: a box whose state cannot be read is refused (`swsrp1007`), not
+//!   taken for a consistent one.
 //! - Then the post-processing an interrupted `swsrpmake` left due is run and
 //!   forgotten; with `-p` it is forgotten without running.
 //!
@@ -49,14 +54,35 @@ pub fn swsrprecoverres(argv: Argv) -> ExitCode {
         if args.has("-r") {
             rebuild(&local)?;
         } else {
-            list::ListStore::open()
+            let list = list::ListStore::open()
                 .load()
                 .map_err(|f| messages::list_damaged(f.message.text))?;
+            repository::load()?;
+            ask_every_box(&list, &local)?;
         }
         post_processing(&local, args.has("-p"))?;
         println!("swsrprecoverres completed");
         Ok(())
     })
+}
+
+/// Asks the array for the sessions of one local volume of each box of
+/// `list`. An answer of any kind (a refusal such as "status unobtainable"
+/// included) is an answer; a box that cannot be asked is `swsrp1007`.
+fn ask_every_box(list: &ReplicationList, local: &str) -> Result<(), Failure> {
+    let mut asked = std::collections::BTreeSet::new();
+    for v in list.pairs.iter().flat_map(|p| [&p.original, &p.replica]) {
+        if v.server != local || !asked.insert(v.box_info.box_id.clone()) {
+            continue;
+        }
+        match crate::copy::driver_at(v).sessions() {
+            Err(e) if e.copy_error().is_none() => {
+                return Err(messages::array_error(&v.qualified(), e))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Runs (or with `skip`, only forgets) every due post-processing; the failures
@@ -87,6 +113,7 @@ fn rebuild(local: &str) -> Result<(), Failure> {
             l
         }
     };
+    ask_every_box(&rebuilt, local)?;
     let dir = list::data_dir();
     std::fs::create_dir_all(&dir).map_err(messages::list_error)?;
     let _lock =
