@@ -781,3 +781,38 @@ fn state_files_are_readable_by_root_only() {
         assert_eq!(mode & 0o077, 0, "{rel} is {mode:o}, want {want:o}");
     }
 }
+
+#[test]
+fn a_file_a_remote_client_names_is_never_quoted_back() {
+    let net = net::Net::new();
+    let m = net.server("MGR", None);
+    net.start(&m);
+    let file = m.path("/tmp/changes");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "SV1 secret-word 1226\n").unwrap();
+    let f = file.to_str().unwrap();
+    // Locally the operator sees the word that is wrong.
+    let local = m.refused("stgxfwcmmodsrv", &["-f", f], "swstf1009", 1);
+    assert!(local.contains("secret-word"), "{local}");
+    // Through the daemon the refusal names the file and line only.
+    let id = acm_comm::tls::Identity::load(&m.path("/etc/opt/FJSVswstf/tls")).unwrap();
+    let req = acm_comm::wire::ExecRequest {
+        program: "stgxfwcmmodsrv".into(),
+        args: vec!["-f".into(), f.into()],
+        stdin: vec![],
+        env: vec![],
+    };
+    let t = acm_comm::client::Timeouts {
+        connect: Duration::from_secs(5),
+        request: Duration::from_secs(30),
+    };
+    let addr = format!("127.0.0.1:{}", m.port);
+    let resp = acm_comm::client::exec(&addr, "MGR", &id, &req, &t).unwrap();
+    let err = String::from_utf8_lossy(&resp.stderr);
+    assert_eq!(resp.status, 1, "{err}");
+    assert!(err.starts_with("swstf1009 ") && err.contains(f), "{err}");
+    assert!(
+        !err.contains("secret-word"),
+        "a remote client read a word: {err}"
+    );
+}
