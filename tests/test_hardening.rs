@@ -626,6 +626,43 @@ impl Drop for Tmpfs {
     }
 }
 
+/// Moves the directory `dir` of `scene` onto a tmpfs of `size`, its contents
+/// kept, and fills it to the last byte; `None` (after [`missing`]) when no
+/// tmpfs can be mounted here.
+fn full_tmpfs_under(scene: &Scene, dir: &Path, size: &str) -> Option<Tmpfs> {
+    let saved = scene.dir.path().join("saved");
+    let cp = |from: &Path, to: &Path| {
+        let ok = Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    cp(dir, &saved);
+    std::fs::remove_dir_all(dir).unwrap();
+    let Some(fs) = Tmpfs::mount(dir.to_path_buf(), size) else {
+        missing("mounting a tmpfs");
+        return None;
+    };
+    cp(&saved.join("."), dir);
+    // Fill it: the write stops at the first byte that does not fit.
+    let _ = std::fs::write(dir.join("filler"), vec![0u8; 64 << 20]);
+    Some(fs)
+}
+
+/// The temporary files (`*.tmp*`) below `dir`.
+fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    walk(dir)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(".tmp"))
+        })
+        .collect()
+}
+
 /// Whether a prerequisite is missing: a failure under CI, a skip elsewhere.
 fn missing(what: &str) -> bool {
     if std::env::var_os("CI").is_some_and(|v| v == "true") {
@@ -640,27 +677,9 @@ fn a_full_disk_leaves_no_temporary_file_and_names_the_volume() {
     let scene = Scene::new();
     // The management lists live on a small file system of their own.
     let etc = scene.root().join("etc/opt");
-    let saved = scene.dir.path().join("etc-saved");
-    Command::new("cp")
-        .arg("-a")
-        .arg(&etc)
-        .arg(&saved)
-        .status()
-        .unwrap();
-    std::fs::remove_dir_all(&etc).unwrap();
-    let Some(_fs) = Tmpfs::mount(etc.clone(), "256k") else {
-        missing("mounting a tmpfs");
+    let Some(_fs) = full_tmpfs_under(&scene, &etc, "256k") else {
         return;
     };
-    Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", saved.display()))
-        .arg(&etc)
-        .status()
-        .unwrap();
-    // Fill it.
-    let filler = etc.join("filler");
-    let _ = std::fs::write(&filler, vec![0u8; 1 << 20]);
     let before = scene.state();
     for (program, args) in [
         ("swstdevinfoset", vec!["-b", "/dev/hdisk3"]),
@@ -673,13 +692,7 @@ fn a_full_disk_leaves_no_temporary_file_and_names_the_volume() {
         assert!(has_id(&err), "{program}: {err}");
         assert!(err.contains("No space left"), "{program}: {err}");
     }
-    let tmp: Vec<_> = walk(&etc)
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(".tmp"))
-        })
-        .collect();
+    let tmp = temporaries(&etc);
     assert!(tmp.is_empty(), "temporary files left: {tmp:?}");
     assert_eq!(scene.state(), before);
 }
@@ -688,25 +701,9 @@ fn a_full_disk_leaves_no_temporary_file_and_names_the_volume() {
 fn an_array_that_cannot_save_its_state_is_reported_with_the_volume_name() {
     let scene = Scene::new();
     let sim = scene.root().join("var/opt/acmsim");
-    let saved = scene.dir.path().join("sim-saved");
-    Command::new("cp")
-        .arg("-a")
-        .arg(&sim)
-        .arg(&saved)
-        .status()
-        .unwrap();
-    std::fs::remove_dir_all(&sim).unwrap();
-    let Some(_fs) = Tmpfs::mount(sim.clone(), "13M") else {
-        missing("mounting a tmpfs");
+    let Some(_fs) = full_tmpfs_under(&scene, &sim, "13M") else {
         return;
     };
-    Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", saved.display()))
-        .arg(&sim)
-        .status()
-        .unwrap();
-    let _ = std::fs::write(sim.join("filler"), vec![0u8; 8 << 20]);
     let out = scene
         .cmd("swsrpstartsync")
         .args(["/dev/hdisk1", "/dev/hdisk3"])
@@ -716,13 +713,7 @@ fn an_array_that_cannot_save_its_state_is_reported_with_the_volume_name() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.starts_with("swsrp1007 "), "{err}");
     assert!(err.contains("/dev/hdisk1"), "the volume is named: {err}");
-    let tmp: Vec<_> = walk(&sim)
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(".tmp"))
-        })
-        .collect();
+    let tmp = temporaries(&sim);
     assert!(tmp.is_empty(), "temporary files left: {tmp:?}");
 }
 
