@@ -43,8 +43,8 @@ fn recorded_node(box_id: &str, olu: u32) -> Option<String> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     type Nodes = HashMap<(String, u32), String>;
-    static CACHE: Mutex<Option<((std::path::PathBuf, std::time::SystemTime, u64), Nodes)>> =
-        Mutex::new(None);
+    type Version = (std::path::PathBuf, std::time::SystemTime, u64);
+    static CACHE: Mutex<Option<(Version, Nodes)>> = Mutex::new(None);
     let store = HostStore::open();
     let meta = std::fs::metadata(store.path()).ok()?;
     let version = (
