@@ -219,6 +219,7 @@ mod tests {
                 olu: n,
                 size,
                 vxvm: false,
+                node: None,
             };
             host.attach(&format!("/dev/hdisk{n}"), disk).unwrap();
         }

@@ -33,6 +33,11 @@ pub struct Disk {
     pub size: u64,
     /// Whether VxVM manages the disk (it is then also reachable as `/dev/vx/dmp/hdiskN`).
     pub vxvm: bool,
+    /// The SCSI generic device node (`/dev/sgN`) of a LUN of a real array,
+    /// reached with `SG_IO`; `None` for a LUN of a simulated box. It is what
+    /// chooses the disk's transport ([`crate::scsi::transport_for`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// An LVM volume group made of whole disks, concatenated in `disks` order.
@@ -69,6 +74,9 @@ pub struct DiskRef {
     pub box_id: String,
     pub olu: u32,
     pub size: u64,
+    /// The device node of a real array's LUN (see [`Disk::node`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// A device name resolved to the LUNs behind it and its current use.
@@ -462,6 +470,7 @@ impl Host {
             box_id: d.map(|d| d.box_id.clone()).unwrap_or_default(),
             olu: d.map_or(0, |d| d.olu),
             size: d.map_or(0, |d| d.size),
+            node: d.and_then(|d| d.node.clone()),
         }
     }
 

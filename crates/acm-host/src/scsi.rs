@@ -2,19 +2,111 @@
 //!
 //! A host disk is a LUN of a box; its bytes travel as READ(16)/WRITE(16) CDBs
 //! through a transport, so the array's data path (tracking, copy-on-write,
-//! mirroring) sees every host write. Today every box is simulated and the
-//! transport is the in-process [`SimTransport`]; a disk on a real device node
-//! would use the SG_IO transport behind the same driver.
+//! mirroring) sees every host write. The host's disk record chooses the
+//! transport: a disk recorded with a device node ([`crate::Disk::node`]) is
+//! reached with `SG_IO` on that node; any other is a LUN of a simulated box,
+//! reached through the simulator's transport.
 
-use crate::{DiskIo, DiskRef, HostDevice, HostError, Resolved};
+use crate::{Disk, DiskIo, DiskRef, HostDevice, HostError, HostStore, Resolved};
 use acm_scsi::driver::Driver;
 use acm_scsi::model::BLOCK;
-use acm_scsi::transport::Transport;
+use acm_scsi::sgio::SgDevice;
+use acm_scsi::transport::{Completion, Data, Transport, TransportError};
 use acm_sim::SimTransport;
+use std::time::Duration;
 
-/// The transport to LUN `olu` of the box identified by `box_id`.
+/// The transport to a LUN: `SG_IO` on `node` when the disk has one,
+/// otherwise the simulated box `box_id`.
+pub fn transport_for(box_id: &str, olu: u32, node: Option<&str>) -> Box<dyn Transport> {
+    match node {
+        Some(node) => match SgDevice::open(node) {
+            Ok(dev) => Box::new(dev),
+            Err(e) => Box::new(Unavailable(e.to_string())),
+        },
+        None => Box::new(SimTransport::from_env(box_id, olu)),
+    }
+}
+
+/// The transport to LUN `olu` of the box identified by `box_id`, chosen by
+/// this host's record of the disk on that LUN (a LUN no disk of this host is
+/// attached to, e.g. the peer's of a server-to-server pair, is a simulated
+/// box's).
 pub fn transport_to(box_id: &str, olu: u32) -> Box<dyn Transport> {
-    Box::new(SimTransport::from_env(box_id, olu))
+    let node = recorded_node(box_id, olu);
+    transport_for(box_id, olu, node.as_deref())
+}
+
+/// The device node this host records for LUN `olu` of `box_id`. The host
+/// record is read once per version of its file (path, modification time and
+/// length), since a command creates a driver per LUN it asks about.
+fn recorded_node(box_id: &str, olu: u32) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Nodes = HashMap<(String, u32), String>;
+    type Version = (std::path::PathBuf, std::time::SystemTime, u64);
+    static CACHE: Mutex<Option<(Version, Nodes)>> = Mutex::new(None);
+    let store = HostStore::open();
+    let meta = std::fs::metadata(store.path()).ok()?;
+    let version = (
+        store.path().to_path_buf(),
+        meta.modified().ok()?,
+        meta.len(),
+    );
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.as_ref().is_none_or(|(v, _)| *v != version) {
+        let nodes = store
+            .load()
+            .map(|h| {
+                h.disks
+                    .values()
+                    .filter_map(|d| Some(((d.box_id.clone(), d.olu), d.node.clone()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        *cache = Some((version, nodes));
+    }
+    let (_, nodes) = cache.as_ref()?;
+    nodes.get(&(box_id.to_string(), olu)).cloned()
+}
+
+/// A device node that could not be opened: every command fails with why.
+struct Unavailable(String);
+
+impl Transport for Unavailable {
+    fn execute(
+        &mut self,
+        _cdb: &[u8],
+        _data: Data<'_>,
+        _timeout: Duration,
+    ) -> Result<Completion, TransportError> {
+        Err(TransportError::Ioctl {
+            path: self.0.clone(),
+            source: std::io::Error::other("the device node cannot be used"),
+        })
+    }
+}
+
+/// The disk record of the LUN behind device node `node`: its box identifier
+/// and OLU from INQUIRY (VPD 83h), its size from READ CAPACITY(16), as an
+/// operating system learns them; refused when the node is not a SCSI device
+/// that answers.
+pub fn probe_node(node: &str) -> Result<Disk, HostError> {
+    let dev = SgDevice::open(node).map_err(|e| HostError::io(node, e.to_string()))?;
+    let mut d = Driver::new(Box::new(dev) as Box<dyn Transport>);
+    let id = d
+        .identity()
+        .map_err(|e| HostError::io(node, format!("not a SCSI device that answers INQUIRY: {e}")))?;
+    let blocks = d
+        .capacity()
+        .map_err(|e| HostError::io(node, format!("READ CAPACITY failed: {e}")))?;
+    Ok(Disk {
+        box_name: id.product.trim().to_string(),
+        box_id: id.box_id.as_str().to_string(),
+        olu: id.olu,
+        size: blocks * BLOCK,
+        vxvm: false,
+        node: Some(node.to_string()),
+    })
 }
 
 /// The driver for LUN `olu` of the box identified by `box_id`.
@@ -24,7 +116,7 @@ pub fn driver_to(box_id: &str, olu: u32) -> Driver<Box<dyn Transport>> {
 
 /// The driver for the LUN behind a host disk.
 pub fn driver_for(disk: &DiskRef) -> Driver<Box<dyn Transport>> {
-    driver_to(&disk.box_id, disk.olu)
+    Driver::new(transport_for(&disk.box_id, disk.olu, disk.node.as_deref()))
 }
 
 /// One host disk as byte-addressed storage over the driver. Unaligned edges are

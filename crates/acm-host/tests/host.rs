@@ -9,6 +9,7 @@ fn disk(olu: u32, size: u64) -> Disk {
         olu,
         size,
         vxvm: false,
+        node: None,
     }
 }
 

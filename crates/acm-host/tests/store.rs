@@ -9,6 +9,7 @@ fn disk(olu: u32) -> Disk {
         olu,
         size: 1 << 20,
         vxvm: false,
+        node: None,
     }
 }
 

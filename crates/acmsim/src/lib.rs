@@ -174,6 +174,11 @@ enum HostCmd {
         #[arg(long)]
         vxvm: bool,
     },
+    /// Attach the LUN behind the SCSI generic device NODE (/dev/sgN) of a real
+    /// array as DEVICE: its box and OLU come from the device's INQUIRY
+    /// (VPD 83h), its size from READ CAPACITY; the disk is then reached with
+    /// SG_IO, never through the simulator.
+    AttachNode { device: String, node: String },
     /// Detach a disk.
     Detach { device: String },
     /// Volume groups.
@@ -686,10 +691,17 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
                 olu,
                 size: lun.size_bytes,
                 vxvm,
+                node: None,
             };
             drop(a);
             store.update(|h| h.attach(&device, disk))?;
             println!("{device} attached ({name} LUN {olu})");
+        }
+        HostCmd::AttachNode { device, node } => {
+            let disk = acm_host::scsi::probe_node(&node)?;
+            let (box_id, olu) = (disk.box_id.clone(), disk.olu);
+            store.update(|h| h.attach(&device, disk))?;
+            println!("{device} attached ({node}: box {box_id} LUN {olu})");
         }
         HostCmd::Detach { device } => store.update(|h| h.detach(&device))?,
         HostCmd::Vg(v) => match v {

@@ -334,3 +334,41 @@ fn rec_between_two_boxes_survives_a_link_outage() {
     ok(&s, &["advance", "B1", "--all"]);
     assert_eq!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk9"));
 }
+
+/// A disk recorded with a device node is reached with SG_IO on that node,
+/// never through the simulator: a node that is not a SCSI device is a clear
+/// refusal naming it, both when attaching and when the disk is used.
+#[test]
+fn a_disk_on_a_device_node_goes_through_sg_io() {
+    let s = Scratch::new();
+    host(&s);
+    let host_file = s.root().join("var/opt/acmsim-host/host.json");
+    let before = std::fs::read(&host_file).unwrap();
+    let e = refused(
+        &s,
+        &["host", "attach-node", "/dev/hdisk9", "/dev/null"],
+        "SIM1004",
+        1,
+    );
+    assert!(e.contains("/dev/null") && e.contains("SCSI"), "{e}");
+    assert_eq!(
+        std::fs::read(&host_file).unwrap(),
+        before,
+        "nothing attached"
+    );
+    // hdisk1 is LUN 0 of B1; record it as reached through a device node, the
+    // way a disk of a real array is recorded, and the simulator is left aside.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&host_file).unwrap()).unwrap();
+    doc["data"]["disks"]["/dev/hdisk1"]["node"] = serde_json::json!("/dev/null");
+    std::fs::write(&host_file, doc.to_string()).unwrap();
+    for args in [
+        vec!["checksum", "/dev/hdisk1"],
+        vec!["write", "/dev/hdisk1", "--seed", "1", "--length", "4096"],
+    ] {
+        let e = refused(&s, &args, "SIM1004", 1);
+        assert!(e.contains("SG_IO on /dev/null"), "{args:?}: {e}");
+    }
+    // The other disks are still the simulated box's.
+    ok(&s, &["checksum", "/dev/hdisk2"]);
+}

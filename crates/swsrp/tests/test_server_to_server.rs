@@ -52,6 +52,7 @@ fn two_servers() -> Scratch {
                         olu: d.olu,
                         size: d.size,
                         vxvm: false,
+                        node: None,
                     },
                 )?;
             }
@@ -393,6 +394,7 @@ fn the_other_servers_volume_check_refuses_a_changed_device_unless_m() {
                     olu: other.olu,
                     size: other.size,
                     vxvm: false,
+                    node: None,
                 },
             )
         })

@@ -315,6 +315,7 @@ fn refusals_of_swstrestore() {
                     olu,
                     size: LUN * 2,
                     vxvm: false,
+                    node: None,
                 },
             )
         });
@@ -390,6 +391,7 @@ fn box_information_changes_and_inactive_volume_groups_are_refused() {
                 olu: 4,
                 size: LUN,
                 vxvm: false,
+                node: None,
             },
         )
     });

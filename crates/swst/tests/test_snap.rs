@@ -97,6 +97,7 @@ fn snap_world(pool_grains: u64) -> World {
                     olu,
                     size,
                     vxvm: false,
+                    node: None,
                 },
             )?;
         }
@@ -490,6 +491,7 @@ fn sdv_refusals() {
                 olu: SDV_OLU,
                 size: LUN,
                 vxvm: false,
+                node: None,
             },
         )
     });

@@ -417,6 +417,7 @@ fn refusals() {
                 olu: d.olu,
                 size: d.size,
                 vxvm: false,
+                node: None,
             },
         )
     });

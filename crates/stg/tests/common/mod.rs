@@ -96,6 +96,7 @@ pub fn two(luns: u32) -> Scratch {
                         olu,
                         size: LUN,
                         vxvm: false,
+                        node: None,
                     },
                 )?;
             }

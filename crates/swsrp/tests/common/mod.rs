@@ -58,6 +58,7 @@ pub fn world_with(luns: u32, big: u32) -> (Scratch, String) {
                     olu: *olu,
                     size: *size,
                     vxvm: false,
+                    node: None,
                 },
             )?;
         }
@@ -189,6 +190,7 @@ pub fn world2(luns: u32, sdvs: u32, remote: u32) -> (Scratch, Boxes) {
                     olu: *olu,
                     size: LUN,
                     vxvm: false,
+                    node: None,
                 },
             )?;
         }

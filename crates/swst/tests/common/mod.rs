@@ -72,6 +72,7 @@ pub fn world(luns: u32) -> Scratch {
                     olu,
                     size: LUN,
                     vxvm: false,
+                    node: None,
                 },
             )?;
         }
