@@ -12,7 +12,11 @@
 //!   (`docs/messages.md` lists them);
 //! - [`copy`]: the copy sessions behind the list, reached through the SCSI driver;
 //! - [`scripts`]: the pre- and post-processing scripts under `/etc/opt/FJSVswsts/sh`;
-//! - [`commands`]: one function per command, called by the one-line binaries.
+//! - the commands, one function each, called by the one-line binaries, by
+//!   domain: [`commands`] (environment definition: server, devices,
+//!   policies), [`backup`] (backup, status, history), [`restore`], [`sync`]
+//!   (synchronous processing and tracking), [`maintenance`] (resource match,
+//!   resource backup and restore), [`snap`] (SnapOPC support).
 
 pub mod backup;
 pub mod commands;

@@ -2,8 +2,8 @@
 //!
 //! Every command's `main` is one line calling [`run`] with its [`Spec`] and its
 //! body; normal output goes to standard output, a failure is one message line on
-//! standard error, and the exit status follows the design rulings (0 success,
-//! 1 refused or failed, 2 usage).
+//! standard error, and the exit status is the suite's rule for every command
+//! (0 success, 1 refused or failed, 2 usage).
 
 use crate::cli::{self, Args, Argv, Spec};
 use crate::msg::Failure;

@@ -1,4 +1,4 @@
-//! Tables as the product prints them (design ruling 3): a header line and one line
+//! Tables as the product prints them: a header line and one line
 //! per row, each cell left-aligned and padded to its column's widest cell, one space
 //! between columns. Scripts split on white space, so tokens matter more than padding.
 

@@ -1,5 +1,5 @@
 //! Which replication management commands may run at the same time (manual 8.3
-//! NOTES; digest 0.6).
+//! NOTES).
 //!
 //! Two lock files in the data directory carry the matrix:
 //!

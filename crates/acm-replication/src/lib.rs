@@ -3,7 +3,7 @@
 //! - [`list`]: the replication management list (volume pairs and groups), one
 //!   durable state file changed under a lock;
 //! - [`exclusion`]: which replication commands may run at the same time (manual
-//!   8.3, digest 0.6), enforced with shared/exclusive file locks across processes;
+//!   8.3 NOTES), enforced with shared/exclusive file locks across processes;
 //! - [`volume`]: `volumeName[@serverName]` operands resolved through the
 //!   simulated host to box information;
 //! - [`pair`]: the pair or group an operation works on, and its direction;

@@ -39,7 +39,7 @@ pub const NO_DEVICE: u16 = 1101;
 pub const MULTI_DISK_VG: u16 = 1102;
 /// A varied-off volume group.
 pub const INACTIVE_VG: u16 = 1103;
-/// A volume of another server: server-to-server replication is not available yet.
+/// A volume of another server where only this server's volumes are resolved.
 pub const REMOTE_VOLUME: u16 = 1104;
 /// Both volumes are on other servers.
 pub const NO_LOCAL_VOLUME: u16 = 1105;
@@ -157,8 +157,8 @@ pub fn remote_volume(volume: &str) -> Failure {
     refused(
         REMOTE_VOLUME,
         format!(
-            "{volume}: the volume belongs to another Managed Server; server-to-server replication \
-             needs the communication daemon, not available yet."
+            "{volume}: the volume belongs to another Managed Server; it is resolved on that \
+             server, not here."
         ),
     )
 }

@@ -4,8 +4,8 @@
 mod common;
 
 macro_rules! program {
-    ($module:ident, $name:literal, $missing:expr) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $missing);
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
     };
 }
 
@@ -84,7 +84,7 @@ fn missing_required_options_are_usage_errors() {
 fn non_root_callers_are_refused_with_swstf0601() {
     use std::os::unix::process::CommandExt;
     if !acm_core::command::is_root() {
-        println!("note: not running as root; the swstf0601 test needs root to switch users");
+        acm_testkit::missing_prerequisite("the swstf0601 test needs root to switch users");
         return;
     }
     let s = common::registered(1);

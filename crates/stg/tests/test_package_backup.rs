@@ -233,7 +233,7 @@ fn backup_then_restore_brings_the_lists_back() {
         volinfo = ok_in(&s, &sv1, &tool(5), &[]);
         assert!(devdisp.contains("/dev/hdisk2") && volinfo.contains("/dev/hdisk4"));
     } else {
-        println!("note: swst/swsrp binaries not built; checking the files only");
+        acm_testkit::missing_prerequisite("the swst/swsrp binaries are not built");
         write(&bkup_data.join("swstlist.json"), "{\"backup\":1}");
         write(&repl_data.join("swsrplist.json"), "{\"replication\":1}");
         write(

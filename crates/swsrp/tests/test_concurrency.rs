@@ -1,4 +1,4 @@
-//! Command exclusion across processes (digest 0.6) and the list's integrity under
+//! Command exclusion across processes (manual 8.3 NOTES) and the list's integrity under
 //! concurrent invocations.
 
 mod common;

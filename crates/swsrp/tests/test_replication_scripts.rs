@@ -24,10 +24,10 @@ fn acmsim() -> Option<PathBuf> {
     if p.is_file() {
         Some(p)
     } else {
-        println!(
-            "note: {} is not built; skipping (cargo build -p acmsim)",
+        acm_testkit::missing_prerequisite(&format!(
+            "{} is not built (cargo build -p acmsim)",
             p.display()
-        );
+        ));
         None
     }
 }

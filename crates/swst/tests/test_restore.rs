@@ -667,8 +667,8 @@ fn swstreststat_shows_each_transaction_volume() {
 // ----- the tests every command passes -----
 
 macro_rules! program {
-    ($module:ident, $name:literal, $missing:expr) => {
-        acm_testkit::program_tests!($module, $name, super::rbin($name), $missing);
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::rbin($name), $($missing)+);
     };
 }
 

@@ -544,8 +544,8 @@ fn sdv_refusals() {
 // ----- help, bad option, missing operand -----
 
 macro_rules! program {
-    ($module:ident, $name:literal, $missing:expr) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $missing);
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
     };
 }
 

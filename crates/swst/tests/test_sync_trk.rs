@@ -414,8 +414,8 @@ fn civil(z: i64) -> (i64, u32, u32) {
 }
 
 macro_rules! program {
-    ($module:ident, $name:literal, $missing:expr) => {
-        acm_testkit::program_tests!($module, $name, super::sbin($name), $missing);
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::sbin($name), $($missing)+);
     };
 }
 
