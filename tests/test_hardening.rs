@@ -807,3 +807,57 @@ fn a_file_a_remote_client_names_is_never_quoted_back() {
         "a remote client read a word: {err}"
     );
 }
+
+#[test]
+fn no_environment_value_makes_a_command_panic_or_hang() {
+    let scene = Scene::new();
+    let not_a_dir = scene.cwd().join("file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let huge = "18446744073709551615";
+    let values: Vec<(&str, String)> = vec![
+        ("ACMSIM_CLOCK", huge.into()),
+        ("ACMSIM_CLOCK", "99999999999999999999".into()),
+        ("ACMSIM_CLOCK", "-1".into()),
+        ("ACMSIM_CLOCK", "abc".into()),
+        ("ACM_REQUEST_TIMEOUT", huge.into()),
+        ("ACM_CONNECT_TIMEOUT", huge.into()),
+        ("ACM_REQUEST_TIMEOUT", "abc".into()),
+        ("ACMSIM_HOME", not_a_dir.display().to_string()),
+        ("ACM_ROOT", not_a_dir.display().to_string()),
+    ];
+    let commands: &[(&str, &[&str])] = &[
+        ("acmsim", &["sessions", "BOX1"]),
+        ("acmsim", &["checksum", "/dev/hdisk1"]),
+        ("swsrpstat", &[]),
+        ("swstbackstat", &[]),
+        ("swsthistdisp", &[]),
+        ("swstexecstat", &[]),
+        ("swsrpstartsync", &["/dev/hdisk3", "/dev/hdisk1"]),
+        ("swstbackup", &["-h", "SV9", "/dev/hdisk1"]),
+        ("stgxfwcmdispsrv", &[]),
+    ];
+    let mut failures = Vec::new();
+    for (var, value) in &values {
+        for (program, args) in commands {
+            let mut c = scene.cmd(program);
+            c.args(*args).env(var, value);
+            let started = Instant::now();
+            let out = c.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            if out.status.code() == Some(101) || err.contains("panicked") {
+                failures.push(format!("{var}={value} {program}: panicked: {err}"));
+            } else if out.status.code().is_none() {
+                failures.push(format!("{var}={value} {program}: killed"));
+            } else if !out.status.success() && !has_id(&err) {
+                failures.push(format!("{var}={value} {program}: no ID: {err}"));
+            }
+            if started.elapsed() > RUN_LIMIT {
+                failures.push(format!(
+                    "{var}={value} {program}: took {:?}",
+                    started.elapsed()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -5,17 +5,27 @@
 //! "time zone of the storage system" is UTC). `ACMSIM_CLOCK` (seconds since the
 //! epoch) pins the clock for tests and demos.
 
-/// Seconds since the epoch: `ACMSIM_CLOCK` when set, else the system clock.
-pub fn now_secs() -> u64 {
+/// The latest `ACMSIM_CLOCK` accepted: 9999-12-31 23:59:59 UTC, the last
+/// second a four-digit year prints (and far from any overflow in nanoseconds).
+pub const MAX_CLOCK: u64 = 253_402_300_799;
+
+/// The fixed clock, `ACMSIM_CLOCK` seconds since the epoch, when it is set to
+/// a number from 0 to [`MAX_CLOCK`]; anything else leaves the clock real.
+pub fn fixed_clock() -> Option<u64> {
     std::env::var("ACMSIM_CLOCK")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
+        .filter(|s| *s <= MAX_CLOCK)
+}
+
+/// Seconds since the epoch: `ACMSIM_CLOCK` when set, else the system clock.
+pub fn now_secs() -> u64 {
+    fixed_clock().unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    })
 }
 
 /// Year, month, day, hour, minute, second (UTC) of `secs` since the epoch.

@@ -60,10 +60,7 @@ fn io(e: impl std::fmt::Display) -> SimError {
 
 /// Current time in nanoseconds; `ACMSIM_CLOCK` (seconds since the epoch) fixes it for tests.
 fn clock_ns() -> u64 {
-    if let Some(s) = std::env::var("ACMSIM_CLOCK")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
+    if let Some(s) = acm_core::time::fixed_clock() {
         return s * 1_000_000_000;
     }
     SystemTime::now()
