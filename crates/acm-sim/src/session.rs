@@ -10,6 +10,9 @@ use acm_scsi::model::{self as m, CopyError};
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 
+/// The most bytes of a REC journal entry read at once.
+const JOURNAL_PIECE: u64 = 8 << 20;
+
 impl Array {
     /// Finds session `id` among the sessions that involve box `bid` (owned by it, or
     /// with an extent on it).
@@ -890,6 +893,8 @@ impl Array {
     }
 
     /// Applies buffered writes to the destination in order; returns bytes moved.
+    /// An entry that points past the end of a damaged journal file is a
+    /// hardware error of the session, never a panic.
     fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
         let s = self.sess(k)?.clone();
         if s.journal.is_empty() {
@@ -903,16 +908,23 @@ impl Array {
             if used + j.len > budget && used > 0 {
                 break;
             }
-            let mut buf = vec![0u8; j.len as usize];
-            f.read_exact_at(&mut buf, j.at)
-                .map_err(|_| CopyError::HardwareError)?;
-            self.write_view(
-                &s.dst.box_id,
-                s.dst.olu,
-                s.dst.start() + j.offset,
-                &buf,
-                Some(*k),
-            )?;
+            // In pieces of at most 8 MiB: an entry's length comes from the
+            // state file, so it never sizes one allocation.
+            let mut moved = 0u64;
+            while moved < j.len {
+                let n = (j.len - moved).min(JOURNAL_PIECE);
+                let mut buf = vec![0u8; n as usize];
+                f.read_exact_at(&mut buf, j.at.saturating_add(moved))
+                    .map_err(|_| CopyError::HardwareError)?;
+                self.write_view(
+                    &s.dst.box_id,
+                    s.dst.olu,
+                    s.dst.start().saturating_add(j.offset).saturating_add(moved),
+                    &buf,
+                    Some(*k),
+                )?;
+                moved += n;
+            }
             used += j.len;
             done += 1;
         }
