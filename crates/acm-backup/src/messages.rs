@@ -329,6 +329,16 @@ pub fn script_not_run(script: &str, why: impl std::fmt::Display) -> Failure {
     )
 }
 
+/// A script ran past the family's time limit and was killed.
+pub fn script_timed_out(script: &str, secs: u64) -> Failure {
+    refused(
+        1303,
+        format!(
+            "The processing script {script} did not end within {secs} seconds (TimeLimit of script.ini) and was stopped."
+        ),
+    )
+}
+
 // ----- device map files (14xx) -----
 
 /// A device map file cannot be used; `line` names the offending line.

@@ -6,9 +6,12 @@
 //! operation go on; any other code stops it with the code in the message (0-99 are
 //! reserved for AdvancedCopy Manager, 100-255 for customisations). A missing script
 //! is skipped: the suite installs its own defaults with `scripts/install.sh`.
+//! A site may bound how long a script runs (`script.ini`, see
+//! [`acm_core::script`]); one past its limit is killed and fails with swst1303.
 
 use crate::messages;
 use acm_core::msg::Failure;
+use acm_core::script::{self, Ended};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,13 +27,14 @@ pub fn run(name: &str, args: &[&str]) -> Result<(), Failure> {
     if !path.exists() {
         return Ok(());
     }
-    let status = Command::new(&path)
-        .args(args)
-        .status()
-        .map_err(|e| messages::script_not_run(name, e))?;
-    match status.code() {
-        Some(0) => Ok(()),
-        Some(code) => Err(messages::script_failed(name, code)),
-        None => Err(messages::script_not_run(name, "killed by a signal")),
+    let limit = script::time_limit(&dir())
+        .map_err(|e| Failure::bad_config(acm_core::msg::Family::Backup, &e))?;
+    let mut cmd = Command::new(&path);
+    cmd.args(args);
+    match script::run(&mut cmd, limit).map_err(|e| messages::script_not_run(name, e))? {
+        Ended::Code(0) => Ok(()),
+        Ended::Code(code) => Err(messages::script_failed(name, code)),
+        Ended::Signal => Err(messages::script_not_run(name, "killed by a signal")),
+        Ended::TimedOut(limit) => Err(messages::script_timed_out(name, limit.as_secs())),
     }
 }

@@ -11,6 +11,7 @@ pub mod ini;
 pub mod input;
 pub mod msg;
 pub mod paths;
+pub mod script;
 pub mod size;
 pub mod store;
 pub mod table;

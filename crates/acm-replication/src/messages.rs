@@ -428,6 +428,16 @@ pub fn script_not_run(script: &str, why: impl Display) -> Failure {
     )
 }
 
+/// A script ran past the family's time limit and was killed.
+pub fn script_timed_out(script: &str, secs: u64) -> Failure {
+    refused(
+        2616,
+        format!(
+            "The processing script {script} did not end within {secs} seconds (TimeLimit of script.ini) and was stopped."
+        ),
+    )
+}
+
 // ----- server-to-server replication (19xx) -----
 
 /// `swsrpdelvol -d` on a pair within one server.

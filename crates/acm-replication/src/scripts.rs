@@ -7,6 +7,9 @@
 //! the operation go on; another code stops it with `swsrp2613` (pre) or
 //! `swsrp2614` (post) carrying the code. A missing script is skipped. The
 //! scripts of a volume of another Managed Server run there, through [`peer`].
+//! A site may bound how long a script runs (`script.ini`, see
+//! [`acm_core::script`]); one past its limit is killed and fails with
+//! `swsrp2616`.
 //!
 //! Which scripts run when is Table C.1 and is decided by the commands; this
 //! module also remembers post-processing that is due (`swsrppost.json`), so that
@@ -16,6 +19,7 @@ use crate::list::{self, Volume};
 use crate::messages;
 use crate::peer;
 use acm_core::msg::Failure;
+use acm_core::script::Ended;
 use acm_core::store::{Lock, StateFile};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -69,17 +73,19 @@ pub fn run_here(script: Script, device: &str) -> Result<(), Failure> {
     if script.is_pre() {
         cmd.arg("reserve");
     }
-    let status = cmd
-        .status()
+    let limit =
+        acm_core::script::time_limit(&dir()).map_err(|e| Failure::bad_config(messages::F, &e))?;
+    let end = acm_core::script::run(&mut cmd, limit)
         .map_err(|e| messages::script_not_run(script.name(), e))?;
-    match status.code() {
-        Some(0) => Ok(()),
-        Some(code) if script.is_pre() => Err(messages::pre_script_failed(code)),
-        Some(code) => Err(messages::post_script_failed(code)),
-        None => Err(messages::script_not_run(
+    match end {
+        Ended::Code(0) => Ok(()),
+        Ended::Code(code) if script.is_pre() => Err(messages::pre_script_failed(code)),
+        Ended::Code(code) => Err(messages::post_script_failed(code)),
+        Ended::Signal => Err(messages::script_not_run(
             script.name(),
             "killed by a signal",
         )),
+        Ended::TimedOut(limit) => Err(messages::script_timed_out(script.name(), limit.as_secs())),
     }
 }
 

@@ -881,3 +881,35 @@ fn usage_errors_and_simple_refusals() {
         done("/dev/hdisk1", "/dev/hdisk2")
     );
 }
+
+/// A site's time limit on the scripts (`script.ini`): a pre-processing script
+/// that hangs is killed at the limit, swsrpmake fails with swsrp2616 naming
+/// it, no copy is made, the source's pre-processing is undone, and nothing is
+/// left held.
+#[test]
+fn a_hung_pre_processing_script_is_killed_at_its_limit() {
+    use std::os::unix::fs::PermissionsExt;
+    let (s, _) = world2(2, 0, 0);
+    let (a, b) = ("/dev/hdisk1", "/dev/hdisk2");
+    setvol(&s, &[a, b]);
+    let log = install_scripts(&s, &[]);
+    let dir = s.root().join("etc/opt/FJSVswsrp/sh");
+    std::fs::write(dir.join("script.ini"), "TimeLimit=1\n").unwrap();
+    let hung = dir.join("RepDst.pre");
+    std::fs::write(&hung, "#!/bin/sh\nsleep 60\n").unwrap();
+    std::fs::set_permissions(&hung, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let e = refused(&s, MAKE, &[a, b], "swsrp2616", 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(e.contains("RepDst.pre") && e.contains("1 seconds"), "{e}");
+    assert!(session(&s, a, b).is_none());
+    assert_eq!(
+        take_log(&log),
+        ["RepSrc.pre /dev/hdisk1 reserve", "RepSrc.post /dev/hdisk1"]
+    );
+    // Nothing is held: with the script fixed, the replica is made at once.
+    install_scripts(&s, &[]);
+    set_rate(&s, "B1", Rate::Paused);
+    ok(&s, MAKE, &[a, b]);
+    assert!(session(&s, a, b).is_some());
+}

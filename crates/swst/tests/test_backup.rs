@@ -735,3 +735,82 @@ fn not_equivalent_is_refused() {
     okk(&s, "swststartsync", &["/dev/vg01"]);
     refuse(&s, "swstbackup", &["/dev/vg01"], "swst1503", 1);
 }
+
+/// A site's time limit on the scripts (`script.ini`): a pre-processing script
+/// that hangs is killed at the limit with what it started, the backup fails
+/// with swst1303 naming it, nothing is copied, and no lock is left held.
+#[test]
+fn a_hung_pre_processing_script_is_killed_at_its_limit() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup(3, 2);
+    let dir = s.root().join("etc/opt/FJSVswsts/sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("script.ini"), "TimeLimit=1\n").unwrap();
+    let pre = dir.join("OpcBackup.pre");
+    let marker = s.path().join("still-running");
+    std::fs::write(
+        &pre,
+        format!(
+            "#!/bin/sh\n(sleep 3; touch {}) &\nsleep 60\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let e = refuse(&s, "swstbackup", &["/dev/vg01"], "swst1303", 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(
+        e.contains("OpcBackup.pre") && e.contains("1 seconds"),
+        "{e}"
+    );
+    assert!(sessions(&s).is_empty(), "no copy was started");
+    assert!(hist(&s, "/dev/vg01").is_empty());
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(!marker.exists(), "what the script started was killed too");
+    // Nothing is held: the next backup runs at once.
+    std::fs::write(&pre, "#!/bin/sh\nexit 0\n").unwrap();
+    backup(&s, &["/dev/vg01"]);
+    // A damaged limit is refused by name before anything runs.
+    std::fs::write(dir.join("script.ini"), "TimeLimit=soon\n").unwrap();
+    let e = refuse(&s, "swstbackup", &["/dev/vg01"], "swst0005", 1);
+    assert!(e.contains("script.ini"), "{e}");
+}
+
+/// A command killed while its script runs leaves no lock behind: the locks
+/// are the kernel's and the script does not inherit them.
+#[test]
+fn a_command_killed_during_its_script_leaves_no_lock() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup(3, 2);
+    let dir = s.root().join("etc/opt/FJSVswsts/sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pre = dir.join("OpcBackup.pre");
+    let started = s.path().join("started");
+    std::fs::write(
+        &pre,
+        format!("#!/bin/sh\ntouch {}\nsleep 30\n", started.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = std::process::Command::new(exe("swstbackup"))
+        .arg("/dev/vg01")
+        .env("ACM_ROOT", s.root())
+        .env("ACMSIM_HOME", s.sim_home())
+        .env_remove("SWSTGNODE")
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the script never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The script still sleeps; the lock is free all the same.
+    std::fs::write(&pre, "#!/bin/sh\nexit 0\n").unwrap();
+    backup(&s, &["/dev/vg01"]);
+}
