@@ -861,3 +861,21 @@ fn no_environment_value_makes_a_command_panic_or_hang() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn every_binary_says_its_version() {
+    let scene = Scene::new();
+    let want = format!("acm-rs {} (commit ", env!("CARGO_PKG_VERSION"));
+    for program in binaries() {
+        if program == "swsrppeer" {
+            continue; // internal: it takes no argument at all
+        }
+        let out = run_bounded(&scene, &program, &[os("--version")]).expect("ends");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{program}: {out:?}");
+        assert!(
+            text.starts_with(&format!("{program} {want}")),
+            "{program}: {text:?}"
+        );
+    }
+}

@@ -128,13 +128,19 @@ pub fn capture(dir: &Path, host: &str, secs: u64) -> Result<PathBuf, Failure> {
     c.add_tree(&paths::product("/etc/services"), "etc/services")?;
     c.add_tree(&paths::sim_host_dir(), "var/opt/acmsim-host")?;
     c.add_tree(&paths::sim_home(), "acmsim")?;
-    let mut h = tar::Header::new_gnu();
-    h.set_mode(0o644);
-    h.set_size(c.skipped.len() as u64);
-    h.set_mtime(secs);
-    c.tar
-        .append_data(&mut h, format!("{base}/skipped.txt"), c.skipped.as_bytes())
-        .map_err(messages::capture_failed)?;
+    let version = format!("{}\n", acm_core::VERSION);
+    for (name, text) in [
+        ("skipped.txt", c.skipped.as_str()),
+        ("version.txt", &version),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(text.len() as u64);
+        h.set_mtime(secs);
+        c.tar
+            .append_data(&mut h, format!("{base}/{name}"), text.as_bytes())
+            .map_err(messages::capture_failed)?;
+    }
     let tar = c.tar.into_inner().map_err(messages::capture_failed)?;
     let out = dir.join(format!("{base}.tar.Z"));
     write_atomic(&out, &compress::compress(&tar)).map_err(messages::capture_failed)?;

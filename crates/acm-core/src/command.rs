@@ -40,6 +40,10 @@ pub fn run_text(
         println!("Usage: {}", spec.usage);
         return ExitCode::SUCCESS;
     }
+    if argv.len() == 1 && argv[0] == "--version" {
+        println!("{} {}", spec.name, crate::VERSION);
+        return ExitCode::SUCCESS;
+    }
     let result = (|| {
         if !is_root() {
             return Err(Failure::not_root(spec.family));

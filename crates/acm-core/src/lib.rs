@@ -16,3 +16,13 @@ pub mod size;
 pub mod store;
 pub mod table;
 pub mod time;
+
+/// The suite's version and the commit it was built from, as `--version`
+/// prints them: `acm-rs 0.1.0 (commit 0123456789ab)`.
+pub const VERSION: &str = concat!(
+    "acm-rs ",
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ACM_BUILD_COMMIT"),
+    ")"
+);

@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
+#[command(version = acm_core::VERSION)]
 #[command(
     name = "acmsetup",
     about = "Set up an AdvancedCopy Manager node (installer's part)"

@@ -17,9 +17,9 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 #[derive(Parser)]
+#[command(version = acm_core::VERSION)]
 #[command(
     name = "acmsim",
-    version,
     about = "Administer the simulated ETERNUS array and simulated AIX host",
     long_about = "Administer the simulated ETERNUS array (boxes under $ACMSIM_HOME) and the \
 simulated AIX host of this managed server (under $ACM_ROOT)."

@@ -62,6 +62,7 @@ fn capture_writes_a_compressed_tar_of_the_troubleshooting_data() {
         "etc/opt/FJSVswstf/repository/repository.json",
         "var/opt/FJSVswstf/log/stgxfws.log",
         "skipped.txt",
+        "version.txt",
     ] {
         assert!(
             listing.contains(&format!("{base}/{member}\n")),
@@ -87,6 +88,19 @@ fn capture_writes_a_compressed_tar_of_the_troubleshooting_data() {
     assert!(
         skipped.contains(&format!("acmsim/big.lun {} bytes", 5 << 20)),
         "{skipped}"
+    );
+    // The capture records the suite's version, as --version prints it.
+    let version = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "gzip -dc '{path}' | tar -xOf - '{base}/version.txt'"
+        ))
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert!(
+        version.starts_with("acm-rs ") && version.contains("(commit "),
+        "{version}"
     );
 }
 
