@@ -18,15 +18,20 @@ pub fn is_root() -> bool {
 /// then parse, then `body`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
     crate::paths::private_files();
-    match cli::decode(spec.family, spec.usage, argv) {
+    let log = crate::log::Run::start(spec.family, spec.name, &argv);
+    let code = match cli::decode(spec.family, spec.usage, argv) {
         Ok(argv) => run_text(spec, argv, body),
         Err(f) => report(&f),
-    }
+    };
+    log.end();
+    code
 }
 
-/// Prints `f` on standard error and returns its exit status.
+/// Prints `f` on standard error and returns its exit status (and notes both
+/// for the command log).
 pub fn report(f: &Failure) -> ExitCode {
     eprintln!("{f}");
+    crate::log::note_failure(f);
     ExitCode::from(f.status)
 }
 

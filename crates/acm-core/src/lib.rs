@@ -9,6 +9,7 @@ pub mod command;
 pub mod exclusion;
 pub mod ini;
 pub mod input;
+pub mod log;
 pub mod msg;
 pub mod paths;
 pub mod script;

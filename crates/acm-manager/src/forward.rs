@@ -65,6 +65,17 @@ pub fn run_local(
 /// Runs a command that has the Management Server form `[-h serverName]`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
     acm_core::paths::private_files();
+    let log = acm_core::log::Run::start(spec.family, spec.name, &argv);
+    let code = run_logged(spec, argv, body);
+    log.end();
+    code
+}
+
+fn run_logged(
+    spec: &Spec,
+    argv: Argv,
+    body: impl FnOnce(&Args) -> Result<(), Failure>,
+) -> ExitCode {
     let argv = match cli::decode(spec.family, spec.usage, argv) {
         Ok(a) => a,
         Err(f) => return report(&f),
@@ -167,8 +178,7 @@ fn not_manager(family: Family, server: &str) -> Failure {
 }
 
 fn report(f: &Failure) -> ExitCode {
-    eprintln!("{f}");
-    ExitCode::from(f.status)
+    command::report(f)
 }
 
 /// Prints what a server printed; `skip_header` drops its first line of output.
@@ -184,7 +194,9 @@ fn relay(out: &Output, skip_header: bool) -> ExitCode {
     let _ = std::io::stdout().write_all(stdout);
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().write_all(&out.stderr);
-    ExitCode::from(u8::try_from(out.status.clamp(0, 255)).unwrap_or(1))
+    let status = u8::try_from(out.status.clamp(0, 255)).unwrap_or(1);
+    acm_core::log::note_status(status);
+    ExitCode::from(status)
 }
 
 /// Table 8.2, first row: every registered server, in registration order.

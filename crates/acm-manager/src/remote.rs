@@ -134,7 +134,21 @@ pub fn exec(
         return spawn(program, args, stdin, Some(root), &[], family);
     }
     let record = locate(server, family)?;
-    over_network(&record, program, args, stdin, family)
+    let out = over_network(&record, program, args, stdin, family);
+    acm_core::log::Run::request(
+        family,
+        program,
+        &format!(
+            "server={server} address={}:{} args={args:?} -> {}",
+            record.ip,
+            record.port,
+            match &out {
+                Ok(o) => format!("status {}", o.status),
+                Err(f) => f.message.id.clone(),
+            }
+        ),
+    );
+    out
 }
 
 /// Runs a program of this installation, optionally in another state root and
