@@ -438,6 +438,49 @@ pub fn script_timed_out(script: &str, secs: u64) -> Failure {
     )
 }
 
+// ----- swsrpwait (30xx; exit 1, the timeout 3) -----
+
+pub fn wait_failed(pair: &str, status: &str) -> Failure {
+    refused(3001, format!("The copy of {pair} failed ({status})."))
+}
+
+pub fn wait_halted(pair: &str, status: &str) -> Failure {
+    refused(3002, format!("The copy of {pair} halted ({status})."))
+}
+
+pub fn wait_unobtainable(pair: &str) -> Failure {
+    refused(
+        3003,
+        format!("The status of {pair} cannot be obtained from the ETERNUS Disk storage system."),
+    )
+}
+
+pub fn wait_vanished(pair: &str) -> Failure {
+    refused(
+        3004,
+        format!("The copy session of {pair} ended before the status was reached."),
+    )
+}
+
+pub fn wait_no_session(pair: &str) -> Failure {
+    refused(
+        3005,
+        format!("No copy session exists between {pair}; there is nothing to wait for."),
+    )
+}
+
+/// The wait ran out of time: exit status 3, so a script tells it from a failure.
+pub fn wait_timeout(pair: &str, want: &str, secs: u64) -> Failure {
+    Failure {
+        message: acm_core::msg::Message::new(
+            F,
+            3006,
+            format!("{pair} did not reach {want} within {secs} seconds."),
+        ),
+        status: 3,
+    }
+}
+
 // ----- server-to-server replication (19xx) -----
 
 /// `swsrpdelvol -d` on a pair within one server.

@@ -25,6 +25,7 @@ program!(cancel, "swsrpcancel", vec!["-T", "/dev/hdisk1"]);
 program!(chsync, "swsrpchsync", vec!["-F", "Sync", "/dev/hdisk1"]);
 program!(revsync, "swsrprevsync", vec!["/dev/hdisk1"]);
 program!(recoverres, "swsrprecoverres", vec![]);
+program!(wait, "swsrpwait", vec!["-t", "1"]);
 
 #[test]
 fn non_root_callers_are_refused() {
@@ -49,6 +50,7 @@ fn non_root_callers_are_refused() {
         ),
         ("swsrprevsync", vec!["/dev/hdisk1", "/dev/hdisk2"]),
         ("swsrprecoverres", vec![]),
+        ("swsrpwait", vec!["/dev/hdisk1", "/dev/hdisk2"]),
     ] {
         let out = std::process::Command::new(common::bin(cmd))
             .args(&args)

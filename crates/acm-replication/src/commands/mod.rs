@@ -4,7 +4,8 @@
 //! - [`config`]: `swsrpsetvol`, `swsrpvolinfo`, `swsrpdelvol`;
 //! - the operation commands, one file each: `swsrpstartsync`, `swsrpmake`,
 //!   `swsrpstat`, `swsrpcancel`, `swsrpchsync`, `swsrprevsync`;
-//! - `swsrprecbuffstat`, `swsrprecbuffset`, `swsrprecoverres`.
+//! - `swsrprecbuffstat`, `swsrprecbuffset`, `swsrprecoverres`;
+//! - [`wait`]: `swsrpwait`, the suite's addition for scripts.
 //!
 //! Each returns the process exit code via [`acm_manager::forward::run`] (`-h`
 //! naming another server runs the command there) and [`acm_core::command::run`]: `--help`,
@@ -22,6 +23,7 @@ pub mod recover;
 pub mod revsync;
 pub mod startsync;
 pub mod stat;
+pub mod wait;
 
 pub use cancel::*;
 pub use chsync::*;
@@ -32,6 +34,7 @@ pub use recover::*;
 pub use revsync::*;
 pub use startsync::*;
 pub use stat::*;
+pub use wait::*;
 
 use crate::exclusion::{self, Guard};
 use crate::list::{ListStore, ReplicationList, Volume};
