@@ -16,7 +16,8 @@
 //!   domain: [`commands`] (environment definition: server, devices,
 //!   policies), [`backup`] (backup, status, history), [`restore`], [`sync`]
 //!   (synchronous processing and tracking), [`maintenance`] (resource match,
-//!   resource backup and restore), [`snap`] (SnapOPC support).
+//!   resource backup and restore), [`snap`] (SnapOPC support), [`wait`]
+//!   (`swstwait`, the suite's addition for scripts).
 
 pub mod backup;
 pub mod commands;
@@ -32,3 +33,4 @@ pub mod scripts;
 pub mod server;
 pub mod snap;
 pub mod sync;
+pub mod wait;

@@ -339,6 +339,45 @@ pub fn script_timed_out(script: &str, secs: u64) -> Failure {
     )
 }
 
+// ----- swstwait (30xx; exit 1, the timeout 3) -----
+
+pub fn wait_failed(what: &str, status: &str) -> Failure {
+    refused(3001, format!("{what} ended with the status {status}."))
+}
+
+pub fn wait_unobtainable(what: &str) -> Failure {
+    refused(
+        3003,
+        format!("The status of {what} cannot be obtained from the ETERNUS Disk storage system."),
+    )
+}
+
+pub fn wait_vanished(what: &str) -> Failure {
+    refused(
+        3004,
+        format!("The copy session of {what} no longer exists."),
+    )
+}
+
+pub fn wait_nothing(device: &str, status: &str) -> Failure {
+    refused(
+        3005,
+        format!("{device} has no processing that can reach the status {status}."),
+    )
+}
+
+/// The wait ran out of time: exit status 3, so a script tells it from a failure.
+pub fn wait_timeout(what: &str, want: &str, secs: u64) -> Failure {
+    Failure {
+        message: acm_core::msg::Message::new(
+            F,
+            3006,
+            format!("{what} did not reach {want} within {secs} seconds."),
+        ),
+        status: 3,
+    }
+}
+
 // ----- device map files (14xx) -----
 
 /// A device map file cannot be used; `line` names the offending line.

@@ -457,7 +457,7 @@ pub fn swstcancelrest(argv: Argv) -> ExitCode {
 }
 
 /// Status and Execute of a restore record, fresh from the array.
-fn restore_status(list: &BackupList, dest: &str, r: &Restore) -> (String, String) {
+pub(crate) fn restore_status(list: &BackupList, dest: &str, r: &Restore) -> (String, String) {
     let unknown = || ("?????".to_string(), NONE.to_string());
     let (Ok(bd_box), Ok(dest_box)) = (
         list.box_info_of(&r.backup_volume),

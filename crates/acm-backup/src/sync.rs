@@ -177,7 +177,7 @@ fn display_targets(list: &BackupList, args: &Args) -> Result<Vec<String>, Failur
 
 /// The session from `from` to `to`, where a `None` pair in the result means no
 /// session and an `Err` that the array cannot be reached.
-fn session(list: &BackupList, from: &str, to: &str) -> Result<Pair, Failure> {
+pub(crate) fn session(list: &BackupList, from: &str, to: &str) -> Result<Pair, Failure> {
     copy::pair(&info(list, from), &info(list, to))
 }
 
@@ -419,7 +419,7 @@ pub fn swstcancelsync(argv: Argv) -> ExitCode {
 // ----- swstsyncstat -----
 
 /// Status and Execute of an EC session for `swstsyncstat`.
-fn ec_status(pair: &Pair) -> (String, String) {
+pub(crate) fn ec_status(pair: &Pair) -> (String, String) {
     match pair {
         Pair::None => ("nosession".into(), NONE.into()),
         Pair::Unobtainable => ("?????".into(), NONE.into()),

@@ -814,3 +814,80 @@ fn a_command_killed_during_its_script_leaves_no_lock() {
     std::fs::write(&pre, "#!/bin/sh\nexit 0\n").unwrap();
     backup(&s, &["/dev/vg01"]);
 }
+
+// ----- swstwait -----
+
+fn wait_code(s: &Scratch, args: &[&str]) -> (Option<i32>, String) {
+    let out = go(s, "swstwait", args, None);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// swstwait's exit statuses, each provoked: 3 on a paused copy, 0 once it
+/// runs, 1 for processing the volume does not have and for a failed copy.
+#[test]
+fn swstwait_waits_for_the_backup_copy_and_says_how_it_ended() {
+    let s = setup(3, 2);
+    set_rate(&s, Rate::Paused);
+    backup(&s, &["/dev/vg01"]);
+    let started = std::time::Instant::now();
+    let (c, err) = wait_code(&s, &["-t", "1", "/dev/vg01"]);
+    assert_eq!(c, Some(3), "{err}");
+    assert!(
+        err.starts_with("swst3006 ") && err.contains("1 seconds"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    set_rate(&s, Rate::Unlimited);
+    assert_eq!(okk(&s, "swstwait", &["-t", "30", "/dev/vg01"]), "");
+    assert_eq!(okk(&s, "swstwait", &["-s", "succeeded", "/dev/vg01"]), "");
+    // No synchronous processing: nothing can become equivalent.
+    let (c, err) = wait_code(&s, &["-s", "equivalent", "/dev/vg01"]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(err.starts_with("swst3005 "), "{err}");
+    // A copy that error-suspends ends the wait with exit status 1.
+    set_rate(&s, Rate::Paused);
+    backup(&s, &["/dev/vg01"]);
+    let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();
+    let bid = a.bid_by_name("B1").unwrap();
+    a.admin(&bid, |st| {
+        for x in st.sessions.values_mut() {
+            x.status = acm_sim::state::Status::ErrorSuspend(acm_sim::state::ErrorReason::Other);
+        }
+        Ok(())
+    })
+    .unwrap();
+    a.commit().unwrap();
+    drop(a);
+    let (c, err) = wait_code(&s, &["-t", "30", "/dev/vg01"]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(
+        err.starts_with("swst3001 ") && err.contains("failed"),
+        "{err}"
+    );
+    // Usage.
+    for bad in [
+        vec![],
+        vec!["-s", "bogus", "/dev/vg01"],
+        vec!["-t", "x", "/dev/vg01"],
+    ] {
+        let (c, err) = wait_code(&s, &bad);
+        assert_eq!(c, Some(2), "{bad:?}: {err}");
+        assert!(err.starts_with("swst0002 "), "{err}");
+    }
+}
+
+#[test]
+fn swstwait_waits_for_equivalency_of_synchronous_processing() {
+    let s = setup(4, 2);
+    set_rate(&s, Rate::Paused);
+    okk(&s, "swststartsync", &["/dev/vg01"]);
+    let (c, err) = wait_code(&s, &["-s", "equivalent", "-t", "1", "/dev/vg01"]);
+    assert_eq!(c, Some(3), "{err}");
+    set_rate(&s, Rate::Unlimited);
+    assert_eq!(okk(&s, "swstwait", &["-s", "equivalent", "/dev/vg01"]), "");
+    let syncstat = okk(&s, "swstsyncstat", &["/dev/vg01"]);
+    assert!(syncstat.contains("equivalent"), "{syncstat}");
+}

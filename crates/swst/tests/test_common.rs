@@ -16,9 +16,10 @@ program!(devdisp, "swstdevdisp", vec![]);
 program!(bkpolset, "swstbkpolset", vec![]);
 program!(bkpoldisp, "swstbkpoldisp", vec![]);
 program!(bkpoldel, "swstbkpoldel", vec!["-h", "job2"]);
+program!(wait, "swstwait", vec!["-t", "1"]);
 
-/// Every backup management command (manual 8.1): all are root-only.
-const ALL: [&str; 25] = [
+/// Every backup management command (manual 8.1, and swstwait): all are root-only.
+const ALL: [&str; 26] = [
     "swstsvrset",
     "swstsvrdisp",
     "swstdevinfoset",
@@ -44,6 +45,7 @@ const ALL: [&str; 25] = [
     "swstresrst",
     "swstestupdate",
     "swstsdv",
+    "swstwait",
 ];
 
 #[test]

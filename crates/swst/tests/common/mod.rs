@@ -42,6 +42,7 @@ pub fn bin(name: &str) -> PathBuf {
         "swstestupdate" => env!("CARGO_BIN_EXE_swstestupdate"),
         "swstsdv" => env!("CARGO_BIN_EXE_swstsdv"),
         "swsttrkstat" => env!("CARGO_BIN_EXE_swsttrkstat"),
+        "swstwait" => env!("CARGO_BIN_EXE_swstwait"),
         other => panic!("no binary {other}"),
     };
     PathBuf::from(p)
