@@ -31,7 +31,10 @@ pub fn run(name: &str, args: &[&str]) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_config(acm_core::msg::Family::Backup, &e))?;
     let mut cmd = Command::new(&path);
     cmd.args(args);
-    match script::run(&mut cmd, limit).map_err(|e| messages::script_not_run(name, e))? {
+    let family = acm_core::msg::Family::Backup;
+    match script::run_logged(family, name, &mut cmd, limit)
+        .map_err(|e| messages::script_not_run(name, e))?
+    {
         Ended::Code(0) => Ok(()),
         Ended::Code(code) => Err(messages::script_failed(name, code)),
         Ended::Signal => Err(messages::script_not_run(name, "killed by a signal")),

@@ -14,7 +14,8 @@
 //! request sent to another server. A log that reaches `MaxBytes=` of the same
 //! file (default 1 MiB) is renamed `.1` (the older `.1` to `.2`, `.2` to `.3`,
 //! the oldest dropped) before the next line. Writing the log never fails a
-//! command: a log that cannot be written is skipped.
+//! command: a log that cannot be written is skipped. A pre/post-processing
+//! script's output goes to a file of its own per run ([`script_output`]).
 
 use crate::cli::escaped;
 use crate::ini::{Ini, FLAT};
@@ -153,6 +154,43 @@ impl Run {
             write_line(self.family, self.max, &format!("{} {text}", self.name));
         }
     }
+}
+
+/// How many script output files a family keeps; older ones are removed.
+pub const KEEP_SCRIPT_OUTPUTS: usize = 100;
+
+/// A new file for the standard output and error of one run of `script`,
+/// `<log dir>/scripts/<yyyymmdd-hhmmss>-<pid>-<script>.out`, so a script's
+/// words never mix with the command's output that scripts parse. The oldest
+/// files beyond [`KEEP_SCRIPT_OUTPUTS`] are removed. `None` when the log
+/// directory cannot be written (the output is then discarded).
+pub fn script_output(family: Family, script: &str) -> Option<std::fs::File> {
+    let dir = path(family).parent()?.join("scripts");
+    std::fs::create_dir_all(&dir).ok()?;
+    let mut old: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "out"))
+        .collect();
+    if old.len() >= KEEP_SCRIPT_OUTPUTS {
+        old.sort();
+        for p in &old[..=old.len() - KEEP_SCRIPT_OUTPUTS] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let (y, mo, d, h, mi, s) = crate::time::civil(crate::time::now_secs());
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}-{}-{n}-{script}.out",
+        std::process::id()
+    );
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(name))
+        .ok()
 }
 
 fn write_line(family: Family, max: u64, text: &str) {

@@ -55,6 +55,29 @@ pub fn time_limit(script_dir: &Path) -> Result<Option<Duration>, ConfigError> {
     }
 }
 
+/// Runs script `name` of `family` (`cmd`) with the family's limit, its
+/// standard output and error going to a per-run file of the family's log
+/// ([`crate::log::script_output`]), never to the command's own output.
+pub fn run_logged(
+    family: crate::msg::Family,
+    name: &str,
+    cmd: &mut Command,
+    limit: Option<Duration>,
+) -> std::io::Result<Ended> {
+    use std::process::Stdio;
+    match crate::log::script_output(family, name) {
+        Some(out) => {
+            let err = out.try_clone()?;
+            cmd.stdout(Stdio::from(out)).stderr(Stdio::from(err));
+        }
+        None => {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+    }
+    cmd.stdin(Stdio::null());
+    run(cmd, limit)
+}
+
 /// Runs `cmd` to its end, or until `limit` passes.
 pub fn run(cmd: &mut Command, limit: Option<Duration>) -> std::io::Result<Ended> {
     use std::os::unix::process::CommandExt;

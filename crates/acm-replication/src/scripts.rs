@@ -75,7 +75,7 @@ pub fn run_here(script: Script, device: &str) -> Result<(), Failure> {
     }
     let limit =
         acm_core::script::time_limit(&dir()).map_err(|e| Failure::bad_config(messages::F, &e))?;
-    let end = acm_core::script::run(&mut cmd, limit)
+    let end = acm_core::script::run_logged(messages::F, script.name(), &mut cmd, limit)
         .map_err(|e| messages::script_not_run(script.name(), e))?;
     match end {
         Ended::Code(0) => Ok(()),

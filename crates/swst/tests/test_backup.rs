@@ -891,3 +891,35 @@ fn swstwait_waits_for_equivalency_of_synchronous_processing() {
     let syncstat = okk(&s, "swstsyncstat", &["/dev/vg01"]);
     assert!(syncstat.contains("equivalent"), "{syncstat}");
 }
+
+/// A script's words go to a per-run file in the family's log directory, never
+/// into the command's output that scripts parse.
+#[test]
+fn script_output_goes_to_the_log_not_to_the_commands_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup(3, 2);
+    let dir = s.root().join("etc/opt/FJSVswsts/sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pre = dir.join("OpcBackup.pre");
+    std::fs::write(&pre, "#!/bin/sh\necho hello from pre\necho to stderr >&2\n").unwrap();
+    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = go(&s, "swstbackup", &["/dev/vg01"], None);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "/dev/vg01 swstbackup completed\n"
+    );
+    assert!(out.stderr.is_empty(), "{:?}", out.stderr);
+    let logs = s.root().join("var/opt/FJSVswsts/log/scripts");
+    let files: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("OpcBackup.pre"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "hello from pre\nto stderr\n"
+    );
+}
