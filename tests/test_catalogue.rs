@@ -54,8 +54,15 @@ fn catalogue_numbers(src: &str) -> BTreeSet<u32> {
     }
     let mut out: BTreeSet<u32> = consts.values().copied().collect();
     let mut rest = src;
-    while let Some(at) = rest.find("refused(") {
-        rest = &rest[at + "refused(".len()..];
+    // `refused(N, ...)`, `refused(NAME, ...)` and `Failure::timed_out(F, N, ...)`.
+    let next = |r: &str| {
+        ["refused(", "timed_out(F,"]
+            .iter()
+            .filter_map(|pat| r.find(pat).map(|at| (at, pat.len())))
+            .min()
+    };
+    while let Some((at, len)) = next(rest) {
+        rest = &rest[at + len..];
         let arg: String = rest
             .trim_start()
             .chars()
@@ -147,6 +154,7 @@ fn every_documented_id_is_one_the_code_uses() {
                         || src.contains(&format!("({plain},"))
                         || src.contains(&format!("({plain}\n"))
                         || src.contains(&format!("    {plain},"))
+                        || src.contains(&format!(", {plain},"))
                 };
                 !used(&own) && !used(&shared)
             })

@@ -368,14 +368,11 @@ pub fn wait_nothing(device: &str, status: &str) -> Failure {
 
 /// The wait ran out of time: exit status 3, so a script tells it from a failure.
 pub fn wait_timeout(what: &str, want: &str, secs: u64) -> Failure {
-    Failure {
-        message: acm_core::msg::Message::new(
-            F,
-            3006,
-            format!("{what} did not reach {want} within {secs} seconds."),
-        ),
-        status: 3,
-    }
+    Failure::timed_out(
+        F,
+        3006,
+        format!("{what} did not reach {want} within {secs} seconds."),
+    )
 }
 
 // ----- device map files (14xx) -----

@@ -56,7 +56,6 @@ pub enum Kind {
 }
 
 const POLL: Duration = Duration::from_millis(200);
-const MAX_WAIT: u64 = 86_400;
 
 /// The volume's processing now: kind, what it is (for messages), Status word.
 fn processing(list: &BackupList, td: &str) -> Result<Vec<(Kind, String, String)>, Failure> {
@@ -117,25 +116,11 @@ pub fn swstwait(argv: Argv) -> ExitCode {
                 Some(&(s, k)) => Some((s, k)),
                 None => {
                     let words: Vec<&str> = WAITABLE.iter().map(|(s, _)| *s).collect();
-                    return Err(messages::usage(
-                        &format!("-s {w} is not a status to wait for ({})", words.join(", ")),
-                        SWSTWAIT.usage,
-                    ));
+                    return Err(SWSTWAIT.not_a_status(w, &words));
                 }
             },
         };
-        let limit = match args.value("-t") {
-            None => None,
-            Some(t) => match t.parse::<u64>() {
-                Ok(s) if s <= MAX_WAIT => Some(Duration::from_secs(s)),
-                _ => {
-                    return Err(messages::usage(
-                        &format!("-t {t}: give seconds from 0 to {MAX_WAIT}"),
-                        SWSTWAIT.usage,
-                    ))
-                }
-            },
-        };
+        let limit = SWSTWAIT.time_limit(args)?;
         server::check(args)?;
         let started = Instant::now();
         loop {

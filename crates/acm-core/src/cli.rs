@@ -46,6 +46,33 @@ pub fn decode(family: Family, usage: &str, argv: Argv) -> Result<Vec<String>, Fa
         .collect()
 }
 
+/// The longest wait a `-t seconds` option accepts (a day).
+pub const MAX_WAIT_SECONDS: u64 = 86_400;
+
+impl Spec {
+    /// The `-t seconds` limit of a wait command: `None` without the option,
+    /// the family's usage refusal for anything but 0 to [`MAX_WAIT_SECONDS`].
+    pub fn time_limit(&self, args: &Args) -> Result<Option<std::time::Duration>, Failure> {
+        let Some(t) = args.value("-t") else {
+            return Ok(None);
+        };
+        match t.parse::<u64>() {
+            Ok(s) if s <= MAX_WAIT_SECONDS => Ok(Some(std::time::Duration::from_secs(s))),
+            _ => {
+                Err(self.usage_error(format!("-t {t}: give seconds from 0 to {MAX_WAIT_SECONDS}")))
+            }
+        }
+    }
+
+    /// The usage refusal of a `-s` status that is not one of `words`.
+    pub fn not_a_status(&self, given: &str, words: &[&str]) -> Failure {
+        self.usage_error(format!(
+            "-s {given} is not a status to wait for ({})",
+            words.join(", ")
+        ))
+    }
+}
+
 /// One message line for a console's usage error (`acmsim`, `acmsetup` parse
 /// with clap): the first line of clap's rendering without its `error: `, and
 /// the hint that `--help` explains, so a refusal stays one `ID text` line.

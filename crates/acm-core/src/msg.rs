@@ -104,6 +104,20 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A wait that ran out of time: exit status 3, so a script tells it from
+    /// a failure (1) and a usage error (2).
+    pub fn timed_out(family: Family, number: u16, text: impl Into<String>) -> Failure {
+        Failure {
+            message: Message::new(family, number, text),
+            status: TIMED_OUT,
+        }
+    }
+}
+
+/// Exit status of a wait command that ran out of time.
+pub const TIMED_OUT: u8 = 3;
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.message.fmt(f)

@@ -471,14 +471,11 @@ pub fn wait_no_session(pair: &str) -> Failure {
 
 /// The wait ran out of time: exit status 3, so a script tells it from a failure.
 pub fn wait_timeout(pair: &str, want: &str, secs: u64) -> Failure {
-    Failure {
-        message: acm_core::msg::Message::new(
-            F,
-            3006,
-            format!("{pair} did not reach {want} within {secs} seconds."),
-        ),
-        status: 3,
-    }
+    Failure::timed_out(
+        F,
+        3006,
+        format!("{pair} did not reach {want} within {secs} seconds."),
+    )
 }
 
 // ----- server-to-server replication (19xx) -----

@@ -633,17 +633,7 @@ fn a_failed_previous_generation_blocks_the_next_backup() {
     set_rate(&s, Rate::Paused);
     backup(&s, &["/dev/vg01"]);
     // A hardware error on the backup volume's LUN error-suspends its session.
-    let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();
-    let bid = a.bid_by_name("B1").unwrap();
-    a.admin(&bid, |st| {
-        for x in st.sessions.values_mut() {
-            x.status = acm_sim::state::Status::ErrorSuspend(acm_sim::state::ErrorReason::Other);
-        }
-        Ok(())
-    })
-    .unwrap();
-    a.commit().unwrap();
-    drop(a);
+    error_suspend_every_session(&s);
     assert_eq!(tokens(&okk(&s, "swstbackstat", &[]))[1][3], "failed");
     assert_eq!(hist(&s, "/dev/vg01")[0].3, "failed");
     refuse(&s, "swstbackup", &["/dev/vg01"], "swst1501", 1);
@@ -815,6 +805,21 @@ fn a_command_killed_during_its_script_leaves_no_lock() {
     backup(&s, &["/dev/vg01"]);
 }
 
+/// What a hardware error on the backup volume's LUN does: every session of
+/// box B1 error-suspends.
+fn error_suspend_every_session(s: &Scratch) {
+    let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();
+    let bid = a.bid_by_name("B1").unwrap();
+    a.admin(&bid, |st| {
+        for x in st.sessions.values_mut() {
+            x.status = acm_sim::state::Status::ErrorSuspend(acm_sim::state::ErrorReason::Other);
+        }
+        Ok(())
+    })
+    .unwrap();
+    a.commit().unwrap();
+}
+
 // ----- swstwait -----
 
 fn wait_code(s: &Scratch, args: &[&str]) -> (Option<i32>, String) {
@@ -850,17 +855,7 @@ fn swstwait_waits_for_the_backup_copy_and_says_how_it_ended() {
     // A copy that error-suspends ends the wait with exit status 1.
     set_rate(&s, Rate::Paused);
     backup(&s, &["/dev/vg01"]);
-    let mut a = acm_sim::Array::open(&s.sim_home()).unwrap();
-    let bid = a.bid_by_name("B1").unwrap();
-    a.admin(&bid, |st| {
-        for x in st.sessions.values_mut() {
-            x.status = acm_sim::state::Status::ErrorSuspend(acm_sim::state::ErrorReason::Other);
-        }
-        Ok(())
-    })
-    .unwrap();
-    a.commit().unwrap();
-    drop(a);
+    error_suspend_every_session(&s);
     let (c, err) = wait_code(&s, &["-t", "30", "/dev/vg01"]);
     assert_eq!(c, Some(1), "{err}");
     assert!(

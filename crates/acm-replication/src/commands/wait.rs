@@ -53,8 +53,6 @@ pub const WAITABLE: &[&str] = &[
 
 /// How often the array is asked.
 const POLL: Duration = Duration::from_millis(200);
-/// The longest `-t` accepted (a day).
-const MAX_WAIT: u64 = 86_400;
 
 /// Where one pair stands against the target.
 enum Step {
@@ -107,27 +105,10 @@ pub fn swsrpwait(argv: Argv) -> ExitCode {
         let want = args.value("-s");
         if let Some(w) = want {
             if !WAITABLE.contains(&w) {
-                return Err(messages::usage(
-                    &format!(
-                        "-s {w} is not a status to wait for ({})",
-                        WAITABLE.join(", ")
-                    ),
-                    SWSRPWAIT.usage,
-                ));
+                return Err(SWSRPWAIT.not_a_status(w, WAITABLE));
             }
         }
-        let limit = match args.value("-t") {
-            None => None,
-            Some(t) => match t.parse::<u64>() {
-                Ok(s) if s <= MAX_WAIT => Some(Duration::from_secs(s)),
-                _ => {
-                    return Err(messages::usage(
-                        &format!("-t {t}: give seconds from 0 to {MAX_WAIT}"),
-                        SWSRPWAIT.usage,
-                    ))
-                }
-            },
-        };
+        let limit = SWSRPWAIT.time_limit(args)?;
         let local = server(args)?;
         let list = ListStore::open().load()?;
         let pairs: Vec<Pair> = match group {
