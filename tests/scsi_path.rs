@@ -214,6 +214,84 @@ fn sessions_through_the_wire() {
     assert_eq!(e.copy_error(), Some(&CopyError::ExtentConflict));
 }
 
+/// LUN SESSIONS lists, for each selected LUN of the box, what LIST SESSIONS
+/// addressed to that LUN lists (an REC session from the destination box too),
+/// skips OLUs the box lacks, and is refused while status cannot be obtained.
+#[test]
+fn lun_sessions_through_the_wire() {
+    let r = rig();
+    let blocks = 2 * MB / 512;
+    let mut d = drv(&r.home, "B1", 0);
+    d.start(&start(
+        m::CopyKind::Opc,
+        ext(&r.b1, 0, blocks),
+        ext(&r.b1, 1, blocks),
+    ))
+    .unwrap();
+    for sdv in [3, 4] {
+        d.start(&start(
+            m::CopyKind::SnapOpcPlus,
+            ext(&r.b1, 2, blocks),
+            ext(&r.b1, sdv, blocks),
+        ))
+        .unwrap();
+    }
+    let mut rec = start(
+        m::CopyKind::Rec,
+        ext(&r.b1, 0, blocks),
+        ext(&r.b2, 0, blocks),
+    );
+    rec.rec = Some(m::RecModes {
+        transfer: m::Transfer::Through,
+        split: m::Split::Auto,
+        recovery: m::Recovery::Auto,
+    });
+    d.start(&rec).unwrap();
+    let one_by_one = |b: &str, olus: std::ops::Range<u32>| -> Vec<m::LunSessions> {
+        olus.map(|olu| m::LunSessions {
+            olu,
+            sessions: drv(&r.home, b, olu).sessions().unwrap(),
+        })
+        .collect()
+    };
+    let all = d.lun_sessions(m::LunSelect::All).unwrap();
+    assert_eq!(all, one_by_one("B1", 0..6));
+    assert_eq!(all[0].sessions.len(), 2, "OPC and REC from LUN 0");
+    assert_eq!(all[2].sessions.len(), 2, "two SnapOPC+ generations");
+    assert!(
+        all[5].sessions.is_empty(),
+        "the access volume is listed without"
+    );
+    let some = drv(&r.home, "B1", 5)
+        .lun_sessions(m::LunSelect::Range { first: 1, count: 3 })
+        .unwrap();
+    assert_eq!(some, one_by_one("B1", 1..4));
+    let past = d
+        .lun_sessions(m::LunSelect::Range {
+            first: 4,
+            count: 100,
+        })
+        .unwrap();
+    assert_eq!(past, one_by_one("B1", 4..6), "OLUs 6.. are not LUNs of B1");
+    let remote = drv(&r.home, "B2", 0)
+        .lun_sessions(m::LunSelect::All)
+        .unwrap();
+    assert_eq!(remote, one_by_one("B2", 0..1));
+    assert_eq!(remote[0].sessions[0].kind, m::CopyKind::Rec);
+
+    let mut a = Array::open(&r.home).unwrap();
+    let i1 = m::BoxId::parse(&r.b1).unwrap().0;
+    a.admin(&i1, |s| {
+        s.faults.unobtainable = true;
+        Ok(())
+    })
+    .unwrap();
+    a.commit().unwrap();
+    drop(a);
+    let e = d.lun_sessions(m::LunSelect::All).unwrap_err();
+    assert_eq!(e.copy_error(), Some(&CopyError::Unobtainable));
+}
+
 #[test]
 fn rec_modes_buffers_and_monitor() {
     let r = rig();

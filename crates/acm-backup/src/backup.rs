@@ -13,7 +13,7 @@
 //! hold, so the volume stays `Backup (used-T)` / `(used-S)` and only the same
 //! transaction volume reuses it.
 
-use crate::copy::{self, Pair};
+use crate::copy::{self, Pair, Survey};
 use crate::device;
 use crate::devmap::DevMap;
 use crate::exclusion;
@@ -150,9 +150,10 @@ pub fn format_date(secs: u64) -> String {
 
 // ----- status of a generation -----
 
-/// `Status` and `Execute` of the copy from `td` to `bd` as the array reports it.
-pub fn status_of(td: &BoxInfo, bd: &BoxInfo) -> (String, String) {
-    match copy::pair(td, bd) {
+/// `Status` and `Execute` of the copy from `td` to `bd` as the array reported
+/// it to `survey`.
+pub fn status_of(survey: &Survey, td: &BoxInfo, bd: &BoxInfo) -> (String, String) {
+    match survey.pair(td, bd) {
         Err(_) | Ok(Pair::Unobtainable) => ("?????".into(), NONE.into()),
         Ok(Pair::None) => ("succeeded".into(), NONE.into()),
         Ok(Pair::Session(s)) => session_status(&s),
@@ -526,19 +527,34 @@ fn targets(list: &BackupList, operand: Option<&str>) -> Result<Vec<String>, Fail
     }
 }
 
+/// The backup volumes of `gens` (generations of the list), for a [`Survey`].
+fn backup_volumes<'a>(
+    list: &'a BackupList,
+    gens: impl IntoIterator<Item = &'a Generation>,
+) -> impl Iterator<Item = &'a BoxInfo> {
+    gens.into_iter()
+        .filter_map(|g| list.devices.get(&g.backup_volume))
+        .map(|d| &d.box_info)
+}
+
 /// `swstbackstat [-h serverName] [deviceName]`.
 pub fn swstbackstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTBACKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         list.check_configured()?;
+        let tds = targets(&list, args.operand())?;
+        let survey = copy::survey(backup_volumes(
+            &list,
+            tds.iter().filter_map(|td| list.history_of(td).last()),
+        ));
         let mut rows = Vec::new();
-        for td in targets(&list, args.operand())? {
+        for td in tds {
             let row = match list.history_of(&td).last() {
                 None => vec![NONE.to_string(), NONE.to_string(), NONE.to_string()],
                 Some(g) => {
                     let (status, execute) = match list.devices.get(&g.backup_volume) {
-                        Some(bd) => status_of(&list.box_info_of(&td)?, &bd.box_info),
+                        Some(bd) => status_of(&survey, &list.box_info_of(&td)?, &bd.box_info),
                         None => ("?????".into(), NONE.into()),
                     };
                     vec![g.backup_volume.clone(), status, execute]
@@ -571,8 +587,13 @@ pub fn swsthistdisp(argv: Argv) -> ExitCode {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
         list.check_configured()?;
+        let tds = targets(&list, args.operand())?;
+        let survey = copy::survey(backup_volumes(
+            &list,
+            tds.iter().flat_map(|td| list.history_of(td)),
+        ));
         let mut out = String::new();
-        for td in targets(&list, args.operand())? {
+        for td in tds {
             let td_info = list.box_info_of(&td)?;
             let history = list.history_of(&td);
             let rows: Vec<Vec<String>> = history
@@ -581,7 +602,7 @@ pub fn swsthistdisp(argv: Argv) -> ExitCode {
                 .enumerate()
                 .map(|(i, g)| {
                     let (status, execute) = match list.devices.get(&g.backup_volume) {
-                        Some(bd) => status_of(&td_info, &bd.box_info),
+                        Some(bd) => status_of(&survey, &td_info, &bd.box_info),
                         None => ("?????".into(), NONE.into()),
                     };
                     vec![

@@ -13,7 +13,7 @@
 //!   complete.
 //! - `swstresrst dir` puts such a backup back; each file is replaced atomically.
 
-use crate::copy::{self, Pair};
+use crate::copy::{self, Pair, Survey};
 use crate::exclusion;
 use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE, LIST_FORMAT, LIST_VERSION};
 use crate::messages;
@@ -200,12 +200,18 @@ impl BackupList {
     }
 }
 
-/// What the array says now about the copy from registered volume `from` to `to`.
-fn seen_on_array(list: &BackupList, from: &str, to: &str) -> Result<Seen, Failure> {
+/// What the array said to `survey` about the copy from registered volume `from`
+/// to `to`.
+fn seen_on_array(
+    survey: &Survey,
+    list: &BackupList,
+    from: &str,
+    to: &str,
+) -> Result<Seen, Failure> {
     let (Some(f), Some(t)) = (list.devices.get(from), list.devices.get(to)) else {
         return Ok(Seen::Gone);
     };
-    Ok(match copy::pair(&f.box_info, &t.box_info)? {
+    Ok(match survey.pair(&f.box_info, &t.box_info)? {
         Pair::None => Seen::Gone,
         Pair::Session(s) => Seen::Session(s.kind),
         Pair::Unobtainable => Seen::Unknown,
@@ -268,7 +274,14 @@ pub fn swstsrsemtch(argv: Argv) -> ExitCode {
             remove_leftovers(&dir)?;
             ask_every_box(list)?;
             let snapshot = list.clone();
-            list.reconcile(|from, to| seen_on_array(&snapshot, from, to))?;
+            // Reconciliation asks about the held volumes and the sync targets.
+            let held = snapshot.devices.values().filter(|d| d.hold.is_some());
+            let synced = snapshot.syncs.values().flatten();
+            let survey = copy::survey(
+                held.chain(synced.filter_map(|b| snapshot.devices.get(b)))
+                    .map(|d| &d.box_info),
+            );
+            list.reconcile(|from, to| seen_on_array(&survey, &snapshot, from, to))?;
             Ok(())
         })?;
         if args.has("-x") {

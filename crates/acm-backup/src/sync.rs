@@ -18,7 +18,7 @@
 //!   `swststartsync` (copying, equivalent, failed or halted), not suspended ones.
 //! - `swstexecstat -j` shows as Execute-Date the date of the last backup.
 
-use crate::copy::{self, Pair};
+use crate::copy::{self, Pair, Survey};
 use crate::device;
 use crate::devmap::DevMap;
 use crate::exclusion;
@@ -178,7 +178,36 @@ fn display_targets(list: &BackupList, args: &Args) -> Result<Vec<String>, Failur
 /// The session from `from` to `to`, where a `None` pair in the result means no
 /// session and an `Err` that the array cannot be reached.
 pub(crate) fn session(list: &BackupList, from: &str, to: &str) -> Result<Pair, Failure> {
-    copy::pair(&info(list, from), &info(list, to))
+    session_in(&Survey::default(), list, from, to)
+}
+
+/// [`session`] as the array reported it to `survey`.
+fn session_in(survey: &Survey, list: &BackupList, from: &str, to: &str) -> Result<Pair, Failure> {
+    survey.pair(&info(list, from), &info(list, to))
+}
+
+/// A survey of the registered volumes among `names` (the backup volumes a
+/// display will look at).
+fn survey_of<'a>(list: &BackupList, names: impl IntoIterator<Item = &'a String>) -> Survey {
+    copy::survey(
+        names
+            .into_iter()
+            .filter_map(|n| list.devices.get(n))
+            .map(|d| &d.box_info),
+    )
+}
+
+/// The backup volumes `swstsyncstat` shows for `td`: its syncs, then its
+/// suspended volumes, in natural order.
+fn sync_volumes(list: &BackupList, td: &str) -> Vec<String> {
+    let mut bds = list.syncs_of(td);
+    for b in list.suspended_of(td) {
+        if !bds.contains(&b) {
+            bds.push(b);
+        }
+    }
+    bds.sort_by_key(|n| crate::list::natural_key(n));
+    bds
 }
 
 /// Whether an EC session is copying or equivalent (not suspended, failed or halted).
@@ -438,15 +467,17 @@ pub fn swstsyncstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTSYNCSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
+        let tds = display_targets(&list, args)?;
+        let shown: Vec<(String, Vec<String>)> = tds
+            .into_iter()
+            .map(|td| {
+                let bds = sync_volumes(&list, &td);
+                (td, bds)
+            })
+            .collect();
+        let survey = survey_of(&list, shown.iter().flat_map(|(_, bds)| bds));
         let mut rows = Vec::new();
-        for td in display_targets(&list, args)? {
-            let mut bds = list.syncs_of(&td);
-            for b in list.suspended_of(&td) {
-                if !bds.contains(&b) {
-                    bds.push(b);
-                }
-            }
-            bds.sort_by_key(|n| crate::list::natural_key(n));
+        for (td, bds) in shown {
             if bds.is_empty() {
                 rows.push(vec![
                     server.clone(),
@@ -457,7 +488,7 @@ pub fn swstsyncstat(argv: Argv) -> ExitCode {
                 ]);
             }
             for bd in bds {
-                let (status, exec) = ec_status(&session(&list, &td, &bd)?);
+                let (status, exec) = ec_status(&session_in(&survey, &list, &td, &bd)?);
                 rows.push(vec![server.clone(), td.clone(), bd, status, exec]);
             }
         }
@@ -557,12 +588,18 @@ pub fn swsttrkstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTTRKSTAT, argv, |args| {
         let server = server::check(args)?;
         let list = ListStore::open().load()?;
+        let tds = display_targets(&list, args)?;
+        let candidates: Vec<String> = tds
+            .iter()
+            .flat_map(|td| list.tracking_candidates(td))
+            .collect();
+        let survey = survey_of(&list, &candidates);
         let mut rows = Vec::new();
-        for td in display_targets(&list, args)? {
+        for td in tds {
             let held = list.tracking_of(&td);
             let mut shown = 0;
             for bd in list.tracking_candidates(&td) {
-                let pair = session(&list, &td, &bd)?;
+                let pair = session_in(&survey, &list, &td, &bd)?;
                 let (status, exec, update) = match &pair {
                     Pair::Unobtainable => ("?????".to_string(), NONE.to_string(), NONE.to_string()),
                     Pair::Session(s) if s.kind == CopyKind::QuickOpc => match s.status {

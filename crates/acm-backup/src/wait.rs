@@ -95,7 +95,8 @@ fn processing(list: &BackupList, td: &str) -> Result<Vec<(Kind, String, String)>
     if let Some(g) = list.history_of(td).last() {
         if let (Ok(td_info), Some(bd)) = (list.box_info_of(td), list.devices.get(&g.backup_volume))
         {
-            let (status, _) = backup::status_of(&td_info, &bd.box_info);
+            let survey = crate::copy::Survey::default();
+            let (status, _) = backup::status_of(&survey, &td_info, &bd.box_info);
             out.push((
                 Kind::Snapshot,
                 format!("the backup of {td} to {}", g.backup_volume),

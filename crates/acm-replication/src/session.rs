@@ -5,11 +5,13 @@
 //! asked of the array through the SCSI driver when a command needs it, never
 //! cached: a session belongs to a pair when it copies between the pair's two
 //! extents, in either direction. Both LUNs are asked, so an REC session is found
-//! from either box.
+//! from either box. A display of many pairs asks each box once ([`survey`]) and
+//! observes every pair in what the boxes said.
 
 use crate::list::{Pair, Volume};
 use crate::messages;
 use crate::pair::Target;
+use acm_backup::copy::Survey;
 use acm_backup::list::BoxInfo;
 use acm_core::msg::Failure;
 use acm_scsi::model::{self as m, CopyError, CopyKind, Phase, Status};
@@ -87,20 +89,41 @@ pub fn overlaps(a: &m::Extent, b: &m::Extent) -> bool {
 
 /// Sessions touching the LUN of `v`; `None` when the array cannot report them.
 pub fn sessions_on(v: &Volume) -> Result<Option<Vec<m::SessionInfo>>, Failure> {
-    match acm_host::scsi::driver_to(&v.box_info.box_id, v.box_info.olu).sessions() {
+    sessions_in(&Survey::default(), v)
+}
+
+/// [`sessions_on`], as the array reported them to `survey`.
+pub fn sessions_in(survey: &Survey, v: &Volume) -> Result<Option<Vec<m::SessionInfo>>, Failure> {
+    match survey.lun(&v.box_info.box_id, v.box_info.olu) {
         Ok(s) => Ok(Some(s)),
-        Err(e) if e.copy_error() == Some(&CopyError::Unobtainable) => Ok(None),
+        Err(e) if e.refusal == Some(CopyError::Unobtainable) => Ok(None),
         Err(e) => Err(messages::array_error(&v.qualified(), e)),
     }
 }
 
+/// The sessions of the LUNs of `volumes`, each box asked once
+/// ([`acm_backup::copy::Survey::of`]).
+pub fn survey<'a>(volumes: impl IntoIterator<Item = &'a Volume>) -> Survey {
+    acm_backup::copy::survey(volumes.into_iter().map(|v| &v.box_info))
+}
+
+/// A survey of both volumes of every pair of `pairs`.
+pub fn survey_pairs(pairs: &[&Pair]) -> Survey {
+    survey(pairs.iter().flat_map(|p| [&p.original, &p.replica]))
+}
+
 /// The sessions between the two volumes of `pair`.
 pub fn observe(pair: &Pair) -> Result<Seen, Failure> {
+    observe_in(&Survey::default(), pair)
+}
+
+/// [`observe`], in what the array reported to `survey`.
+pub fn observe_in(survey: &Survey, pair: &Pair) -> Result<Seen, Failure> {
     let o = extent_of(&pair.original.box_info, pair.original.box_info.blocks)?;
     let r = extent_of(&pair.replica.box_info, pair.replica.box_info.blocks)?;
     let mut found: Vec<Observed> = Vec::new();
     for v in [&pair.original, &pair.replica] {
-        let Some(list) = sessions_on(v)? else {
+        let Some(list) = sessions_in(survey, v)? else {
             return Ok(Seen::Unobtainable);
         };
         for s in list {

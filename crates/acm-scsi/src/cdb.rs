@@ -7,7 +7,7 @@
 //!
 //! [`CopyTarget`]: crate::model::CopyTarget
 
-use crate::model::CopyError;
+use crate::model::{CopyError, LunSelect};
 use crate::wire::{InAction, OutAction, WireCode};
 
 pub const TEST_UNIT_READY: u8 = 0x00;
@@ -31,6 +31,9 @@ pub const COMMAND_SET_VERSION: u8 = 0x01;
 pub const LENGTH_FIELD: u16 = 10;
 /// Byte offset of the ALLOCATION LENGTH field of INQUIRY.
 pub const INQUIRY_LENGTH_FIELD: u16 = 3;
+
+/// LUN SESSIONS byte 3: ALL (every LUN of the box; FIRST OLU and NUMBER OF OLUS zero).
+const LUN_SESSIONS_ALL: u8 = 0x01;
 
 /// READ(16) byte 1: DPO and FUA are accepted (and have no effect); every other
 /// bit (RDPROTECT, RARC, obsolete) is refused.
@@ -60,10 +63,18 @@ pub enum Command {
         action: OutAction,
         param_len: u32,
     },
-    /// `object` is the OLU for SDV STAT and zero otherwise.
+    /// `object` is the OLU for SDV STAT and zero otherwise. `action` is not
+    /// LUN SESSIONS: its CDB carries more and parses as [`Command::LunSessions`].
     CopyIn {
         action: InAction,
         object: u32,
+        alloc: u32,
+    },
+    /// COPY SESSION IN / LUN SESSIONS (SA 07h). The selection travels in the CDB
+    /// (byte 3 ALL, bytes 4-7 FIRST OLU, bytes 8-9 NUMBER OF OLUS) because a
+    /// Data-In command has no parameter list to carry it.
+    LunSessions {
+        select: LunSelect,
         alloc: u32,
     },
 }
@@ -160,6 +171,9 @@ impl Command {
                     return Err(field(2));
                 }
                 let sa = cdb[1];
+                if opcode == COPY_SESSION_IN && sa == InAction::LunSessions.code() {
+                    return parse_lun_sessions(cdb);
+                }
                 zero(cdb, 3..4)?;
                 zero(cdb, 8..10)?;
                 zero(cdb, 14..15)?;
@@ -187,7 +201,8 @@ impl Command {
         }
     }
 
-    /// The CDB bytes (6 or 16).
+    /// The CDB bytes (6 or 16). A `CopyIn` of LUN SESSIONS encodes its `object`
+    /// as FIRST OLU and no NUMBER OF OLUS, which a target refuses.
     pub fn encode(&self) -> Vec<u8> {
         match *self {
             Command::TestUnitReady => vec![TEST_UNIT_READY, 0, 0, 0, 0, 0],
@@ -219,8 +234,47 @@ impl Command {
                     alloc,
                 )
             }
+            Command::LunSessions { select, alloc } => {
+                let (flags, first, count) = match select {
+                    LunSelect::All => (LUN_SESSIONS_ALL, 0u32, 0u16),
+                    LunSelect::Range { first, count } => (0, first, count),
+                };
+                let [a, b, c, d] = first.to_be_bytes();
+                let [hi, lo] = count.to_be_bytes();
+                cdb16(
+                    COPY_SESSION_IN,
+                    InAction::LunSessions.code(),
+                    [COMMAND_SET_VERSION, flags, a, b, c, d, hi, lo],
+                    alloc,
+                )
+            }
         }
     }
+}
+
+/// LUN SESSIONS after its version byte: reserved byte 14, the flags of byte 3,
+/// then FIRST OLU and NUMBER OF OLUS, which must be zero with ALL and otherwise
+/// name at least one OLU without running past OLU `u32::MAX`.
+fn parse_lun_sessions(cdb: &[u8]) -> Result<Command, CopyError> {
+    zero(cdb, 14..15)?;
+    if cdb[3] & !LUN_SESSIONS_ALL != 0 {
+        return Err(field(3));
+    }
+    let select = if cdb[3] & LUN_SESSIONS_ALL != 0 {
+        zero(cdb, 4..10)?;
+        LunSelect::All
+    } else {
+        let first = be32(cdb, 4);
+        let count = u16::from_be_bytes([cdb[8], cdb[9]]);
+        if count == 0 || u64::from(first) + u64::from(count) - 1 > u64::from(u32::MAX) {
+            return Err(field(8));
+        }
+        LunSelect::Range { first, count }
+    };
+    Ok(Command::LunSessions {
+        select,
+        alloc: be32(cdb, 10),
+    })
 }
 
 /// Bytes 0, 1, 2-9, 10-13 of a 16-byte CDB; 14 and 15 (CONTROL) are zero.
@@ -269,11 +323,31 @@ mod tests {
                     param_len: 12,
                 }),
         );
-        v.extend(InAction::TABLE.iter().map(|&(action, _)| Command::CopyIn {
-            action,
-            object: if action == InAction::SdvStat { 9 } else { 0 },
-            alloc: 4096,
-        }));
+        v.extend(
+            InAction::TABLE
+                .iter()
+                .filter(|&&(action, _)| action != InAction::LunSessions)
+                .map(|&(action, _)| Command::CopyIn {
+                    action,
+                    object: if action == InAction::SdvStat { 9 } else { 0 },
+                    alloc: 4096,
+                }),
+        );
+        v.extend(
+            [
+                LunSelect::All,
+                LunSelect::Range { first: 0, count: 1 },
+                LunSelect::Range {
+                    first: 7,
+                    count: u16::MAX,
+                },
+                LunSelect::Range {
+                    first: u32::MAX,
+                    count: 1,
+                },
+            ]
+            .map(|select| Command::LunSessions { select, alloc: 240 }),
+        );
         v
     }
 
@@ -305,6 +379,59 @@ mod tests {
             c,
             [0xC1, 0x03, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0]
         );
+    }
+
+    #[test]
+    fn lun_sessions_layout() {
+        let c = Command::LunSessions {
+            select: LunSelect::Range {
+                first: 0x0102_0304,
+                count: 0x0506,
+            },
+            alloc: 0x100,
+        }
+        .encode();
+        assert_eq!(
+            c,
+            [0xC2, 0x07, 0x01, 0, 1, 2, 3, 4, 5, 6, 0, 0, 0x01, 0x00, 0, 0]
+        );
+        let all = Command::LunSessions {
+            select: LunSelect::All,
+            alloc: 8,
+        }
+        .encode();
+        assert_eq!(
+            all,
+            [0xC2, 0x07, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]
+        );
+        let mut bad = all.clone();
+        bad[3] = 0x03;
+        assert_eq!(Command::parse(&bad), Err(CopyError::InvalidCdbField(3)));
+        for at in 4..10 {
+            bad = all.clone();
+            bad[at] = 1;
+            assert_eq!(
+                Command::parse(&bad),
+                Err(CopyError::InvalidCdbField(at as u16))
+            );
+        }
+        bad = all.clone();
+        bad[14] = 1;
+        assert_eq!(Command::parse(&bad), Err(CopyError::InvalidCdbField(14)));
+        // No OLU, or OLUs past u32::MAX.
+        bad = c.clone();
+        bad[8..10].copy_from_slice(&[0, 0]);
+        assert_eq!(Command::parse(&bad), Err(CopyError::InvalidCdbField(8)));
+        bad[4..10].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0, 2]);
+        assert_eq!(Command::parse(&bad), Err(CopyError::InvalidCdbField(8)));
+        // A CopyIn of the action names no OLU: refused the same way.
+        let plain = Command::CopyIn {
+            action: InAction::LunSessions,
+            object: 3,
+            alloc: 240,
+        }
+        .encode();
+        assert_eq!(Command::parse(&plain), Err(CopyError::InvalidCdbField(8)));
     }
 
     #[test]

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use crate::cdb::Command;
 use crate::model::{
-    BoxInfo, BufferUse, CancelRequest, CopyError, Identity, ModeChange, MonitorStatus, PoolStat,
-    RecBufferInfo, RestartRequest, SdvStat, SessionId, SessionInfo, StartRequest, BLOCK,
+    BoxInfo, BufferUse, CancelRequest, CopyError, Identity, LunSelect, LunSessions, ModeChange,
+    MonitorStatus, PoolStat, RecBufferInfo, RestartRequest, SdvStat, SessionId, SessionInfo,
+    StartRequest, BLOCK,
 };
 use crate::sense::{self, Sense};
 use crate::standard;
@@ -82,6 +83,10 @@ const QUERY_ATTEMPTS: usize = 4;
 const MAX_REPLY: usize = 256 << 20;
 /// Initial allocation for list replies: room for this many descriptors.
 const LIST_GUESS: usize = 16;
+/// Initial allocation for LUN SESSIONS with ALL: room for this many descriptors
+/// (a range gets one per OLU plus [`LIST_GUESS`]), so a box of a few thousand
+/// sessions answers in one command instead of two.
+const ALL_GUESS: usize = 4096;
 
 /// The driver for one LUN.
 pub struct Driver<T: Transport> {
@@ -187,22 +192,34 @@ impl<T: Transport> Driver<T> {
     /// Issues a COPY SESSION IN, re-issuing it with the announced length when
     /// the reply was truncated.
     fn query(&mut self, action: InAction, object: u32) -> Result<InReply, DriverError> {
+        let descriptors = match action {
+            InAction::Sessions | InAction::RecBuffers => LIST_GUESS,
+            _ => 1,
+        };
+        self.query_with(action, descriptors, |alloc| Command::CopyIn {
+            action,
+            object,
+            alloc,
+        })
+    }
+
+    /// [`Driver::query`] for any COPY SESSION IN CDB: `cdb` builds it for an
+    /// allocation length; the first one has room for `descriptors`.
+    fn query_with(
+        &mut self,
+        action: InAction,
+        descriptors: usize,
+        cdb: impl Fn(u32) -> Command,
+    ) -> Result<InReply, DriverError> {
         let desc = wire::descriptor_len(action);
-        let mut alloc = wire::REPLY_HEADER
-            + desc
-                * match action {
-                    InAction::Sessions | InAction::RecBuffers => LIST_GUESS,
-                    _ => 1,
-                };
+        let mut alloc = descriptors
+            .checked_mul(desc)
+            .and_then(|n| n.checked_add(wire::REPLY_HEADER))
+            .map_or(MAX_REPLY, |n| n.min(MAX_REPLY));
         for _ in 0..QUERY_ATTEMPTS {
             let mut buf = vec![0u8; alloc];
-            let cdb = Command::CopyIn {
-                action,
-                object,
-                // alloc <= MAX_REPLY < u32::MAX
-                alloc: alloc as u32,
-            }
-            .encode();
+            // alloc <= MAX_REPLY < u32::MAX
+            let cdb = cdb(alloc as u32).encode();
             let got = alloc - self.exec(&cdb, Buf::In(&mut buf))?;
             buf.truncate(got);
             let total = wire::reply_total(&buf).ok_or_else(|| {
@@ -390,6 +407,30 @@ impl<T: Transport> Driver<T> {
             InReply::Sessions(s) => Ok(s),
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// LUN SESSIONS: the sessions of the LUNs `select` covers on this LUN's box,
+    /// in one command (re-issued only if the reply outgrew the allocation). Each
+    /// LUN's list is what [`Driver::sessions`] addressed to it returns; a
+    /// selected OLU missing from the result is not a LUN of the box.
+    pub fn lun_sessions(&mut self, select: LunSelect) -> Result<Vec<LunSessions>, DriverError> {
+        let descriptors = match select {
+            LunSelect::All => ALL_GUESS,
+            LunSelect::Range { count, .. } => usize::from(count) + LIST_GUESS,
+        };
+        let reply = self.query_with(InAction::LunSessions, descriptors, |alloc| {
+            Command::LunSessions { select, alloc }
+        })?;
+        let InReply::LunSessions(luns) = reply else {
+            return Err(unexpected(&reply));
+        };
+        if let Some(l) = luns.iter().find(|l| !select.contains(l.olu)) {
+            return Err(malformed(format!(
+                "LUN SESSIONS reply lists OLU {}, outside {select:?}",
+                l.olu
+            )));
+        }
+        Ok(luns)
     }
 
     // ---- Snap Data Volumes and Pool -------------------------------------

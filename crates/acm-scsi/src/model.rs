@@ -249,6 +249,37 @@ pub struct SessionInfo {
     pub copied_bytes: u64,
 }
 
+/// Which LUNs of the addressed box a LUN SESSIONS query covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LunSelect {
+    /// Every LUN of the box.
+    All,
+    /// OLUs `first` to `first + count - 1`; `count` is at least 1 and the range
+    /// ends at or before OLU `u32::MAX`. OLUs the box does not have are skipped.
+    Range { first: u32, count: u16 },
+}
+
+impl LunSelect {
+    /// Whether `olu` is one of the OLUs selected.
+    pub fn contains(&self, olu: u32) -> bool {
+        match *self {
+            LunSelect::All => true,
+            LunSelect::Range { first, count } => {
+                olu >= first && u64::from(olu - first) < u64::from(count)
+            }
+        }
+    }
+}
+
+/// The sessions of one LUN in a LUN SESSIONS reply: what LIST SESSIONS addressed
+/// to that LUN returns, in the same order. A LUN without sessions is listed with
+/// none, so a reply also says which selected LUNs exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunSessions {
+    pub olu: u32,
+    pub sessions: Vec<SessionInfo>,
+}
+
 /// What the box says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxInfo {
@@ -420,6 +451,10 @@ pub trait CopyTarget {
     fn start_concurrent(&mut self, ids: &[SessionId]) -> Result<(), CopyError>;
     /// Sessions in which the addressed LUN is source or destination.
     fn sessions(&mut self) -> Result<Vec<SessionInfo>, CopyError>;
+    /// The sessions of every LUN of the addressed box that `select` covers, by
+    /// ascending OLU, each as [`CopyTarget::sessions`] addressed to it would list
+    /// them: a status display asks a box once instead of once per LUN.
+    fn lun_sessions(&mut self, select: LunSelect) -> Result<Vec<LunSessions>, CopyError>;
 
     // Snap Data Volumes and Pool.
     fn sdv_stat(&mut self, olu: u32) -> Result<SdvStat, CopyError>;
@@ -477,6 +512,9 @@ impl<T: CopyTarget + ?Sized> CopyTarget for &mut T {
     }
     fn sessions(&mut self) -> Result<Vec<SessionInfo>, CopyError> {
         (**self).sessions()
+    }
+    fn lun_sessions(&mut self, select: LunSelect) -> Result<Vec<LunSessions>, CopyError> {
+        (**self).lun_sessions(select)
     }
     fn sdv_stat(&mut self, olu: u32) -> Result<SdvStat, CopyError> {
         (**self).sdv_stat(olu)

@@ -164,7 +164,14 @@ fn execute<T: CopyTarget + ?Sized>(
                 InAction::PoolStat => InReply::PoolStat(target.pool_stat()?),
                 InAction::RecBuffers => InReply::RecBuffers(target.rec_buffers()?),
                 InAction::MonitorStatus => InReply::Monitor(target.monitor_status()?),
+                // `Command::parse` makes LUN SESSIONS a `Command::LunSessions`.
+                InAction::LunSessions => return Err(CopyError::InvalidCdbField(1)),
             };
+            Ok(reply(buf, &r.encode()))
+        }
+        Command::LunSessions { select, alloc } => {
+            let buf = data_in(data, u64::from(alloc), LENGTH_FIELD)?;
+            let r = InReply::LunSessions(target.lun_sessions(select)?);
             Ok(reply(buf, &r.encode()))
         }
     }

@@ -9,9 +9,9 @@
 
 use crate::model::{
     BoxId, BoxInfo, BufferUse, CancelRequest, CopyKind, DestAccess, DiskBufferState, ErrorReason,
-    Extent, HaltDetail, ModeChange, MonitorStatus, Phase, PoolStat, RecBufferInfo, RecModes,
-    Recovery, RestartRequest, SdvStat, SessionId, SessionInfo, Split, StartRequest, Status,
-    Transfer,
+    Extent, HaltDetail, LunSessions, ModeChange, MonitorStatus, Phase, PoolStat, RecBufferInfo,
+    RecModes, Recovery, RestartRequest, SdvStat, SessionId, SessionInfo, Split, StartRequest,
+    Status, Transfer,
 };
 
 /// Why a byte string does not decode. The offsets let the target answer with a
@@ -439,6 +439,9 @@ pub enum InAction {
     PoolStat,
     RecBuffers,
     MonitorStatus,
+    /// The sessions of many LUNs of the box; its selection travels in the CDB
+    /// (`cdb::Command::LunSessions`), since a Data-In command has no parameter list.
+    LunSessions,
 }
 
 wire_codes!(InAction {
@@ -448,6 +451,7 @@ wire_codes!(InAction {
     InAction::PoolStat = 0x04,
     InAction::RecBuffers = 0x05,
     InAction::MonitorStatus = 0x06,
+    InAction::LunSessions = 0x07,
 });
 
 // ---------------------------------------------------------------------------
@@ -679,6 +683,8 @@ pub const SDV_STAT_DESC_LEN: usize = 48;
 pub const POOL_STAT_DESC_LEN: usize = 48;
 pub const REC_BUFFER_DESC_LEN: usize = 56;
 pub const MONITOR_DESC_LEN: usize = 16;
+/// LUN SESSIONS: an 8-byte LUN header, then a session descriptor.
+pub const LUN_SESSION_DESC_LEN: usize = 8 + SESSION_DESC_LEN;
 
 const SESSION_TRACKING: u8 = 0x01;
 const SESSION_ACTIVE_GENERATION: u8 = 0x02;
@@ -687,6 +693,8 @@ const BOX_ACCESS_VOLUME: u8 = 0x02;
 const POOL_ENCRYPTED: u8 = 0x01;
 const BUFFER_RATE_VALID: u8 = 0x01;
 const BUFFER_DISK_RATE_VALID: u8 = 0x02;
+/// LUN SESSIONS descriptor, byte 4: bytes 8-239 hold a session (else the LUN has none).
+const LUN_SESSION_VALID: u8 = 0x01;
 
 /// Descriptor length of the replies of `action`.
 pub fn descriptor_len(action: InAction) -> usize {
@@ -697,6 +705,7 @@ pub fn descriptor_len(action: InAction) -> usize {
         InAction::PoolStat => POOL_STAT_DESC_LEN,
         InAction::RecBuffers => REC_BUFFER_DESC_LEN,
         InAction::MonitorStatus => MONITOR_DESC_LEN,
+        InAction::LunSessions => LUN_SESSION_DESC_LEN,
     }
 }
 
@@ -709,6 +718,7 @@ pub enum InReply {
     PoolStat(PoolStat),
     RecBuffers(Vec<RecBufferInfo>),
     Monitor(MonitorStatus),
+    LunSessions(Vec<LunSessions>),
 }
 
 impl InReply {
@@ -720,11 +730,13 @@ impl InReply {
             InReply::PoolStat(_) => InAction::PoolStat,
             InReply::RecBuffers(_) => InAction::RecBuffers,
             InReply::Monitor(_) => InAction::MonitorStatus,
+            InReply::LunSessions(_) => InAction::LunSessions,
         }
     }
 
     /// Header plus descriptors. The ADDITIONAL LENGTH saturates at `u32::MAX`;
-    /// a reply that large (17 million sessions) cannot occur.
+    /// a reply that large (17 million sessions) cannot occur; the driver refuses
+    /// any reply announced beyond 256 MiB long before that.
     pub fn encode(&self) -> Vec<u8> {
         let action = self.action();
         let mut w = Writer::default();
@@ -759,6 +771,20 @@ impl InReply {
                 w.u8(code);
                 w.zeros(7);
                 w.u64(count);
+            }
+            InReply::LunSessions(luns) => {
+                for l in luns {
+                    if l.sessions.is_empty() {
+                        w.u32(l.olu);
+                        w.zeros(LUN_SESSION_DESC_LEN - 4);
+                    }
+                    for s in &l.sessions {
+                        w.u32(l.olu);
+                        w.u8(LUN_SESSION_VALID);
+                        w.zeros(3);
+                        session_desc(&mut w, s);
+                    }
+                }
             }
         }
         let additional = u32::try_from(w.0.len() - 4).unwrap_or(u32::MAX);
@@ -855,6 +881,7 @@ impl InReply {
                         .map_err(|i| DecodeError::Field(if i == 0 { at } else { at + 8 }))?,
                 )
             }
+            InAction::LunSessions => InReply::LunSessions(read_lun_sessions(&mut r, count)?),
         };
         r.finish()?;
         Ok(reply)
@@ -920,6 +947,38 @@ fn read_session(r: &mut Reader<'_>) -> Result<SessionInfo, DecodeError> {
         src: r.extent()?,
         dst: r.extent()?,
     })
+}
+
+/// The descriptors of a LUN SESSIONS reply, grouped by LUN. OLUs ascend; a LUN
+/// is either one descriptor without a session or one descriptor per session, so
+/// every reply has exactly one encoding.
+fn read_lun_sessions(r: &mut Reader<'_>, count: usize) -> Result<Vec<LunSessions>, DecodeError> {
+    let mut out: Vec<LunSessions> = Vec::new();
+    for _ in 0..count {
+        let at = r.pos();
+        let olu = r.u32()?;
+        let valid = r.flags(LUN_SESSION_VALID)? & LUN_SESSION_VALID != 0;
+        r.reserved(3)?;
+        let session = if valid {
+            Some(read_session(r)?)
+        } else {
+            r.reserved(SESSION_DESC_LEN)?;
+            None
+        };
+        match (out.last_mut(), session) {
+            (Some(last), _) if olu < last.olu => return Err(DecodeError::Field(at)),
+            // Another session of the same LUN, after one of its sessions.
+            (Some(last), Some(s)) if olu == last.olu && !last.sessions.is_empty() => {
+                last.sessions.push(s)
+            }
+            (Some(last), _) if olu == last.olu => return Err(DecodeError::Field(at + 4)),
+            (_, s) => out.push(LunSessions {
+                olu,
+                sessions: s.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(out)
 }
 
 fn buffer_desc(w: &mut Writer, b: &RecBufferInfo) {
@@ -1027,6 +1086,7 @@ mod tests {
         in_pool_stat: InAction::PoolStat => 0x04;
         in_rec_buffers: InAction::RecBuffers => 0x05;
         in_monitor_status: InAction::MonitorStatus => 0x06;
+        in_lun_sessions: InAction::LunSessions => 0x07;
     }
 
     /// Every byte that is not in a table decodes to nothing, for every table.

@@ -13,7 +13,7 @@ use acm_scsi::driver::Driver;
 use acm_scsi::sense::{self, Sense};
 use acm_scsi::target::serve;
 use acm_scsi::transport::{Completion, Data, Transport, TransportError, CHECK_CONDITION, GOOD};
-use acm_scsi::wire::{InAction, OutRequest, WireCode};
+use acm_scsi::wire::{InAction, InReply, OutRequest, WireCode};
 use common::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -97,6 +97,13 @@ fn plausible_in() -> impl Strategy<Value = (Vec<u8>, Dir)> {
                 Dir::In(alloc as usize),
             )
         });
+    let lun_sessions =
+        (lun_select(), 0u32..2000, any::<bool>()).prop_map(|(select, alloc, off)| {
+            (
+                Command::LunSessions { select, alloc }.encode(),
+                Dir::In(alloc as usize + usize::from(off)),
+            )
+        });
     let capacity = (0u32..64).prop_map(|alloc| {
         (
             Command::ReadCapacity16 { alloc }.encode(),
@@ -120,7 +127,7 @@ fn plausible_in() -> impl Strategy<Value = (Vec<u8>, Dir)> {
                 )
             }
         });
-    prop_oneof![copy_in, inquiry, capacity, rw]
+    prop_oneof![copy_in, lun_sessions, inquiry, capacity, rw]
 }
 
 /// CDBs from pure noise to almost valid: noise; a known opcode followed by
@@ -191,6 +198,28 @@ proptest! {
     fn serve_answers_anything_while_refusing((cdb, d) in cdb_and_dir(), err in copy_error()) {
         run(&mut Mock { fail: Some(err), ..Mock::default() }, &cdb, d)?;
     }
+
+    /// A LUN SESSIONS reply with a few bytes replaced and sometimes its length
+    /// changed: the decoder refuses it or accepts it, never panics, and what it
+    /// accepts encodes back to the same bytes (a reply has one encoding, so
+    /// nothing is silently reinterpreted).
+    #[test]
+    fn lun_sessions_replies_decode_strictly(
+        luns in lun_select().prop_flat_map(|s| lun_sessions(s, 6, 3)),
+        edits in vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        resize in prop_oneof![4 => Just(0isize), 1 => -300isize..300],
+    ) {
+        let mut bytes = InReply::LunSessions(luns).encode();
+        for (i, b) in edits {
+            let at = i.index(bytes.len());
+            bytes[at] = b;
+        }
+        let len = (bytes.len() as isize + resize).max(0) as usize;
+        bytes.resize(len, 0);
+        if let Ok(r) = InReply::decode(InAction::LunSessions, &bytes) {
+            prop_assert_eq!(r.encode(), bytes);
+        }
+    }
 }
 
 /// A device that answers with noise: random status, sense, residual and data.
@@ -231,10 +260,11 @@ fn noise_reply() -> impl Strategy<Value = (u8, Vec<u8>, usize, Vec<u8>)> {
         prop_oneof![Just(0usize), any::<usize>(), 0usize..4096],
         prop_oneof![
             vec(any::<u8>(), 0..600),
-            (0u32..4096).prop_map(|n| {
-                // A plausible header announcing `n` more bytes.
+            (0u32..4096, any::<bool>()).prop_map(|(n, bulk)| {
+                // A plausible LIST SESSIONS or LUN SESSIONS header announcing
+                // `n` more bytes.
                 let mut v = n.to_be_bytes().to_vec();
-                v.extend([1, 1, 0, 232]);
+                v.extend(if bulk { [1, 7, 0, 240] } else { [1, 1, 0, 232] });
                 v
             })
         ],
@@ -243,7 +273,7 @@ fn noise_reply() -> impl Strategy<Value = (u8, Vec<u8>, usize, Vec<u8>)> {
 
 proptest! {
     #[test]
-    fn driver_survives_any_device(replies in vec(noise_reply(), 1..8), which in 0usize..12) {
+    fn driver_survives_any_device(replies in vec(noise_reply(), 1..8), which in 0usize..14) {
         let mut d = Driver::new(Noise { replies });
         let _ = match which {
             0 => d.identity().map(|_| ()),
@@ -257,6 +287,10 @@ proptest! {
             8 => d.rec_buffers().map(|_| ()),
             9 => d.monitor_status().map(|_| ()),
             10 => d.start(&start_req()).map(|_| ()),
+            11 => d.lun_sessions(acm_scsi::model::LunSelect::All).map(|_| ()),
+            12 => d
+                .lun_sessions(acm_scsi::model::LunSelect::Range { first: 0, count: 4 })
+                .map(|_| ()),
             _ => d.suspend(&[1, 2, 3], true),
         };
     }

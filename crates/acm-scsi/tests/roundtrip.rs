@@ -113,6 +113,25 @@ proptest! {
         prop_assert_eq!(calls(&d).len(), issued);
     }
 
+    /// The sessions of many LUNs arrive grouped as the target listed them, in
+    /// one command unless they outgrow the first allocation (a descriptor per
+    /// selected OLU plus 16; 4096 with ALL), then in exactly one more.
+    #[test]
+    fn lun_sessions_trip(
+        (select, luns) in lun_select().prop_flat_map(|s| (Just(s), lun_sessions(s, 12, 6)))
+    ) {
+        let mut d = driver(Mock { luns: luns.clone(), ..Mock::default() });
+        prop_assert_eq!(d.lun_sessions(select).ok(), Some(luns.clone()));
+        let descriptors: usize = luns.iter().map(|l| l.sessions.len().max(1)).sum();
+        let first = match select {
+            LunSelect::All => 4096,
+            LunSelect::Range { count, .. } => usize::from(count) + 16,
+        };
+        let issued = if descriptors > first { 2 } else { 1 };
+        let expected = vec![Call::LunSessions(select); issued];
+        prop_assert_eq!(calls(&d), expected.as_slice());
+    }
+
     #[test]
     fn rec_buffers_trip(list in vec(rec_buffer(), 0..40)) {
         let mut d = driver(Mock { buffers: list.clone(), ..Mock::default() });
@@ -171,7 +190,7 @@ proptest! {
 
     /// Every refusal arrives as the same `CopyError`, whatever the command.
     #[test]
-    fn refusals_trip(err in copy_error(), which in 0usize..8) {
+    fn refusals_trip(err in copy_error(), which in 0usize..9) {
         let mut d = driver(Mock { fail: Some(err.clone()), ..Mock::default() });
         let got = match which {
             0 => d.start(&Mock::default_start()).map(|_| ()),
@@ -181,6 +200,7 @@ proptest! {
             4 => d.identity().map(|_| ()),
             5 => d.capacity().map(|_| ()),
             6 => d.test_unit_ready(),
+            7 => d.lun_sessions(LunSelect::All).map(|_| ()),
             _ => d.monitor_stop(),
         };
         let e = got.expect_err("the mock refuses everything");
@@ -206,6 +226,27 @@ impl Mock {
             define_only: false,
         }
     }
+}
+
+/// A reply may only list OLUs the command selected; anything else is not the
+/// answer to this command.
+#[test]
+fn lun_sessions_outside_the_selection_are_malformed() {
+    let mut d = driver(Mock {
+        luns: vec![LunSessions {
+            olu: 9,
+            sessions: Vec::new(),
+        }],
+        ..Mock::default()
+    });
+    let e = d
+        .lun_sessions(LunSelect::Range { first: 3, count: 6 })
+        .expect_err("OLU 9 is not in 3..=8");
+    assert!(matches!(e, DriverError::Malformed(_)), "{e:?}");
+    assert!(d
+        .lun_sessions(LunSelect::Range { first: 3, count: 7 })
+        .is_ok());
+    assert!(d.lun_sessions(LunSelect::All).is_ok());
 }
 
 #[test]

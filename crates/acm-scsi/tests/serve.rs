@@ -8,7 +8,7 @@ use acm_scsi::model::*;
 use acm_scsi::sense::{self, Sense};
 use acm_scsi::target::serve;
 use acm_scsi::transport::{Completion, Data, CHECK_CONDITION, GOOD};
-use acm_scsi::wire::{InAction, InReply, OutAction, OutRequest};
+use acm_scsi::wire::{DecodeError, InAction, InReply, OutAction, OutRequest};
 use common::*;
 
 fn refused(c: &Completion) -> CopyError {
@@ -79,6 +79,128 @@ fn version_and_service_action() {
         CopyError::InvalidCdbField(1)
     );
     assert!(m.calls.is_empty());
+}
+
+/// LUN SESSIONS carries its selection in CDB bytes 3-9; a bad one is refused
+/// with the byte named, before the target is asked.
+#[test]
+fn lun_sessions_selection_is_checked() {
+    let mut m = Mock::default();
+    let range = Command::LunSessions {
+        select: LunSelect::Range { first: 4, count: 2 },
+        alloc: 8,
+    }
+    .encode();
+    for (at, value, field) in [(3, 0x80, 3), (8, 0, 8), (9, 0, 8), (14, 1, 14)] {
+        let mut c = range.clone();
+        c[at] = value;
+        if at == 8 {
+            c[9] = 0;
+        }
+        assert_eq!(
+            refused(&serve(&mut m, &c, Data::In(&mut [0; 8]))),
+            CopyError::InvalidCdbField(field),
+            "byte {at} = {value:#x}"
+        );
+    }
+    let mut all = range.clone();
+    all[3] = 0x01;
+    assert_eq!(
+        refused(&serve(&mut m, &all, Data::In(&mut [0; 8]))),
+        CopyError::InvalidCdbField(7),
+        "ALL with a FIRST OLU"
+    );
+    assert!(m.calls.is_empty());
+    assert_eq!(
+        serve(&mut m, &range, Data::In(&mut [0; 8])),
+        Completion::good(0)
+    );
+    assert_eq!(
+        m.calls,
+        [Call::LunSessions(LunSelect::Range { first: 4, count: 2 })]
+    );
+}
+
+/// The reply: a 240-byte descriptor per (LUN, session), the LUN header first,
+/// and one without a session for a LUN that has none.
+#[test]
+fn lun_sessions_reply_layout() {
+    let e = Extent {
+        box_id: box_a(),
+        olu: 4,
+        start_lba: 0,
+        blocks: 8,
+    };
+    let s = SessionInfo {
+        id: 0x0A0B_0C0D,
+        owner: box_a(),
+        kind: CopyKind::Opc,
+        src: e,
+        dst: Extent { olu: 5, ..e },
+        phase: Phase::Copying,
+        status: Status::Active,
+        total_grains: 1,
+        pending_grains: 1,
+        changed_grains: 0,
+        tracking: false,
+        generation: 0,
+        active_generation: false,
+        rec: None,
+        dest_access: DestAccess::ReadOnly,
+        transition_time: 0,
+        copied_bytes: 0,
+    };
+    let luns = vec![
+        LunSessions {
+            olu: 4,
+            sessions: vec![s.clone()],
+        },
+        LunSessions {
+            olu: 5,
+            sessions: vec![s.clone(), s],
+        },
+        LunSessions {
+            olu: 6,
+            sessions: Vec::new(),
+        },
+    ];
+    let mut m = Mock {
+        luns: luns.clone(),
+        ..Mock::default()
+    };
+    let c = Command::LunSessions {
+        select: LunSelect::All,
+        alloc: 1000,
+    }
+    .encode();
+    let mut buf = vec![0u8; 1000];
+    assert_eq!(
+        serve(&mut m, &c, Data::In(&mut buf)),
+        Completion::good(1000 - 968)
+    );
+    assert_eq!(&buf[..8], &[0, 0, 0x03, 0xC4, 0x01, 0x07, 0x00, 0xF0]);
+    assert_eq!(&buf[8..16], &[0, 0, 0, 4, 0x01, 0, 0, 0]);
+    assert_eq!(&buf[16..20], &[0x0A, 0x0B, 0x0C, 0x0D]);
+    assert_eq!(&buf[248..256], &[0, 0, 0, 5, 0x01, 0, 0, 0]);
+    assert_eq!(&buf[488..496], &[0, 0, 0, 5, 0x01, 0, 0, 0]);
+    assert_eq!(&buf[728..736], &[0, 0, 0, 6, 0, 0, 0, 0]);
+    assert!(buf[736..968].iter().all(|b| *b == 0));
+    assert_eq!(
+        InReply::decode(InAction::LunSessions, &buf[..968]),
+        Ok(InReply::LunSessions(luns))
+    );
+    // Out of order, a LUN both with and without sessions: refused at the byte.
+    let mut bad = buf[..968].to_vec();
+    bad[728..732].copy_from_slice(&[0, 0, 0, 3]);
+    assert_eq!(
+        InReply::decode(InAction::LunSessions, &bad),
+        Err(DecodeError::Field(728))
+    );
+    bad[728..732].copy_from_slice(&[0, 0, 0, 5]);
+    assert_eq!(
+        InReply::decode(InAction::LunSessions, &bad),
+        Err(DecodeError::Field(732))
+    );
 }
 
 #[test]

@@ -63,6 +63,11 @@ pub(crate) fn grains_in(e: &Extent, grain: u64, off: u64, len: u64) -> Option<(u
     (a < b).then(|| ((a - e.start()) / grain, (b - e.start()).div_ceil(grain)))
 }
 
+/// Whether extent `e` lies on LUN `olu` of `bid` and overlaps its bytes `[off, off+len)`.
+pub(crate) fn hits(e: &Extent, bid: &Bid, olu: u32, off: u64, len: u64) -> bool {
+    e.box_id == *bid && e.olu == olu && e.start() < off + len.max(1) && off < e.end()
+}
+
 /// LUN byte range of grains `[g0, g1)` of extent `e`.
 pub(crate) fn grain_span(e: &Extent, grain: u64, g0: u64, g1: u64) -> (u64, u64) {
     let a = g0 * grain;
@@ -94,18 +99,11 @@ impl Array {
 
     /// Sessions whose source or destination extent overlaps LUN bytes `[off, off+len)`.
     pub(crate) fn touching(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Vec<SKey> {
-        let probe = Extent {
-            box_id: *bid,
-            olu,
-            start_lba: off / BLOCK,
-            blocks: 0,
-        };
-        let hits = |e: &Extent| e.same_lun(&probe) && e.start() < off + len.max(1) && off < e.end();
         self.all_sessions()
             .into_iter()
             .filter(|k| {
                 self.sess(k)
-                    .map(|s| hits(&s.src) || hits(&s.dst))
+                    .map(|s| hits(&s.src, bid, olu, off, len) || hits(&s.dst, bid, olu, off, len))
                     .unwrap_or(false)
             })
             .collect()

@@ -126,6 +126,11 @@ impl CopyTarget for LunTarget<'_> {
         self.array.session_infos(&self.bid, self.olu)
     }
 
+    /// The addressed LUN only names the box, as a path to any LUN of it would.
+    fn lun_sessions(&mut self, select: m::LunSelect) -> Result<Vec<m::LunSessions>, CopyError> {
+        self.array.lun_session_infos(&self.bid, select)
+    }
+
     fn sdv_stat(&mut self, olu: u32) -> Result<m::SdvStat, CopyError> {
         let grain = self.array.grain(&self.bid);
         let size = self.array.lun(&self.bid, olu)?.size_bytes;

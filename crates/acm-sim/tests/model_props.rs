@@ -1444,6 +1444,7 @@ impl StateMachineTest for Machine {
         sut.a().commit().unwrap();
         check_data(&mut sut, state);
         check_sessions(&mut sut, state);
+        check_lun_sessions(&mut sut);
         sut
     }
 }
@@ -1466,6 +1467,31 @@ fn check_data(sut: &mut Sut, state: &Model) {
                 state.grain,
                 state.sess
             );
+        }
+    }
+}
+
+/// LUN SESSIONS lists every LUN's sessions exactly as LIST SESSIONS addressed
+/// to it does (same sessions, same order), and a range only the LUNs in it.
+fn check_lun_sessions(sut: &mut Sut) {
+    for bid in sut.bids {
+        let olus: Vec<u32> = sut.a().state(&bid).unwrap().luns.keys().copied().collect();
+        let one_by_one: Vec<m::LunSessions> = olus
+            .iter()
+            .map(|&olu| m::LunSessions {
+                olu,
+                sessions: sut.a().session_infos(&bid, olu).unwrap(),
+            })
+            .collect();
+        let all = sut.a().lun_session_infos(&bid, m::LunSelect::All).unwrap();
+        assert_eq!(all, one_by_one, "LUN SESSIONS with ALL");
+        if let Some(&second) = olus.get(1) {
+            let select = m::LunSelect::Range {
+                first: second,
+                count: 1000,
+            };
+            let range = sut.a().lun_session_infos(&bid, select).unwrap();
+            assert_eq!(range, one_by_one[1..], "LUN SESSIONS of {select:?}");
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::list::{
 use crate::messages;
 use crate::repository;
 use crate::scripts;
+use crate::session;
 use crate::volume::{self, Operand};
 use acm_backup::list::{ListStore as BackupStore, Role};
 use acm_core::cli::Argv;
@@ -150,11 +151,12 @@ pub fn from_array(host: &Host, local: &str) -> Result<ReplicationList, Failure> 
             .iter()
             .find(|v| v.box_info.box_id == e.box_id.as_str() && v.box_info.olu == e.olu)
     };
+    let survey = session::survey(&disks);
     let mut list = ReplicationList::default();
     for v in &disks {
-        let sessions = match crate::copy::driver_at(v).sessions() {
+        let sessions = match survey.lun(&v.box_info.box_id, v.box_info.olu) {
             Ok(s) => s,
-            Err(e) if e.copy_error().is_some() => continue,
+            Err(e) if e.refusal.is_some() => continue,
             Err(e) => return Err(messages::array_error(&v.qualified(), e)),
         };
         for s in sessions {

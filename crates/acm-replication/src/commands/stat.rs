@@ -187,9 +187,10 @@ pub fn status_table(
     reverse_only: bool,
     wording: Wording,
 ) -> Result<String, Failure> {
+    let survey = session::survey_pairs(pairs);
     let mut rows = Vec::new();
     for p in pairs {
-        let seen = session::observe(p)?;
+        let seen = session::observe_in(&survey, p)?;
         let w = Wording {
             rec_source: p.original.server == local,
             ..wording

@@ -22,6 +22,7 @@ pub enum Call {
     ChangeMode(SessionId, ModeChange),
     StartConcurrent(Vec<SessionId>),
     Sessions,
+    LunSessions(LunSelect),
     SdvStat(u32),
     SdvInit(u32),
     PoolStat,
@@ -43,6 +44,7 @@ pub struct Mock {
     pub box_info: BoxInfo,
     pub start_id: SessionId,
     pub sessions: Vec<SessionInfo>,
+    pub luns: Vec<LunSessions>,
     pub sdv: SdvStat,
     pub pool: PoolStat,
     pub buffers: Vec<RecBufferInfo>,
@@ -76,6 +78,7 @@ impl Default for Mock {
             },
             start_id: 1,
             sessions: Vec::new(),
+            luns: Vec::new(),
             sdv: SdvStat::default(),
             pool: PoolStat::default(),
             buffers: Vec::new(),
@@ -166,6 +169,10 @@ impl CopyTarget for Mock {
     fn sessions(&mut self) -> Result<Vec<SessionInfo>, CopyError> {
         self.call(Call::Sessions)?;
         Ok(self.sessions.clone())
+    }
+    fn lun_sessions(&mut self, select: LunSelect) -> Result<Vec<LunSessions>, CopyError> {
+        self.call(Call::LunSessions(select))?;
+        Ok(self.luns.clone())
     }
     fn sdv_stat(&mut self, olu: u32) -> Result<SdvStat, CopyError> {
         self.call(Call::SdvStat(olu))?;
@@ -416,6 +423,48 @@ pub fn session_info() -> impl Strategy<Value = SessionInfo> {
                 copied_bytes,
             },
         )
+}
+
+/// A LUN selection: ALL, or a range that ends at or before OLU `u32::MAX`.
+pub fn lun_select() -> impl Strategy<Value = LunSelect> {
+    prop_oneof![
+        1 => Just(LunSelect::All),
+        4 => (1u16..=u16::MAX, any::<u32>()).prop_map(|(count, at)| LunSelect::Range {
+            first: at.min(u32::MAX - (u32::from(count) - 1)),
+            count,
+        }),
+        // Few OLUs: the LUN SESSIONS guess is small, so many sessions overflow it.
+        2 => (1u16..4, any::<u32>()).prop_map(|(count, at)| LunSelect::Range {
+            first: at.min(u32::MAX - 4),
+            count,
+        }),
+    ]
+}
+
+/// A well-formed LUN SESSIONS reply for `select`: distinct OLUs inside it in
+/// ascending order, each with up to `per_lun` sessions (none is a LUN without).
+pub fn lun_sessions(
+    select: LunSelect,
+    luns: usize,
+    per_lun: usize,
+) -> impl Strategy<Value = Vec<LunSessions>> {
+    let (first, span) = match select {
+        LunSelect::All => (0u32, u64::from(u32::MAX) + 1),
+        LunSelect::Range { first, count } => (first, u64::from(count)),
+    };
+    (
+        proptest::collection::btree_set(0..span, 0..=luns.min(span as usize)),
+        vec(vec(session_info(), 0..=per_lun), luns),
+    )
+        .prop_map(move |(offsets, mut lists)| {
+            offsets
+                .into_iter()
+                .map(|o| LunSessions {
+                    olu: first + o as u32,
+                    sessions: lists.pop().unwrap_or_default(),
+                })
+                .collect()
+        })
 }
 
 pub fn box_info() -> impl Strategy<Value = BoxInfo> {
