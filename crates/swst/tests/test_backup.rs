@@ -726,27 +726,35 @@ fn not_equivalent_is_refused() {
     refuse(&s, "swstbackup", &["/dev/vg01"], "swst1503", 1);
 }
 
+/// Writes the executable backup script `name` (`OpcBackup.pre`, ...) with
+/// `body` under the scratch root's script directory; returns its path.
+fn backup_script(s: &Scratch, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = s.root().join("etc/opt/FJSVswsts/sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
 /// A site's time limit on the scripts (`script.ini`): a pre-processing script
 /// that hangs is killed at the limit with what it started, the backup fails
 /// with swst1303 naming it, nothing is copied, and no lock is left held.
 #[test]
 fn a_hung_pre_processing_script_is_killed_at_its_limit() {
-    use std::os::unix::fs::PermissionsExt;
     let s = setup(3, 2);
-    let dir = s.root().join("etc/opt/FJSVswsts/sh");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("script.ini"), "TimeLimit=1\n").unwrap();
-    let pre = dir.join("OpcBackup.pre");
     let marker = s.path().join("still-running");
-    std::fs::write(
-        &pre,
-        format!(
+    let pre = backup_script(
+        &s,
+        "OpcBackup.pre",
+        &format!(
             "#!/bin/sh\n(sleep 3; touch {}) &\nsleep 60\n",
             marker.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
+    let dir = pre.parent().unwrap().to_path_buf();
+    std::fs::write(dir.join("script.ini"), "TimeLimit=1\n").unwrap();
     let started = std::time::Instant::now();
     let e = refuse(&s, "swstbackup", &["/dev/vg01"], "swst1303", 1);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
@@ -771,18 +779,13 @@ fn a_hung_pre_processing_script_is_killed_at_its_limit() {
 /// are the kernel's and the script does not inherit them.
 #[test]
 fn a_command_killed_during_its_script_leaves_no_lock() {
-    use std::os::unix::fs::PermissionsExt;
     let s = setup(3, 2);
-    let dir = s.root().join("etc/opt/FJSVswsts/sh");
-    std::fs::create_dir_all(&dir).unwrap();
-    let pre = dir.join("OpcBackup.pre");
     let started = s.path().join("started");
-    std::fs::write(
-        &pre,
-        format!("#!/bin/sh\ntouch {}\nsleep 30\n", started.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pre = backup_script(
+        &s,
+        "OpcBackup.pre",
+        &format!("#!/bin/sh\ntouch {}\nsleep 30\n", started.display()),
+    );
     let mut child = std::process::Command::new(exe("swstbackup"))
         .arg("/dev/vg01")
         .env("ACM_ROOT", s.root())
@@ -891,13 +894,12 @@ fn swstwait_waits_for_equivalency_of_synchronous_processing() {
 /// into the command's output that scripts parse.
 #[test]
 fn script_output_goes_to_the_log_not_to_the_commands_output() {
-    use std::os::unix::fs::PermissionsExt;
     let s = setup(3, 2);
-    let dir = s.root().join("etc/opt/FJSVswsts/sh");
-    std::fs::create_dir_all(&dir).unwrap();
-    let pre = dir.join("OpcBackup.pre");
-    std::fs::write(&pre, "#!/bin/sh\necho hello from pre\necho to stderr >&2\n").unwrap();
-    std::fs::set_permissions(&pre, std::fs::Permissions::from_mode(0o755)).unwrap();
+    backup_script(
+        &s,
+        "OpcBackup.pre",
+        "#!/bin/sh\necho hello from pre\necho to stderr >&2\n",
+    );
     let out = go(&s, "swstbackup", &["/dev/vg01"], None);
     assert!(out.status.success());
     assert_eq!(
