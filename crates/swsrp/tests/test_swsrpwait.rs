@@ -105,3 +105,39 @@ fn a_group_waits_for_every_pair_and_usage_errors_are_2() {
     assert_eq!(c, Some(1));
     assert!(err.starts_with("swsrp1304 "), "{err}");
 }
+
+/// A REC that halts (its path down) ends the wait with swsrp3002; a session
+/// cancelled while waited for is swsrp3004.
+#[test]
+fn a_halted_or_vanished_copy_ends_the_wait_with_exit_status_1() {
+    let (s, _) = world2(1, 0, 1);
+    let (a, r) = ("/dev/hdisk1", "/dev/hdisk2");
+    ok(&s, "swsrpsetvol", &[a, r]);
+    ok(&s, "swsrpstartsync", &[a, r]);
+    assert_eq!(ok(&s, WAIT, &["-t", "30", a, r]), "");
+    set_path(&s, false);
+    let (c, err) = code(&s, &["-s", "replicated", "-t", "30", a, r]);
+    assert_eq!(c, Some(1), "{err}");
+    assert!(
+        err.starts_with("swsrp3002 ") && err.contains("halt"),
+        "{err}"
+    );
+    set_path(&s, true);
+    assert_eq!(ok(&s, WAIT, &["-s", "equivalent", "-t", "30", a, r]), "");
+    // Waiting for a status the pair is not in while the session is cancelled.
+    let waiter = {
+        let mut c = std::process::Command::new(bin(WAIT));
+        c.args(["-s", "replicated", "-t", "30", a, r])
+            .env("ACM_ROOT", s.root())
+            .env("ACMSIM_HOME", s.sim_home())
+            .env_remove("SWSTGNODE")
+            .stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    ok(&s, "swsrpcancel", &[a, r]);
+    let out = waiter.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("swsrp3004 "), "{err}");
+}
