@@ -940,3 +940,29 @@ fn every_command_leaves_a_start_and_an_end_line_in_its_familys_log() {
     assert!(dir.join("swstcmd.log.1").is_file());
     assert!(std::fs::metadata(dir.join("swstcmd.log")).unwrap().len() < 8192);
 }
+
+#[test]
+fn acmsetup_refusals_and_usage_errors_carry_their_ids() {
+    let scene = Scene::new();
+    let out = scene
+        .cmd("acmsetup")
+        .args(["node", "--name", "SV1", "--port", "80"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("acmsetup: SETUP0001 ") && err.contains("80"),
+        "{err}"
+    );
+    let out = scene.cmd("acmsetup").arg("bogus").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("acmsetup: SETUP0002 "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = scene.cmd("acmsim").arg("bogus").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("acmsim: SIM0002 "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
