@@ -574,26 +574,32 @@ fn device_map_and_f_files_that_are_not_regular_or_too_large_are_refused_by_name(
 #[test]
 fn a_box_state_out_of_bounds_is_refused_as_damaged() {
     let scene = Scene::new();
-    let state = scene.root().join("var/opt/acmsim/BOX1/state.json");
-    let text = std::fs::read_to_string(&state).unwrap();
+    let home = scene.root().join("var/opt/acmsim");
+    use acm_sim::store::{edit_record, RecordOf};
     // A LUN of 2^60 bytes (its grain sets would need 2^44 grains), then a grain
     // of one byte: both beyond the bounds.
-    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    doc["data"]["luns"]["0"]["size_bytes"] = serde_json::json!(1u64 << 60);
-    std::fs::write(&state, doc.to_string()).unwrap();
+    edit_record(&home, "BOX1", RecordOf::Lun(0), |d| {
+        d["value"]["size_bytes"] = serde_json::json!(1u64 << 60)
+    })
+    .unwrap();
     for (program, args) in [("acmsim", vec!["sessions", "BOX1"]), ("swsrpstat", vec![])] {
         let out = scene.cmd(program).args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{program}: {err}");
         assert!(has_id(&err), "{program}: {err}");
         assert!(
-            err.contains("state.json") && err.contains("damaged"),
+            err.contains("array.redb") && err.contains("damaged"),
             "{program}: {err}"
         );
     }
-    doc["data"]["luns"]["0"]["size_bytes"] = serde_json::json!(4u64 << 20);
-    doc["data"]["grain_bytes"] = serde_json::json!(1);
-    std::fs::write(&state, doc.to_string()).unwrap();
+    edit_record(&home, "BOX1", RecordOf::Lun(0), |d| {
+        d["value"]["size_bytes"] = serde_json::json!(4u64 << 20)
+    })
+    .unwrap();
+    edit_record(&home, "BOX1", RecordOf::Box, |d| {
+        d["grain_bytes"] = serde_json::json!(1)
+    })
+    .unwrap();
     let out = scene
         .cmd("acmsim")
         .args(["sessions", "BOX1"])

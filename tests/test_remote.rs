@@ -296,10 +296,10 @@ fn a_daemon_killed_at_any_moment_of_a_request_is_0905_every_time() {
     sv1.ok("swstdevinfoset", &["-b", "/dev/hdisk2"]);
     sv1.ok("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
     sv1.ok("swstbackup", &["/dev/hdisk1"]);
-    // swstbackstat asks the array about the generation; holding the array's
-    // lock keeps every request waiting on SV1 until the daemon is killed.
-    let lock = std::fs::File::create(net.sim_home().join("lock")).unwrap();
-    lock.lock().unwrap();
+    // swstbackstat asks the array about the generation; holding the array
+    // (the array service's lease) keeps every request waiting on SV1 until
+    // the daemon is killed.
+    let lock = acm_sim::Array::open(&net.sim_home()).unwrap();
     // Kills from the handshake (0 ms after the connection exists) to well
     // inside the request.
     let delays = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 100, 300];

@@ -12,7 +12,7 @@ use acm_scsi::driver::Driver;
 use acm_scsi::model::BLOCK;
 use acm_scsi::sgio::SgDevice;
 use acm_scsi::transport::{Completion, Data, Transport, TransportError};
-use acm_sim::SimTransport;
+use acm_sim::SocketTransport;
 use std::time::Duration;
 
 /// The transport to a LUN: `SG_IO` on `node` when the disk has one,
@@ -23,7 +23,7 @@ pub fn transport_for(box_id: &str, olu: u32, node: Option<&str>) -> Box<dyn Tran
             Ok(dev) => Box::new(dev),
             Err(e) => Box::new(Unavailable(e.to_string())),
         },
-        None => Box::new(SimTransport::from_env(box_id, olu)),
+        None => Box::new(SocketTransport::from_env(box_id, olu)),
     }
 }
 

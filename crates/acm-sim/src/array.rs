@@ -9,7 +9,8 @@
 
 use crate::grains::GrainSet;
 use crate::state::*;
-use acm_core::store::{Lock, StateFile, StoreError};
+use crate::store::{Marks, Saved, Store};
+use acm_core::store::{Lock, StoreError};
 use acm_scsi::model::{CopyError, BLOCK};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
@@ -40,7 +41,10 @@ pub enum SimError {
 pub(crate) struct Loaded {
     pub dir: PathBuf,
     pub state: BoxState,
-    pub dirty: bool,
+    /// Which records changed since the last commit.
+    pub(crate) marks: Marks,
+    /// What the store holds of this box.
+    pub(crate) saved: Saved,
     files: HashMap<u32, File>,
     touched: BTreeSet<u32>,
     /// Files to remove once the state is saved (REC journals no longer listed in it).
@@ -49,7 +53,11 @@ pub(crate) struct Loaded {
 
 pub struct Array {
     home: PathBuf,
+    /// Dropped first: the home lock goes before the lease that let us take it.
     _lock: Lock,
+    /// The connection that holds a running service's lease on the home.
+    _lease: Option<std::os::unix::net::UnixStream>,
+    store: Store,
     pub(crate) boxes: BTreeMap<Bid, Loaded>,
     pub(crate) now_ns: u64,
 }
@@ -69,10 +77,6 @@ fn clock_ns() -> u64 {
         .unwrap_or(0)
 }
 
-pub(crate) fn state_file(dir: &Path) -> StateFile {
-    StateFile::new(dir.join("state.json"), STATE_FORMAT, STATE_VERSION)
-}
-
 /// Builds a 40-character ETERNUS-like box identifier from a box name.
 fn make_box_id(name: &str, salt: u32) -> String {
     // FNV-1a: stable across runs, so a box re-created under a name keeps its id.
@@ -85,55 +89,52 @@ fn make_box_id(name: &str, salt: u32) -> String {
 }
 
 impl Array {
-    /// Opens every box under `home` and catches their copies up to now.
+    /// Opens every box under `home` directly and catches their copies up to
+    /// now. When the array service holds the home, it is asked for a lease:
+    /// it commits and lets go until this `Array` is dropped.
     pub fn open(home: &Path) -> Result<Array, SimError> {
+        let (lock, lease) = hold_home(home)?;
+        Self::load(home, lock, lease)
+    }
+
+    /// Opens the home for the array service itself: waits for the lock and
+    /// never asks for a lease.
+    pub(crate) fn open_owned(home: &Path) -> Result<Array, SimError> {
         fs::create_dir_all(home).map_err(io)?;
-        let lock = Lock::acquire(&home.join("lock"), "acmsim")?;
+        let lock = Lock::acquire(&home.join("lock"), "acmsim serve")?;
+        Self::load(home, lock, None)
+    }
+
+    fn load(
+        home: &Path,
+        lock: Lock,
+        lease: Option<std::os::unix::net::UnixStream>,
+    ) -> Result<Array, SimError> {
+        let store = Store::open(home)?;
+        let mut boxes = BTreeMap::new();
+        for (state, saved) in store.load()? {
+            let bid = bid_of(&state.box_id)?;
+            boxes.insert(
+                bid,
+                Loaded {
+                    dir: home.join(&state.name),
+                    state,
+                    marks: Marks::default(),
+                    saved,
+                    files: HashMap::new(),
+                    touched: BTreeSet::new(),
+                    unlink: Vec::new(),
+                },
+            );
+        }
         let mut array = Array {
             home: home.to_path_buf(),
             _lock: lock,
-            boxes: BTreeMap::new(),
+            _lease: lease,
+            store,
+            boxes,
             now_ns: clock_ns(),
         };
-        let mut entries: Vec<_> = fs::read_dir(home)
-            .map_err(io)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.join("state.json").exists())
-            .collect();
-        entries.sort();
-        for dir in entries {
-            // Under the home lock no save is in flight: a temporary file left here is
-            // from a process killed mid-save, and the rename never happened.
-            if let Ok(files) = fs::read_dir(&dir) {
-                for f in files.filter_map(|e| e.ok()) {
-                    if f.file_name()
-                        .to_string_lossy()
-                        .starts_with(".state.json.tmp.")
-                    {
-                        let _ = fs::remove_file(f.path());
-                    }
-                }
-            }
-            if let Some(state) = state_file(&dir).load::<BoxState>()? {
-                state.check_bounds().map_err(|detail| StoreError::Damaged {
-                    path: state_file(&dir).path().to_path_buf(),
-                    detail,
-                })?;
-                let bid = bid_of(&state.box_id)?;
-                array.boxes.insert(
-                    bid,
-                    Loaded {
-                        dir,
-                        state,
-                        dirty: false,
-                        files: HashMap::new(),
-                        touched: BTreeSet::new(),
-                        unlink: Vec::new(),
-                    },
-                );
-            }
-        }
         array.catch_up();
         array.commit()?;
         Ok(array)
@@ -147,7 +148,21 @@ impl Array {
         self.now_ns / 1_000_000_000
     }
 
-    /// Writes every changed box: LUN data first (fdatasync), then the state file.
+    /// Sets the clock the next catch-up and session changes use (the service
+    /// takes it from each request: the client's fixed clock, or real time).
+    pub(crate) fn set_now_ns(&mut self, ns: u64) {
+        self.now_ns = ns;
+    }
+
+    /// Whether some box holds changes not yet committed.
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.boxes
+            .values()
+            .any(|b| b.marks.any() || !b.touched.is_empty() || !b.unlink.is_empty())
+    }
+
+    /// Writes every changed box: LUN data first (fdatasync), then one store
+    /// transaction with the records that changed.
     pub fn commit(&mut self) -> Result<(), SimError> {
         for b in self.boxes.values_mut() {
             for olu in std::mem::take(&mut b.touched) {
@@ -155,10 +170,9 @@ impl Array {
                     f.sync_data().map_err(io)?;
                 }
             }
-            if b.dirty {
-                state_file(&b.dir).save(&b.state)?;
-                b.dirty = false;
-            }
+        }
+        self.store.commit(self.boxes.values_mut())?;
+        for b in self.boxes.values_mut() {
             for p in std::mem::take(&mut b.unlink) {
                 let _ = fs::remove_file(p);
             }
@@ -184,11 +198,27 @@ impl Array {
         self.boxes.get(bid).map(|b| &b.state)
     }
 
-    /// Mutable state of a box, marking it for commit.
+    /// Mutable state of a box, marking all of it for commit (the commit
+    /// writes only the records that then differ).
     pub(crate) fn state_mut(&mut self, bid: &Bid) -> Result<&mut BoxState, CopyError> {
         let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
-        b.dirty = true;
+        b.marks.all = true;
         Ok(&mut b.state)
+    }
+
+    /// Mutable state of a box for a change to its own fields (clock, faults,
+    /// monitors, paths, buffers), not to its LUNs or sessions.
+    pub(crate) fn header_mut(&mut self, bid: &Bid) -> Result<&mut BoxState, CopyError> {
+        let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
+        b.marks.header = true;
+        Ok(&mut b.state)
+    }
+
+    /// One LUN, marked for commit.
+    pub(crate) fn lun_mut(&mut self, bid: &Bid, olu: u32) -> Result<&mut Lun, CopyError> {
+        let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
+        b.marks.luns.insert(olu);
+        b.state.luns.get_mut(&olu).ok_or(CopyError::NoSuchLun)
     }
 
     pub(crate) fn st(&self, bid: &Bid) -> Result<&BoxState, CopyError> {
@@ -287,7 +317,7 @@ impl Array {
                 hit.iter().for_each(|l| {
                     bad.remove(l);
                 });
-                b.dirty = true;
+                b.marks.header = true;
             }
         }
         Ok(())
@@ -390,7 +420,11 @@ impl Array {
             Loaded {
                 dir,
                 state,
-                dirty: true,
+                marks: Marks {
+                    all: true,
+                    ..Marks::default()
+                },
+                saved: Saved::default(),
                 files: HashMap::new(),
                 touched: BTreeSet::new(),
                 unlink: Vec::new(),
@@ -453,7 +487,7 @@ impl Array {
         if let Some(dir) = b.dir.join("lun").parent() {
             let _ = File::open(dir.join("lun")).and_then(|d| d.sync_all());
         }
-        b.dirty = true;
+        b.marks.all = true;
         Ok(made)
     }
 
@@ -483,6 +517,24 @@ impl Array {
         f: impl FnOnce(&mut BoxState) -> Result<T, SimError>,
     ) -> Result<T, SimError> {
         f(self.state_mut(bid)?)
+    }
+}
+
+/// Takes the home's lock for a direct opener: at once when it is free, else
+/// through a lease from the running service (or by waiting for another
+/// direct opener). Both are let go of when dropped, the lock first.
+pub(crate) fn hold_home(
+    home: &Path,
+) -> Result<(Lock, Option<std::os::unix::net::UnixStream>), SimError> {
+    fs::create_dir_all(home).map_err(io)?;
+    let lock_path = home.join("lock");
+    match Lock::try_acquire(&lock_path, "acmsim") {
+        Ok(l) => Ok((l, None)),
+        Err(StoreError::Busy { .. }) => {
+            let lease = crate::client::lease(home).map_err(SimError::Io)?;
+            Ok((Lock::acquire(&lock_path, "acmsim")?, lease))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -83,8 +83,12 @@ impl Array {
             .ok_or(CopyError::NoSuchSession)
     }
 
+    /// One session, marked for commit (its record, and the chunks of its
+    /// grain sets that change).
     pub(crate) fn sess_mut(&mut self, k: &SKey) -> Result<&mut Session, CopyError> {
-        self.state_mut(&k.0)?
+        let b = self.boxes.get_mut(&k.0).ok_or(CopyError::NoSuchBox)?;
+        b.marks.sessions.insert(k.1);
+        b.state
             .sessions
             .get_mut(&k.1)
             .ok_or(CopyError::NoSuchSession)
@@ -387,8 +391,10 @@ impl Array {
             self.commit().map_err(|_| CopyError::HardwareError)?;
         }
         self.raw_write(bid, olu, off, data)?;
-        if let Some(Some(n)) = self.state_mut(bid)?.monitors.get_mut(&olu) {
-            *n += len.div_ceil(BLOCK);
+        if matches!(self.st(bid)?.monitors.get(&olu), Some(Some(_))) {
+            if let Some(Some(n)) = self.header_mut(bid)?.monitors.get_mut(&olu) {
+                *n += len.div_ceil(BLOCK);
+            }
         }
         // Synchronous mirrors carry the write to their destination now.
         for (k, fresh, now) in &in_flight {
@@ -663,11 +669,10 @@ impl Array {
                 return Ok(false);
             }
         }
-        let st = self.state_mut(bid)?;
-        if let Some(Lun {
+        if let Ok(Lun {
             kind: LunKind::Sdv(sdv),
             ..
-        }) = st.luns.get_mut(&olu)
+        }) = self.lun_mut(bid, olu)
         {
             for g in &want {
                 sdv.allocated.insert(*g);

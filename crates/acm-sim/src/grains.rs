@@ -12,24 +12,112 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// (a 32 MiB bitmap). A damaged state file asking for more is refused.
 pub const MAX_GRAINS: u64 = 1 << 28;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Default)]
 pub struct GrainSet {
     len: u64,
     count: u64,
     words: Vec<u64>,
+    /// Chunks ([`CHUNK_GRAINS`] grains each) changed since the store last saw
+    /// them, one bit each, so a commit writes only those.
+    dirty: Vec<u64>,
+}
+
+/// Grains per stored chunk of a grain set: 512 words, 4 KiB.
+pub const CHUNK_GRAINS: u64 = 512 * 64;
+
+impl PartialEq for GrainSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.words == other.words
+    }
+}
+
+impl Eq for GrainSet {}
+
+impl Clone for GrainSet {
+    /// A copy is new to the store: every chunk of it is written.
+    fn clone(&self) -> Self {
+        GrainSet {
+            len: self.len,
+            count: self.count,
+            words: self.words.clone(),
+            dirty: all_dirty(self.len),
+        }
+    }
+}
+
+fn all_dirty(len: u64) -> Vec<u64> {
+    vec![!0; len.div_ceil(CHUNK_GRAINS).div_ceil(64) as usize]
 }
 
 impl GrainSet {
-    /// An empty set over `len` grains.
+    /// An empty set of `len` grains. It is new to the store, so its first
+    /// commit writes (or clears) every chunk, whatever it replaced.
     pub fn new(len: u64) -> GrainSet {
         GrainSet {
             len,
             count: 0,
             words: vec![0; len.div_ceil(64) as usize],
+            dirty: all_dirty(len),
         }
     }
 
-    /// The set of all `len` grains.
+    fn mark(&mut self, g: u64) {
+        let c = g / CHUNK_GRAINS;
+        if let Some(w) = self.dirty.get_mut((c / 64) as usize) {
+            *w |= 1 << (c % 64);
+        }
+    }
+
+    fn mark_all(&mut self) {
+        self.dirty = all_dirty(self.len);
+    }
+
+    /// The chunks changed since the last call, with their words; clears the marks.
+    pub fn take_dirty_chunks(&mut self) -> Vec<(u32, &[u64])> {
+        let marks = std::mem::take(&mut self.dirty);
+        self.dirty = vec![0; marks.len()];
+        let per = (CHUNK_GRAINS / 64) as usize;
+        let mut out = Vec::new();
+        for (wi, w) in marks.iter().enumerate() {
+            let mut bits = *w;
+            while bits != 0 {
+                let c = wi * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let start = c * per;
+                if start < self.words.len() {
+                    let end = (start + per).min(self.words.len());
+                    out.push((c as u32, &self.words[start..end]));
+                }
+            }
+        }
+        out
+    }
+
+    /// Forgets the change marks (the set has just been read from the store).
+    pub fn mark_clean(&mut self) {
+        self.dirty.iter_mut().for_each(|w| *w = 0);
+    }
+
+    /// Sets the words of chunk `c` as stored; refuses a chunk that does not fit.
+    pub fn load_chunk(&mut self, c: u32, words: &[u64]) -> Result<(), String> {
+        let per = (CHUNK_GRAINS / 64) as usize;
+        let start = c as usize * per;
+        if start >= self.words.len() || words.len() > per || start + words.len() > self.words.len()
+        {
+            return Err(format!("grain chunk {c} lies outside a set of {} grains", self.len));
+        }
+        self.words[start..start + words.len()].copy_from_slice(words);
+        // Bits past the end of the set would be counted but never seen.
+        if let Some(last) = self.words.last_mut() {
+            let tail = self.len % 64;
+            if tail != 0 {
+                *last &= (1u64 << tail) - 1;
+            }
+        }
+        self.count = self.words.iter().map(|w| w.count_ones() as u64).sum();
+        Ok(())
+    }
+
     pub fn full(len: u64) -> GrainSet {
         let mut s = GrainSet::new(len);
         s.insert_range(0, len);
@@ -62,6 +150,9 @@ impl GrainSet {
         let added = *w & bit == 0;
         *w |= bit;
         self.count += added as u64;
+        if added {
+            self.mark(g);
+        }
         added
     }
 
@@ -75,6 +166,9 @@ impl GrainSet {
         let had = *w & bit != 0;
         *w &= !bit;
         self.count -= had as u64;
+        if had {
+            self.mark(g);
+        }
         had
     }
 
@@ -87,6 +181,7 @@ impl GrainSet {
     pub fn clear(&mut self) {
         self.words.iter_mut().for_each(|w| *w = 0);
         self.count = 0;
+        self.mark_all();
     }
 
     /// Adds every member of `other` (which must be over the same length).
@@ -95,6 +190,7 @@ impl GrainSet {
             *a |= *b;
         }
         self.count = self.words.iter().map(|w| w.count_ones() as u64).sum();
+        self.mark_all();
     }
 
     /// The first member at or after `from`.
@@ -202,6 +298,25 @@ mod tests {
             let back: GrainSet = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(back, set);
         }
+    }
+
+    #[test]
+    fn tracks_changed_chunks() {
+        let mut set = GrainSet::new(3 * CHUNK_GRAINS);
+        assert_eq!(set.take_dirty_chunks().len(), 3, "a new set is new to the store");
+        assert!(set.take_dirty_chunks().is_empty());
+        set.insert(CHUNK_GRAINS + 5);
+        set.insert(CHUNK_GRAINS + 5);
+        let d = set.take_dirty_chunks();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].0, 1);
+        let mut copy = GrainSet::new(3 * CHUNK_GRAINS);
+        copy.load_chunk(1, d[0].1).unwrap();
+        assert_eq!(copy, set);
+        assert!(copy.load_chunk(3, &[1]).is_err());
+        set.remove(7);
+        assert!(set.take_dirty_chunks().is_empty(), "removing an absent grain changes nothing");
+        assert_eq!(set.clone().take_dirty_chunks().len(), 3);
     }
 
     #[test]

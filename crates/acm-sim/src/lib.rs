@@ -1,20 +1,27 @@
 //! The simulated ETERNUS array.
 //!
-//! Boxes live under `ACMSIM_HOME`, one directory each: `state.json` (LUNs,
-//! sessions, pool, paths, buffers, faults, clock) and `lun/<olu>.img` (the LUN
-//! data, preallocated). Copy sessions move real bytes between those files with
+//! Boxes live under `ACMSIM_HOME`: their state (LUNs, sessions, pool, paths,
+//! buffers, faults, clock) in one transactional store, `array.redb`, and their
+//! data in one directory each, `lun/<olu>.img` (preallocated). Copy sessions move real bytes between those files with
 //! the semantics of OPC, QuickOPC, SnapOPC, SnapOPC+, EC and REC; host reads and
 //! writes go through the same data path, so tracking, copy-on-write and mirroring
-//! see every write. The CLI reaches the array only through [`SimTransport`], the
-//! in-process SCSI transport; [`Array`] is also used directly by the admin tool.
-//! `docs/simulator.md` explains the model.
+//! see every write. The array service ([`service`]) keeps the boxes in memory
+//! and answers one CDB per call on `$ACMSIM_HOME/array.sock`; hosts reach it
+//! through [`SocketTransport`]. [`SimTransport`] runs a CDB in process (the
+//! harness that tests the target), and [`Array`] is opened directly by the
+//! console's administration. `docs/simulator.md` explains the model.
 
 pub mod array;
+pub mod client;
 pub mod datapath;
 pub mod grains;
+pub mod service;
 pub mod session;
 pub mod state;
+pub mod store;
 pub mod target;
+pub mod wire;
 
 pub use array::{Array, Bid, SimError};
+pub use client::SocketTransport;
 pub use target::{LunTarget, SimTransport};

@@ -227,7 +227,13 @@ impl Array {
             _ => {}
         }
         let key = (owner, id);
-        self.state_mut(&owner)?.sessions.insert(id, s);
+        self.boxes
+            .get_mut(&owner)
+            .ok_or(CopyError::NoSuchBox)?
+            .state
+            .sessions
+            .insert(id, s);
+        self.sess_mut(&key)?;
         if !req.define_only {
             self.go_live(&key)?;
         }
@@ -245,7 +251,7 @@ impl Array {
             .max(1);
         for b in self.boxes.values_mut() {
             b.state.next_session = id + 1;
-            b.dirty = true;
+            b.marks.header = true;
         }
         id
     }
@@ -477,18 +483,21 @@ impl Array {
             self.sdv_release(&s.dst)?;
         }
         self.journal_truncate(k)?;
-        self.state_mut(&k.0)?.sessions.remove(&k.1);
+        // Marked, then gone: the commit deletes its record and grain sets.
+        self.sess_mut(k)?;
+        if let Some(b) = self.boxes.get_mut(&k.0) {
+            b.state.sessions.remove(&k.1);
+        }
         Ok(())
     }
 
     /// Frees the snapshot capacity held by an SDV extent.
     fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
         let grain = self.grain(&e.box_id);
-        let st = self.state_mut(&e.box_id)?;
-        if let Some(Lun {
+        if let Ok(Lun {
             kind: LunKind::Sdv(sdv),
             ..
-        }) = st.luns.get_mut(&e.olu)
+        }) = self.lun_mut(&e.box_id, e.olu)
         {
             let mut freed = 0;
             for g in e.start() / grain..e.end().div_ceil(grain) {
@@ -995,6 +1004,15 @@ impl Array {
             && (!s.pending.is_empty() || !s.journal.is_empty() || unsettled)
     }
 
+    /// Whether any session of any box has background copying to do (at a rate
+    /// that is not paused).
+    pub(crate) fn copying(&self) -> bool {
+        self.boxes.iter().any(|(bid, b)| {
+            b.state.rate != Rate::Paused
+                && b.state.sessions.keys().any(|id| self.has_work(&(*bid, *id)))
+        })
+    }
+
     /// Catches every box's background copy up to now at its rate.
     pub(crate) fn catch_up(&mut self) {
         let now = self.now_ns;
@@ -1025,7 +1043,7 @@ impl Array {
                 }
             };
             let used = self.advance(&bid, budget).unwrap_or(budget);
-            if let Ok(st) = self.state_mut(&bid) {
+            if let Ok(st) = self.header_mut(&bid) {
                 st.last_tick_ns = now;
                 st.carry_bytes = if rate == Rate::Unlimited || rate == Rate::Paused {
                     0

@@ -1,9 +1,9 @@
 //! What a box persists: its LUNs, copy sessions, Snap Data Pool, REC paths and
-//! buffers, faults and clock. One JSON document per box (`state.json`), written
-//! atomically; see `docs/simulator.md` for the layout.
+//! buffers, faults and clock. [`crate::store`] keeps them as records of the
+//! home's transactional store; see `docs/simulator.md` for the layout.
 //!
 //! These types mirror the wire model of `acm_scsi::model` on purpose rather than
-//! reuse it: the state file has its own version and must not change shape when the
+//! reuse it: the store has its own version and must not change shape when the
 //! command set does.
 
 use crate::grains::GrainSet;
@@ -11,10 +11,6 @@ use acm_scsi::model as m;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Layout version of `state.json`.
-pub const STATE_VERSION: u32 = 1;
-/// Format name in the state file envelope.
-pub const STATE_FORMAT: &str = "acmsim-box";
 /// Default grain: 64 KiB.
 pub const DEFAULT_GRAIN: u64 = 64 * 1024;
 /// The largest LUN a box makes (16 TiB).

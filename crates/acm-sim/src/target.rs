@@ -245,12 +245,36 @@ impl SimTransport {
         SimTransport::new(acm_core::paths::sim_home(), target, olu)
     }
 
-    fn resolve(&self, array: &Array) -> Result<Bid, SimError> {
-        match bid_of(&self.target) {
-            Ok(b) if array.state(&b).is_some() => Ok(b),
-            _ => array.bid_by_name(&self.target),
-        }
-    }
+}
+
+/// Runs one CDB on LUN `olu` of the box named (or identified) `target`; says
+/// whether the command completed (GOOD, or RECOVERED ERROR, which reports a
+/// value such as a new session id), so the caller commits only then: a refused
+/// command leaves no trace.
+pub(crate) fn execute_on(
+    array: &mut Array,
+    target: &str,
+    olu: u32,
+    cdb: &[u8],
+    data: Data<'_>,
+) -> Result<(Completion, bool), SimError> {
+    let bid = match bid_of(target) {
+        Ok(b) if array.state(&b).is_some() => b,
+        _ => array.bid_by_name(target)?,
+    };
+    let completion = acm_scsi::target::serve(
+        &mut LunTarget {
+            array,
+            bid,
+            olu,
+        },
+        cdb,
+        data,
+    );
+    let completed = completion.status == GOOD
+        || acm_scsi::sense::Sense::parse(&completion.sense)
+            .is_some_and(|s| s.key == acm_scsi::sense::RECOVERED_ERROR);
+    Ok((completion, completed))
 }
 
 impl Transport for SimTransport {
@@ -262,21 +286,8 @@ impl Transport for SimTransport {
     ) -> Result<Completion, TransportError> {
         let target_err = |e: SimError| TransportError::Target(e.to_string());
         let mut array = Array::open(&self.home).map_err(target_err)?;
-        let bid = self.resolve(&array).map_err(target_err)?;
-        let completion = acm_scsi::target::serve(
-            &mut LunTarget {
-                array: &mut array,
-                bid,
-                olu: self.olu,
-            },
-            cdb,
-            data,
-        );
-        // A refused command leaves no trace: only a completed command commits (GOOD,
-        // or RECOVERED ERROR, which reports a value such as a new session id).
-        let completed = completion.status == GOOD
-            || acm_scsi::sense::Sense::parse(&completion.sense)
-                .is_some_and(|s| s.key == acm_scsi::sense::RECOVERED_ERROR);
+        let (completion, completed) =
+            execute_on(&mut array, &self.target, self.olu, cdb, data).map_err(target_err)?;
         if completed {
             array.commit().map_err(target_err)?;
         }

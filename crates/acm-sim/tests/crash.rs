@@ -748,11 +748,11 @@ fn kill_9_during_rec_consistency_keeps_the_journal_whole() {
 }
 
 // ---------------------------------------------------------------------------
-// Damaged and foreign state files
+// Damaged and foreign stores
 // ---------------------------------------------------------------------------
 
-fn state_path(home: &Path) -> PathBuf {
-    home.join("C").join("state.json")
+fn store_path(home: &Path) -> PathBuf {
+    acm_sim::store::store_path(home)
 }
 
 fn open_err(home: &Path) -> SimError {
@@ -763,26 +763,22 @@ fn open_err(home: &Path) -> SimError {
 }
 
 #[test]
-fn truncated_or_garbage_state_file_is_reported_as_damaged() {
+fn truncated_or_garbage_store_is_reported_as_damaged() {
     let dir = temp_home();
     let home = dir.path().join("home");
     setup(&home);
-    let path = state_path(&home);
+    let path = store_path(&home);
     let good = std::fs::read(&path).unwrap();
+    let garbage: Vec<u8> = (0..good.len() as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut scribbled = good.clone();
+    scribbled[..4096].copy_from_slice(&garbage[..4096]);
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("truncated", good[..good.len() / 2].to_vec()),
-        ("one byte short", good[..good.len() - 1].to_vec()),
+        ("truncated", good[..good.len() / 3].to_vec()),
         ("empty", Vec::new()),
-        (
-            "garbage",
-            (0..4096u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-                .collect(),
-        ),
-        (
-            "wrong shape",
-            br#"{"format":"acmsim-box","version":1,"data":{"name":3}}"#.to_vec(),
-        ),
+        ("garbage", garbage),
+        ("header overwritten", scribbled),
     ];
     for (what, bytes) in cases {
         std::fs::write(&path, &bytes).unwrap();
@@ -791,7 +787,7 @@ fn truncated_or_garbage_state_file_is_reported_as_damaged() {
                 assert_eq!(p, path, "{what}: the error names another file");
                 let msg = SimError::Store(StoreError::Damaged { path: p, detail }).to_string();
                 assert!(
-                    msg.contains("state.json") && msg.contains("damaged"),
+                    msg.contains("array.redb") && msg.contains("damaged"),
                     "{what}: {msg}"
                 );
             }
@@ -806,31 +802,13 @@ fn truncated_or_garbage_state_file_is_reported_as_damaged() {
 }
 
 #[test]
-fn state_file_of_another_version_is_incompatible() {
+fn store_of_another_version_is_incompatible() {
     let dir = temp_home();
     let home = dir.path().join("home");
     setup(&home);
-    let path = state_path(&home);
-    let good = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
-    assert!(good.contains(r#""version":1"#), "{}", &good[..80]);
-    for (what, text, version) in [
-        (
-            "newer",
-            good.replacen(r#""version":1"#, r#""version":2"#, 1),
-            2,
-        ),
-        (
-            "older",
-            good.replacen(r#""version":1"#, r#""version":0"#, 1),
-            0,
-        ),
-        (
-            "other format",
-            good.replacen(r#""format":"acmsim-box""#, r#""format":"acm-host""#, 1),
-            1,
-        ),
-    ] {
-        std::fs::write(&path, &text).unwrap();
+    let path = store_path(&home);
+    for version in [1, 3, 99] {
+        acm_sim::store::stamp_version(&home, version).unwrap();
         match open_err(&home) {
             e @ SimError::Store(StoreError::Incompatible { .. }) => {
                 let msg = e.to_string();
@@ -842,11 +820,23 @@ fn state_file_of_another_version_is_incompatible() {
                 else {
                     unreachable!()
                 };
-                assert_eq!(p, path, "{what}");
-                assert_eq!(found_version, version, "{what}");
-                assert!(msg.contains(&path.display().to_string()), "{what}: {msg}");
+                assert_eq!(p, path, "version {version}");
+                assert_eq!(found_version, version);
+                assert!(msg.contains(&path.display().to_string()), "{msg}");
             }
-            e => panic!("{what}: expected Incompatible, got {e:?}"),
+            e => panic!("version {version}: expected Incompatible, got {e:?}"),
         }
     }
+    acm_sim::store::stamp_version(&home, acm_sim::store::STORE_VERSION).unwrap();
+    Array::open(&home).unwrap();
+}
+
+#[test]
+fn boxes_of_the_earlier_layout_are_named() {
+    let dir = temp_home();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("OLD")).unwrap();
+    std::fs::write(home.join("OLD/state.json"), b"{}").unwrap();
+    let msg = open_err(&home).to_string();
+    assert!(msg.contains("OLD/state.json") && msg.contains("version 1"), "{msg}");
 }

@@ -128,6 +128,20 @@ enum Cmd {
         #[arg(long)]
         lun_sessions: Option<u32>,
     },
+    /// Run the array service of $ACMSIM_HOME (in the background unless --foreground).
+    Serve {
+        /// Stay in this process (for a service manager).
+        #[arg(long)]
+        foreground: bool,
+        /// Stop after this many seconds with no request and no copy in progress.
+        #[arg(long, value_name = "SECONDS")]
+        idle_exit: Option<u64>,
+    },
+    /// Stop the array service of $ACMSIM_HOME (committing everything first).
+    Stop,
+    /// Say whether the array service of $ACMSIM_HOME runs and what it serves
+    /// (exit status 3 when it does not run).
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -376,6 +390,90 @@ where
     }
 }
 
+/// `acmsim serve`: in this process with `--foreground`; otherwise in a
+/// detached child, returning once it answers.
+fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
+    use acm_sim::service::{self, ServeError};
+    let home = paths::sim_home();
+    if foreground {
+        let opts = service::Options {
+            home,
+            idle_exit: idle_exit.map(std::time::Duration::from_secs),
+        };
+        return service::serve(opts, || {}).map_err(|e| match e {
+            ServeError::Running { .. } => Failure("SIM1008", e.to_string()),
+            ServeError::Sim(s) => Failure::from(s),
+            ServeError::Io(_) => Failure("SIM1007", e.to_string()),
+        });
+    }
+    if let Some(pid) = acm_sim::client::service_pid(&home) {
+        println!(
+            "acmsim: the array service (pid {pid}) already serves {}",
+            home.display()
+        );
+        return Ok(());
+    }
+    std::fs::create_dir_all(&home).map_err(|e| Failure("SIM1007", e.to_string()))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(service::log_path(&home))
+        .map_err(|e| Failure("SIM1007", e.to_string()))?;
+    let exe = std::env::current_exe().map_err(|e| Failure("SIM1007", e.to_string()))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("serve").arg("--foreground");
+    if let Some(s) = idle_exit {
+        cmd.arg("--idle-exit").arg(s.to_string());
+    }
+    let err_log = log
+        .try_clone()
+        .map_err(|e| Failure("SIM1007", e.to_string()))?;
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .env("ACMSIM_HOME", &home)
+        .stdin(std::process::Stdio::null())
+        .stdout(log)
+        .stderr(err_log)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Failure("SIM1007", format!("cannot start the array service: {e}")))?;
+    let t0 = std::time::Instant::now();
+    loop {
+        if acm_sim::client::connect(&home).is_ok() {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            // Lost a race with another start: that one serves the home.
+            if let Some(pid) = acm_sim::client::service_pid(&home) {
+                println!(
+                    "acmsim: the array service (pid {pid}) already serves {}",
+                    home.display()
+                );
+                return Ok(());
+            }
+            let tail = std::fs::read_to_string(service::log_path(&home)).unwrap_or_default();
+            let last = tail.lines().last().unwrap_or("").trim().to_string();
+            return Err(Failure(
+                "SIM1008",
+                format!("the array service exited at start ({status}): {last}"),
+            ));
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(20) {
+            return Err(Failure(
+                "SIM1008",
+                "the array service did not answer within 20 seconds".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    println!(
+        "acmsim: the array service (pid {}) serves {}",
+        child.id(),
+        home.display()
+    );
+    Ok(())
+}
+
 fn open() -> Result<Array, Failure> {
     Ok(Array::open(&paths::sim_home())?)
 }
@@ -390,6 +488,36 @@ fn with_array<T>(f: impl FnOnce(&mut Array) -> Result<T, Failure>) -> Result<T, 
 
 fn run(cmd: Cmd) -> Result<(), Failure> {
     match cmd {
+        Cmd::Serve {
+            foreground,
+            idle_exit,
+        } => serve(foreground, idle_exit),
+        Cmd::Stop => {
+            let home = paths::sim_home();
+            match acm_sim::client::stop(&home) {
+                Ok(true) => println!("acmsim: the array service of {} stopped", home.display()),
+                Ok(false) => println!(
+                    "acmsim: the array service of {} is not running",
+                    home.display()
+                ),
+                Err(e) => return Err(Failure("SIM1009", e)),
+            }
+            Ok(())
+        }
+        Cmd::Status => {
+            let home = paths::sim_home();
+            match acm_sim::client::status(&home) {
+                Ok(Some(text)) => {
+                    print!("running\n{text}");
+                    Ok(())
+                }
+                Ok(None) => {
+                    println!("not running\nhome {}", home.display());
+                    std::process::exit(3)
+                }
+                Err(e) => Err(Failure("SIM1009", e)),
+            }
+        }
         Cmd::Box(c) => box_cmd(c),
         Cmd::Lun(c) => lun_cmd(c),
         Cmd::Host(c) => host_cmd(c),

@@ -279,17 +279,13 @@ fn faults_show_in_sessions_and_refusals() {
 fn damaged_or_foreign_state_is_named_not_panicked() {
     let s = Scratch::new();
     ok(&s, &["box", "create", "B1"]);
-    let state = s.sim_home().join("B1/state.json");
-    std::fs::write(
-        &state,
-        b"{\"format\":\"acmsim-box\",\"version\":99,\"data\":{}}",
-    )
-    .unwrap();
+    acm_sim::store::stamp_version(&s.sim_home(), 99).unwrap();
     let err = refused(&s, &["box", "list"], "SIM1006", 1);
     assert!(
-        err.contains("state.json") && err.contains("version 99"),
+        err.contains("array.redb") && err.contains("version 99"),
         "{err}"
     );
+    let state = acm_sim::store::store_path(&s.sim_home());
     std::fs::write(&state, b"{trunc").unwrap();
     let err = refused(&s, &["box", "list"], "SIM1006", 1);
     assert!(err.contains("damaged"), "{err}");

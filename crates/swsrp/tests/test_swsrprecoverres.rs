@@ -190,17 +190,13 @@ fn excludes_every_replication_command() {
     refused(&s, "swsrpvolinfo", &[], "swsrp1003", 1);
 }
 
-/// Damages the state file of every simulated box of `s`.
+/// Damages the simulated array's store: the array service is stopped (so
+/// it holds no copy in memory) and the store file scribbled over.
 fn damage_boxes(s: &acm_testkit::Scratch) {
-    let mut n = 0;
-    for e in std::fs::read_dir(s.sim_home()).unwrap().flatten() {
-        let state = e.path().join("state.json");
-        if state.is_file() {
-            std::fs::write(&state, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
-            n += 1;
-        }
-    }
-    assert!(n > 0);
+    acm_sim::client::stop(&s.sim_home()).unwrap();
+    let store = acm_sim::store::store_path(&s.sim_home());
+    assert!(store.is_file(), "no store at {}", store.display());
+    std::fs::write(&store, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
 }
 
 #[test]
@@ -210,7 +206,7 @@ fn a_damaged_box_state_is_refused_not_completed() {
     damage_boxes(&s);
     for args in [&[][..], &["-r"][..], &["-p"][..]] {
         let e = refused(&s, "swsrprecoverres", args, "swsrp1007", 1);
-        assert!(e.contains("state.json"), "{args:?}: {e}");
+        assert!(e.contains("array.redb"), "{args:?}: {e}");
     }
 }
 

@@ -218,17 +218,13 @@ program!(srsemtch, "swstsrsemtch");
 program!(resback, "swstresback");
 program!(resrst, "swstresrst");
 
-/// Damages the state file of every simulated box of `s`.
+/// Damages the simulated array's store: the array service is stopped (so
+/// it holds no copy in memory) and the store file scribbled over.
 fn damage_boxes(s: &Scratch) {
-    let mut n = 0;
-    for e in std::fs::read_dir(s.sim_home()).unwrap().flatten() {
-        let state = e.path().join("state.json");
-        if state.is_file() {
-            std::fs::write(&state, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
-            n += 1;
-        }
-    }
-    assert!(n > 0, "no box state under {}", s.sim_home().display());
+    acm_sim::client::stop(&s.sim_home()).unwrap();
+    let store = acm_sim::store::store_path(&s.sim_home());
+    assert!(store.is_file(), "no store at {}", store.display());
+    std::fs::write(&store, b"{\"format\": \"acmsim-box\", \"vers").unwrap();
 }
 
 #[test]
@@ -237,5 +233,5 @@ fn srsemtch_refuses_a_damaged_box_state_instead_of_completing() {
     let s = populated();
     damage_boxes(&s);
     let e = mrefused(&s, "swstsrsemtch", &[], "swst1006", 1);
-    assert!(e.contains("state.json"), "{e}");
+    assert!(e.contains("array.redb"), "{e}");
 }

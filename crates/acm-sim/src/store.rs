@@ -1,0 +1,532 @@
+//! Where the boxes of a home persist: one embedded transactional store,
+//! `$ACMSIM_HOME/array.redb` (redb; `docs/simulator.md` says why).
+//!
+//! A box is a few records, so a change costs what changed, not the box:
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `meta` | `format`, `version` | `acmsim-store`, [`STORE_VERSION`] |
+//! | `boxes` | box id | the box's own fields (JSON; LUNs and sessions apart) |
+//! | `luns` | (box id, OLU) | one LUN (JSON; an SDV's allocation map apart) |
+//! | `sessions` | (box id, session id) | one session (JSON; its grain sets apart) |
+//! | `grains` | (box id, set, owner, chunk) | 512 little-endian words of a grain set |
+//!
+//! A set is 0 (a session's pending grains), 1 (its changed grains) or 2 (an
+//! SDV's allocated grains); the owner is the session id or the OLU. Chunks that
+//! hold no grain are not stored. A commit is one write transaction over every
+//! box that changed: the records that serialise differently from what was
+//! last written, and the chunks whose grains changed. redb makes the commit
+//! durable before it returns, and a crash leaves the previous commit.
+
+use crate::array::{bid_of, Loaded, SimError};
+use crate::grains::{GrainSet, CHUNK_GRAINS};
+use crate::state::{BoxState, Lun, LunKind, Session};
+use acm_core::store::StoreError;
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Format name kept in the store.
+pub const STORE_FORMAT: &str = "acmsim-store";
+/// Layout version of the store (1 was one `state.json` per box).
+pub const STORE_VERSION: u32 = 2;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const BOXES: TableDefinition<&str, &[u8]> = TableDefinition::new("boxes");
+const LUNS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("luns");
+const SESSIONS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("sessions");
+const GRAINS: TableDefinition<(&str, u8, u32, u32), &[u8]> = TableDefinition::new("grains");
+
+const PENDING: u8 = 0;
+const CHANGED: u8 = 1;
+const ALLOCATED: u8 = 2;
+
+/// The store file of a home.
+pub fn store_path(home: &Path) -> PathBuf {
+    home.join("array.redb")
+}
+
+/// What was last written for a box, record by record, so a commit writes only
+/// the records that differ.
+#[derive(Debug, Default)]
+pub(crate) struct Saved {
+    header: Vec<u8>,
+    luns: BTreeMap<u32, Vec<u8>>,
+    sessions: BTreeMap<u32, Vec<u8>>,
+}
+
+/// Which records of a box may have changed since the last commit.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    /// Anything may have changed: compare every record.
+    pub all: bool,
+    pub header: bool,
+    pub luns: BTreeSet<u32>,
+    pub sessions: BTreeSet<u32>,
+}
+
+impl Marks {
+    pub fn any(&self) -> bool {
+        self.all || self.header || !self.luns.is_empty() || !self.sessions.is_empty()
+    }
+}
+
+/// The open store of a home.
+pub(crate) struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+fn damaged(path: &Path, detail: impl std::fmt::Display) -> SimError {
+    SimError::Store(StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    })
+}
+
+/// Records as stored: the JSON of a value whose grain sets were taken out,
+/// followed by the lengths of those sets.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record<T> {
+    value: T,
+    sets: Vec<u64>,
+}
+
+fn words_to_bytes(words: &[u64]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn bytes_to_words(b: &[u8]) -> Option<Vec<u64>> {
+    if !b.len().is_multiple_of(8) || b.len() as u64 > CHUNK_GRAINS / 8 {
+        return None;
+    }
+    Some(
+        b.chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect(),
+    )
+}
+
+/// The record of a session: its JSON without its grain sets (moved out and
+/// back, so nothing is copied).
+fn session_record(s: &mut Session) -> Vec<u8> {
+    let pending = std::mem::take(&mut s.pending);
+    let changed = std::mem::take(&mut s.changed);
+    let sets = vec![pending.len(), changed.len()];
+    let bytes = serde_json::to_vec(&Record {
+        value: &*s,
+        sets,
+    })
+    .unwrap_or_default();
+    s.pending = pending;
+    s.changed = changed;
+    bytes
+}
+
+fn lun_record(l: &mut Lun) -> Vec<u8> {
+    match &mut l.kind {
+        LunKind::Sdv(sdv) => {
+            let allocated = std::mem::take(&mut sdv.allocated);
+            let sets = vec![allocated.len()];
+            let bytes = serde_json::to_vec(&Record {
+                value: &*l,
+                sets,
+            })
+            .unwrap_or_default();
+            if let LunKind::Sdv(sdv) = &mut l.kind {
+                sdv.allocated = allocated;
+            }
+            bytes
+        }
+        _ => serde_json::to_vec(&Record {
+            value: &*l,
+            sets: vec![],
+        })
+        .unwrap_or_default(),
+    }
+}
+
+fn header_record(st: &mut BoxState) -> Vec<u8> {
+    let luns = std::mem::take(&mut st.luns);
+    let sessions = std::mem::take(&mut st.sessions);
+    let bytes = serde_json::to_vec(&*st).unwrap_or_default();
+    st.luns = luns;
+    st.sessions = sessions;
+    bytes
+}
+
+type Grains<'t> = Table<'t, (&'static str, u8, u32, u32), &'static [u8]>;
+
+/// Writes the changed chunks of one set.
+fn flush_set(
+    grains: &mut Grains<'_>,
+    id: &str,
+    set: u8,
+    owner: u32,
+    gs: &mut GrainSet,
+) -> Result<(), redb::Error> {
+    for (c, words) in gs.take_dirty_chunks() {
+        if words.iter().all(|w| *w == 0) {
+            grains.remove((id, set, owner, c))?;
+        } else {
+            grains.insert((id, set, owner, c), words_to_bytes(words).as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes every chunk of one set.
+fn drop_set(grains: &mut Grains<'_>, id: &str, set: u8, owner: u32) -> Result<(), redb::Error> {
+    let keys: Vec<u32> = grains
+        .range((id, set, owner, 0u32)..=(id, set, owner, u32::MAX))?
+        .filter_map(|r| r.ok().map(|(k, _)| k.value().3))
+        .collect();
+    for c in keys {
+        grains.remove((id, set, owner, c))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or creates) the store of `home`, refusing one of another format
+    /// or version, or one that cannot be read, by its path.
+    pub fn open(home: &Path) -> Result<Store, SimError> {
+        let path = store_path(home);
+        let fresh = !path.exists();
+        if fresh {
+            // Boxes of the earlier layout are not read: say so, by name.
+            if let Ok(entries) = std::fs::read_dir(home) {
+                for e in entries.flatten() {
+                    let old = e.path().join("state.json");
+                    if old.exists() {
+                        return Err(SimError::Store(StoreError::Incompatible {
+                            path: old,
+                            found_format: "acmsim-box".into(),
+                            found_version: 1,
+                            format: STORE_FORMAT.into(),
+                            version: STORE_VERSION,
+                        }));
+                    }
+                }
+            }
+        }
+        let db = Database::create(&path).map_err(|e| damaged(&path, e))?;
+        let store = Store { db, path };
+        if fresh {
+            let txn = store.db.begin_write().map_err(|e| store.bad(e))?;
+            {
+                let mut meta = txn.open_table(META).map_err(|e| store.bad(e))?;
+                meta.insert("format", STORE_FORMAT.as_bytes())
+                    .map_err(|e| store.bad(e))?;
+                meta.insert("version", STORE_VERSION.to_string().as_bytes())
+                    .map_err(|e| store.bad(e))?;
+            }
+            txn.commit().map_err(|e| store.bad(e))?;
+        }
+        store.check_version()?;
+        Ok(store)
+    }
+
+    fn bad(&self, e: impl std::fmt::Display) -> SimError {
+        damaged(&self.path, e)
+    }
+
+    fn check_version(&self) -> Result<(), SimError> {
+        let txn = self.db.begin_read().map_err(|e| self.bad(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.bad(e))?;
+        let get = |k: &str| -> Result<String, SimError> {
+            Ok(meta
+                .get(k)
+                .map_err(|e| self.bad(e))?
+                .map(|v| String::from_utf8_lossy(v.value()).into_owned())
+                .unwrap_or_default())
+        };
+        let (format, version) = (get("format")?, get("version")?);
+        let found_version = version.parse().unwrap_or(0);
+        if format != STORE_FORMAT || found_version != STORE_VERSION {
+            return Err(SimError::Store(StoreError::Incompatible {
+                path: self.path.clone(),
+                found_format: format,
+                found_version,
+                format: STORE_FORMAT.into(),
+                version: STORE_VERSION,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads every box: its state and what was last written of it.
+    pub fn load(&self) -> Result<Vec<(BoxState, Saved)>, SimError> {
+        let bad = |e: redb::Error| self.bad(e);
+        let txn = self.db.begin_read().map_err(|e| bad(e.into()))?;
+        let open = |t| txn.open_table(t).map_err(|e| bad(e.into()));
+        let boxes = match txn.open_table(BOXES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(bad(e.into())),
+        };
+        let luns = open(LUNS)?;
+        let sessions = open(SESSIONS)?;
+        let grains = txn.open_table(GRAINS).map_err(|e| bad(e.into()))?;
+        let mut out = Vec::new();
+        for row in boxes.iter().map_err(|e| bad(e.into()))? {
+            let (k, v) = row.map_err(|e| bad(e.into()))?;
+            let id = k.value().to_string();
+            let header = v.value().to_vec();
+            let mut st: BoxState = serde_json::from_slice(&header)
+                .map_err(|e| self.bad(format!("box {id}: {e}")))?;
+            let mut saved = Saved {
+                header,
+                ..Saved::default()
+            };
+            let set_of = |set: u8, owner: u32, len: u64| -> Result<GrainSet, SimError> {
+                if len > crate::grains::MAX_GRAINS {
+                    return Err(self.bad(format!("box {id}: a grain set of {len} grains")));
+                }
+                let mut gs = GrainSet::new(len);
+                let range = grains
+                    .range((id.as_str(), set, owner, 0u32)..=(id.as_str(), set, owner, u32::MAX))
+                    .map_err(|e| bad(e.into()))?;
+                for row in range {
+                    let (k, v) = row.map_err(|e| bad(e.into()))?;
+                    let words = bytes_to_words(v.value())
+                        .ok_or_else(|| self.bad(format!("box {id}: a grain chunk of odd size")))?;
+                    gs.load_chunk(k.value().3, &words)
+                        .map_err(|e| self.bad(format!("box {id}: {e}")))?;
+                }
+                gs.mark_clean();
+                Ok(gs)
+            };
+            let lun_rows = luns
+                .range((id.as_str(), 0u32)..=(id.as_str(), u32::MAX))
+                .map_err(|e| bad(e.into()))?;
+            for row in lun_rows {
+                let (k, v) = row.map_err(|e| bad(e.into()))?;
+                let olu = k.value().1;
+                let rec: Record<Lun> = serde_json::from_slice(v.value())
+                    .map_err(|e| self.bad(format!("box {id} LUN {olu}: {e}")))?;
+                let mut lun = rec.value;
+                if let LunKind::Sdv(sdv) = &mut lun.kind {
+                    let len = rec.sets.first().copied().unwrap_or(0);
+                    sdv.allocated = set_of(ALLOCATED, olu, len)?;
+                }
+                saved.luns.insert(olu, v.value().to_vec());
+                st.luns.insert(olu, lun);
+            }
+            let session_rows = sessions
+                .range((id.as_str(), 0u32)..=(id.as_str(), u32::MAX))
+                .map_err(|e| bad(e.into()))?;
+            for row in session_rows {
+                let (k, v) = row.map_err(|e| bad(e.into()))?;
+                let sid = k.value().1;
+                let rec: Record<Session> = serde_json::from_slice(v.value())
+                    .map_err(|e| self.bad(format!("box {id} session {sid}: {e}")))?;
+                let mut s = rec.value;
+                s.pending = set_of(PENDING, sid, rec.sets.first().copied().unwrap_or(0))?;
+                s.changed = set_of(CHANGED, sid, rec.sets.get(1).copied().unwrap_or(0))?;
+                saved.sessions.insert(sid, v.value().to_vec());
+                st.sessions.insert(sid, s);
+            }
+            st.check_bounds()
+                .map_err(|d| self.bad(format!("box {id}: {d}")))?;
+            bid_of(&st.box_id).map_err(|e| self.bad(e))?;
+            out.push((st, saved));
+        }
+        Ok(out)
+    }
+
+    /// Writes what changed in `boxes` in one durable transaction.
+    pub fn commit<'a>(
+        &self,
+        boxes: impl Iterator<Item = &'a mut Loaded>,
+    ) -> Result<(), SimError> {
+        let bad = |e: redb::Error| self.bad(e);
+        let mut changed: Vec<&mut Loaded> = boxes.filter(|b| b.marks.any()).collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| bad(e.into()))?;
+        {
+            let mut t_boxes = txn.open_table(BOXES).map_err(|e| bad(e.into()))?;
+            let mut t_luns = txn.open_table(LUNS).map_err(|e| bad(e.into()))?;
+            let mut t_sessions = txn.open_table(SESSIONS).map_err(|e| bad(e.into()))?;
+            let mut t_grains = txn.open_table(GRAINS).map_err(|e| bad(e.into()))?;
+            for b in changed.iter_mut() {
+                let b = &mut **b;
+                let id = b.state.box_id.clone();
+                let id = id.as_str();
+                let marks = std::mem::take(&mut b.marks);
+                if marks.all || marks.header {
+                    let rec = header_record(&mut b.state);
+                    if rec != b.saved.header {
+                        t_boxes
+                            .insert(id, rec.as_slice())
+                            .map_err(|e| bad(e.into()))?;
+                        b.saved.header = rec;
+                    }
+                }
+                let olus: BTreeSet<u32> = if marks.all {
+                    b.state
+                        .luns
+                        .keys()
+                        .chain(b.saved.luns.keys())
+                        .copied()
+                        .collect()
+                } else {
+                    marks.luns
+                };
+                for olu in olus {
+                    match b.state.luns.get_mut(&olu) {
+                        Some(lun) => {
+                            let rec = lun_record(lun);
+                            if b.saved.luns.get(&olu) != Some(&rec) {
+                                t_luns
+                                    .insert((id, olu), rec.as_slice())
+                                    .map_err(|e| bad(e.into()))?;
+                                b.saved.luns.insert(olu, rec);
+                            }
+                            if let LunKind::Sdv(sdv) = &mut lun.kind {
+                                flush_set(&mut t_grains, id, ALLOCATED, olu, &mut sdv.allocated)
+                                    .map_err(bad)?;
+                            }
+                        }
+                        None => {
+                            if b.saved.luns.remove(&olu).is_some() {
+                                t_luns.remove((id, olu)).map_err(|e| bad(e.into()))?;
+                                drop_set(&mut t_grains, id, ALLOCATED, olu).map_err(bad)?;
+                            }
+                        }
+                    }
+                }
+                let sids: BTreeSet<u32> = if marks.all {
+                    b.state
+                        .sessions
+                        .keys()
+                        .chain(b.saved.sessions.keys())
+                        .copied()
+                        .collect()
+                } else {
+                    marks.sessions
+                };
+                for sid in sids {
+                    match b.state.sessions.get_mut(&sid) {
+                        Some(s) => {
+                            let rec = session_record(s);
+                            if b.saved.sessions.get(&sid) != Some(&rec) {
+                                t_sessions
+                                    .insert((id, sid), rec.as_slice())
+                                    .map_err(|e| bad(e.into()))?;
+                                b.saved.sessions.insert(sid, rec);
+                            }
+                            flush_set(&mut t_grains, id, PENDING, sid, &mut s.pending)
+                                .map_err(bad)?;
+                            flush_set(&mut t_grains, id, CHANGED, sid, &mut s.changed)
+                                .map_err(bad)?;
+                        }
+                        None => {
+                            if b.saved.sessions.remove(&sid).is_some() {
+                                t_sessions.remove((id, sid)).map_err(|e| bad(e.into()))?;
+                                drop_set(&mut t_grains, id, PENDING, sid).map_err(bad)?;
+                                drop_set(&mut t_grains, id, CHANGED, sid).map_err(bad)?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(|e| bad(e.into()))
+    }
+}
+
+/// Opens the store of `home` as a direct opener would (the home's lock, a
+/// lease from a running service) for a test hook.
+fn with_raw_store<T>(
+    home: &Path,
+    f: impl FnOnce(&Database, &Path) -> Result<T, SimError>,
+) -> Result<T, SimError> {
+    let (_lock, _lease) = crate::array::hold_home(home)?;
+    let path = store_path(home);
+    let db = Database::create(&path).map_err(|e| damaged(&path, e))?;
+    f(&db, &path)
+}
+
+/// Rewrites the version a store says it has: for tests that show how a store
+/// of another version is refused, and for a future migration's own tests.
+pub fn stamp_version(home: &Path, version: u32) -> Result<(), SimError> {
+    with_raw_store(home, |db, path| {
+        let txn = db.begin_write().map_err(|e| damaged(path, e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| damaged(path, e))?;
+            meta.insert("version", version.to_string().as_bytes())
+                .map_err(|e| damaged(path, e))?;
+        }
+        txn.commit().map_err(|e| damaged(path, e))
+    })
+}
+
+/// Which stored record a test hook edits.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordOf {
+    /// A box's own fields.
+    Box,
+    /// One LUN: `{"value": <the LUN>, "sets": [...]}`.
+    Lun(u32),
+}
+
+/// Edits one record of the box named `name` as JSON, bypassing every check:
+/// for tests that show how a store out of bounds is refused.
+pub fn edit_record(
+    home: &Path,
+    name: &str,
+    which: RecordOf,
+    f: impl FnOnce(&mut serde_json::Value),
+) -> Result<(), SimError> {
+    with_raw_store(home, |db, path| {
+        let bad = |e: redb::Error| damaged(path, e);
+        let txn = db.begin_write().map_err(|e| bad(e.into()))?;
+        {
+            let mut boxes = txn.open_table(BOXES).map_err(|e| bad(e.into()))?;
+            let mut id = None;
+            for row in boxes.iter().map_err(|e| bad(e.into()))? {
+                let (k, v) = row.map_err(|e| bad(e.into()))?;
+                let doc: serde_json::Value =
+                    serde_json::from_slice(v.value()).map_err(|e| damaged(path, e))?;
+                if doc["name"] == name {
+                    id = Some(k.value().to_string());
+                }
+            }
+            let id = id.ok_or_else(|| SimError::NoBox(name.to_string()))?;
+            let edit = |bytes: &[u8]| -> Result<Vec<u8>, SimError> {
+                let mut doc: serde_json::Value =
+                    serde_json::from_slice(bytes).map_err(|e| damaged(path, e))?;
+                f(&mut doc);
+                Ok(doc.to_string().into_bytes())
+            };
+            match which {
+                RecordOf::Box => {
+                    let old = boxes
+                        .get(id.as_str())
+                        .map_err(|e| bad(e.into()))?
+                        .map(|v| v.value().to_vec())
+                        .unwrap_or_default();
+                    let new = edit(&old)?;
+                    boxes
+                        .insert(id.as_str(), new.as_slice())
+                        .map_err(|e| bad(e.into()))?;
+                }
+                RecordOf::Lun(olu) => {
+                    let mut luns = txn.open_table(LUNS).map_err(|e| bad(e.into()))?;
+                    let old = luns
+                        .get((id.as_str(), olu))
+                        .map_err(|e| bad(e.into()))?
+                        .map(|v| v.value().to_vec())
+                        .ok_or(SimError::Refused(acm_scsi::model::CopyError::NoSuchLun))?;
+                    let new = edit(&old)?;
+                    luns.insert((id.as_str(), olu), new.as_slice())
+                        .map_err(|e| bad(e.into()))?;
+                }
+            }
+        }
+        txn.commit().map_err(|e| bad(e.into()))
+    })
+}
