@@ -156,9 +156,8 @@ pub fn stop(home: &Path) -> Result<bool, String> {
         Err(e) => return Err(format!("the array service: {e}")),
     };
     wire::send_op(&mut s, Op::Stop).map_err(|e| e.to_string())?;
-    match wire::read_reply(&mut s) {
-        Ok(Reply::Error(why)) => return Err(why),
-        Ok(_) | Err(_) => {}
+    if let Ok(Reply::Error(why)) = wire::read_reply(&mut s) {
+        return Err(why);
     }
     let t0 = Instant::now();
     while service_pid(home).is_some() {
@@ -170,15 +169,16 @@ pub fn stop(home: &Path) -> Result<bool, String> {
     Ok(true)
 }
 
-/// The pid of the service holding `home`'s pid file, if one does.
+/// The pid of the service holding `home`'s pid file, if one does (0 when
+/// it has not written it yet).
 pub fn service_pid(home: &Path) -> Option<u32> {
     let mut f = std::fs::File::open(pid_path(home)).ok()?;
     match f.try_lock_shared() {
         Ok(()) => None,
         Err(_) => {
             let mut text = String::new();
-            f.read_to_string(&mut text).ok()?;
-            text.trim().parse().ok()
+            let _ = f.read_to_string(&mut text);
+            Some(text.trim().parse().unwrap_or(0))
         }
     }
 }

@@ -104,7 +104,10 @@ impl GrainSet {
         let start = c as usize * per;
         if start >= self.words.len() || words.len() > per || start + words.len() > self.words.len()
         {
-            return Err(format!("grain chunk {c} lies outside a set of {} grains", self.len));
+            return Err(format!(
+                "grain chunk {c} lies outside a set of {} grains",
+                self.len
+            ));
         }
         self.words[start..start + words.len()].copy_from_slice(words);
         // Bits past the end of the set would be counted but never seen.
@@ -303,7 +306,11 @@ mod tests {
     #[test]
     fn tracks_changed_chunks() {
         let mut set = GrainSet::new(3 * CHUNK_GRAINS);
-        assert_eq!(set.take_dirty_chunks().len(), 3, "a new set is new to the store");
+        assert_eq!(
+            set.take_dirty_chunks().len(),
+            3,
+            "a new set is new to the store"
+        );
         assert!(set.take_dirty_chunks().is_empty());
         set.insert(CHUNK_GRAINS + 5);
         set.insert(CHUNK_GRAINS + 5);
@@ -315,7 +322,10 @@ mod tests {
         assert_eq!(copy, set);
         assert!(copy.load_chunk(3, &[1]).is_err());
         set.remove(7);
-        assert!(set.take_dirty_chunks().is_empty(), "removing an absent grain changes nothing");
+        assert!(
+            set.take_dirty_chunks().is_empty(),
+            "removing an absent grain changes nothing"
+        );
         assert_eq!(set.clone().take_dirty_chunks().len(), 3);
     }
 

@@ -202,7 +202,6 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         None => Ok(()),
     };
     let _ = fs::remove_file(&sock);
-    let _ = pid_file.set_len(0);
     drop(g);
     let _ = ticker.join();
     drop(pid_file);
@@ -255,6 +254,14 @@ fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64
                     .unwrap_or(false)
         });
         if SIGNALLED.load(Ordering::SeqCst) || gone || idle {
+            let why = if gone {
+                "its home is gone"
+            } else if idle {
+                "it has been idle"
+            } else {
+                "a signal asked"
+            };
+            eprintln!("acmsim serve (pid {}): stopping, {why}", std::process::id());
             stop_now(shared);
             return;
         }

@@ -1009,7 +1009,10 @@ impl Array {
     pub(crate) fn copying(&self) -> bool {
         self.boxes.iter().any(|(bid, b)| {
             b.state.rate != Rate::Paused
-                && b.state.sessions.keys().any(|id| self.has_work(&(*bid, *id)))
+                && b.state
+                    .sessions
+                    .keys()
+                    .any(|id| self.has_work(&(*bid, *id)))
         })
     }
 

@@ -113,11 +113,7 @@ fn session_record(s: &mut Session) -> Vec<u8> {
     let pending = std::mem::take(&mut s.pending);
     let changed = std::mem::take(&mut s.changed);
     let sets = vec![pending.len(), changed.len()];
-    let bytes = serde_json::to_vec(&Record {
-        value: &*s,
-        sets,
-    })
-    .unwrap_or_default();
+    let bytes = serde_json::to_vec(&Record { value: &*s, sets }).unwrap_or_default();
     s.pending = pending;
     s.changed = changed;
     bytes
@@ -128,11 +124,7 @@ fn lun_record(l: &mut Lun) -> Vec<u8> {
         LunKind::Sdv(sdv) => {
             let allocated = std::mem::take(&mut sdv.allocated);
             let sets = vec![allocated.len()];
-            let bytes = serde_json::to_vec(&Record {
-                value: &*l,
-                sets,
-            })
-            .unwrap_or_default();
+            let bytes = serde_json::to_vec(&Record { value: &*l, sets }).unwrap_or_default();
             if let LunKind::Sdv(sdv) = &mut l.kind {
                 sdv.allocated = allocated;
             }
@@ -273,8 +265,8 @@ impl Store {
             let (k, v) = row.map_err(|e| bad(e.into()))?;
             let id = k.value().to_string();
             let header = v.value().to_vec();
-            let mut st: BoxState = serde_json::from_slice(&header)
-                .map_err(|e| self.bad(format!("box {id}: {e}")))?;
+            let mut st: BoxState =
+                serde_json::from_slice(&header).map_err(|e| self.bad(format!("box {id}: {e}")))?;
             let mut saved = Saved {
                 header,
                 ..Saved::default()
@@ -336,10 +328,7 @@ impl Store {
     }
 
     /// Writes what changed in `boxes` in one durable transaction.
-    pub fn commit<'a>(
-        &self,
-        boxes: impl Iterator<Item = &'a mut Loaded>,
-    ) -> Result<(), SimError> {
+    pub fn commit<'a>(&self, boxes: impl Iterator<Item = &'a mut Loaded>) -> Result<(), SimError> {
         let bad = |e: redb::Error| self.bad(e);
         let mut changed: Vec<&mut Loaded> = boxes.filter(|b| b.marks.any()).collect();
         if changed.is_empty() {

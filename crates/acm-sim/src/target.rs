@@ -244,7 +244,6 @@ impl SimTransport {
     pub fn from_env(target: &str, olu: u32) -> SimTransport {
         SimTransport::new(acm_core::paths::sim_home(), target, olu)
     }
-
 }
 
 /// Runs one CDB on LUN `olu` of the box named (or identified) `target`; says
@@ -262,15 +261,7 @@ pub(crate) fn execute_on(
         Ok(b) if array.state(&b).is_some() => b,
         _ => array.bid_by_name(target)?,
     };
-    let completion = acm_scsi::target::serve(
-        &mut LunTarget {
-            array,
-            bid,
-            olu,
-        },
-        cdb,
-        data,
-    );
+    let completion = acm_scsi::target::serve(&mut LunTarget { array, bid, olu }, cdb, data);
     let completed = completion.status == GOOD
         || acm_scsi::sense::Sense::parse(&completion.sense)
             .is_some_and(|s| s.key == acm_scsi::sense::RECOVERED_ERROR);

@@ -170,10 +170,14 @@ impl<'a> Body<'a> {
         Ok(self.take(1)?[0])
     }
     fn u32(&mut self) -> Result<u32, WireError> {
-        Ok(u32::from_be_bytes(self.take(4)?.try_into().unwrap_or([0; 4])))
+        Ok(u32::from_be_bytes(
+            self.take(4)?.try_into().unwrap_or([0; 4]),
+        ))
     }
     fn u64(&mut self) -> Result<u64, WireError> {
-        Ok(u64::from_be_bytes(self.take(8)?.try_into().unwrap_or([0; 8])))
+        Ok(u64::from_be_bytes(
+            self.take(8)?.try_into().unwrap_or([0; 8]),
+        ))
     }
 }
 

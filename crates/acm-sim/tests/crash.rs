@@ -838,5 +838,8 @@ fn boxes_of_the_earlier_layout_are_named() {
     std::fs::create_dir_all(home.join("OLD")).unwrap();
     std::fs::write(home.join("OLD/state.json"), b"{}").unwrap();
     let msg = open_err(&home).to_string();
-    assert!(msg.contains("OLD/state.json") && msg.contains("version 1"), "{msg}");
+    assert!(
+        msg.contains("OLD/state.json") && msg.contains("version 1"),
+        "{msg}"
+    );
 }

@@ -406,12 +406,27 @@ fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
             ServeError::Io(_) => Failure("SIM1007", e.to_string()),
         });
     }
-    if let Some(pid) = acm_sim::client::service_pid(&home) {
-        println!(
-            "acmsim: the array service (pid {pid}) already serves {}",
-            home.display()
-        );
-        return Ok(());
+    // A service that holds the pid file but does not answer is starting or
+    // stopping: wait for the one or the other.
+    let t0 = std::time::Instant::now();
+    while let Some(pid) = acm_sim::client::service_pid(&home) {
+        if acm_sim::client::connect(&home).is_ok() {
+            println!(
+                "acmsim: the array service (pid {pid}) already serves {}",
+                home.display()
+            );
+            return Ok(());
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(20) {
+            return Err(Failure(
+                "SIM1008",
+                format!(
+                    "the array service (pid {pid}) holds {} but does not answer",
+                    home.display()
+                ),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     std::fs::create_dir_all(&home).map_err(|e| Failure("SIM1007", e.to_string()))?;
     let log = std::fs::OpenOptions::new()
