@@ -51,15 +51,16 @@ pub(crate) struct Loaded {
     pub(crate) unlink: Vec<PathBuf>,
 }
 
+/// Fields drop in order: the store and the LUN files close before the home
+/// lock goes, and the lock before the lease that let us take it.
 pub struct Array {
     home: PathBuf,
-    /// Dropped first: the home lock goes before the lease that let us take it.
-    _lock: Lock,
-    /// The connection that holds a running service's lease on the home.
-    _lease: Option<std::os::unix::net::UnixStream>,
     store: Store,
     pub(crate) boxes: BTreeMap<Bid, Loaded>,
     pub(crate) now_ns: u64,
+    _lock: Lock,
+    /// The connection that holds a running service's lease on the home.
+    _lease: Option<std::os::unix::net::UnixStream>,
 }
 
 fn io(e: impl std::fmt::Display) -> SimError {

@@ -121,7 +121,7 @@ pub fn lease(home: &Path) -> Result<Option<UnixStream>, String> {
         Err(e) if not_found(&e) => return Ok(None),
         Err(e) => return Err(format!("the array service: {e}")),
     };
-    wire::send_op(&mut s, Op::Lease).map_err(|e| e.to_string())?;
+    let _ = wire::send_op(&mut s, Op::Lease);
     match wire::read_reply(&mut s) {
         Ok(Reply::Done(_)) => Ok(Some(s)),
         Ok(Reply::Error(why)) => Err(format!("the array service refused a lease: {why}")),
@@ -139,8 +139,13 @@ pub fn status(home: &Path) -> Result<Option<String>, String> {
         Err(e) if not_found(&e) => return Ok(None),
         Err(e) => return Err(format!("the array service: {e}")),
     };
-    wire::send_op(&mut s, Op::Status).map_err(|e| e.to_string())?;
-    match wire::read_reply(&mut s).map_err(|e| e.to_string())? {
+    // A refusal may already wait for us when the send fails: read it.
+    let sent = wire::send_op(&mut s, Op::Status);
+    let reply = wire::read_reply(&mut s).map_err(|e| match &sent {
+        Err(s) => s.to_string(),
+        Ok(()) => e.to_string(),
+    })?;
+    match reply {
         Reply::Done(text) => Ok(Some(text)),
         Reply::Error(why) => Err(why),
         Reply::Completion(_) => Err("the array service answered STATUS oddly".into()),
@@ -155,7 +160,7 @@ pub fn stop(home: &Path) -> Result<bool, String> {
         Err(e) if not_found(&e) => return Ok(false),
         Err(e) => return Err(format!("the array service: {e}")),
     };
-    wire::send_op(&mut s, Op::Stop).map_err(|e| e.to_string())?;
+    let _ = wire::send_op(&mut s, Op::Stop);
     if let Ok(Reply::Error(why)) = wire::read_reply(&mut s) {
         return Err(why);
     }

@@ -44,17 +44,14 @@ fn pid_of(home: &Path) -> i32 {
     client::service_pid(home).expect("a service runs") as i32
 }
 
-fn wait_gone(pid: i32) {
+/// Waits until the service `pid` has let go of `home`: its pid file's lock is
+/// free once every thread of it is gone and its files are closed (the thread
+/// group leader can be a zombie while other threads still hold the socket).
+fn wait_gone(home: &Path, pid: i32) {
     let t0 = Instant::now();
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        // A killed child of ours would stay a zombie: reap if it is one.
-        unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat.contains(") Z ") {
-            break;
-        }
+    while client::service_pid(home) == Some(pid as u32) {
         assert!(t0.elapsed() < Duration::from_secs(10), "pid {pid} lives on");
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -97,7 +94,7 @@ fn serve_status_and_stop_as_an_operator_runs_them() {
     };
     assert!(requests(&after) > requests(&status), "{after}");
     assert!(ok(&s, &["stop"]).contains("stopped"));
-    wait_gone(pid);
+    wait_gone(&home, pid);
     assert!(!sock.exists(), "the socket is removed at a clean stop");
     assert!(ok(&s, &["stop"]).contains("not running"));
     // The data survived the stop, and a command starts the service again.
@@ -116,7 +113,7 @@ fn a_killed_service_leaves_files_that_the_next_one_recovers_from() {
     let home = s.sim_home();
     let pid = pid_of(&home);
     unsafe { libc::kill(pid, libc::SIGKILL) };
-    wait_gone(pid);
+    wait_gone(&home, pid);
     assert!(service::socket_path(&home).exists(), "a stale socket stays");
     assert!(service::pid_path(&home).exists(), "a stale pid file stays");
     assert_eq!(run(&s, &["status"]).status.code(), Some(3));
@@ -295,20 +292,9 @@ fn kill_9_of_the_service_loses_no_acknowledged_change() {
             in_flight = None;
         }
         killer.join().unwrap();
-        wait_gone(pid);
+        wait_gone(&home, pid);
         // Restarted on demand, every box opens and every acknowledged write reads back.
-        // Known defect (open): the very first request to a service a client
-        // starts right after a kill is sometimes reset; a second one is served.
         let mut d = lun(0);
-        if d.capacity().is_err() {
-            d = lun(0);
-            if let Err(e) = d.capacity() {
-                let log = std::fs::read_to_string(service::log_path(&home)).unwrap_or_default();
-                panic!(
-                    "round {round}: the array does not answer after the kill of {pid}: {e}\n{log}"
-                );
-            }
-        }
         for slot in 0..slots {
             let mut got = vec![0u8; 64 << 10];
             d.read(slot * 128, &mut got).unwrap();
@@ -317,11 +303,18 @@ fn kill_9_of_the_service_loses_no_acknowledged_change() {
                 None => vec![0u8; 64 << 10],
             };
             if in_flight == Some(slot) && got != want {
-                assert_eq!(
-                    got,
-                    block_of(round, slot),
-                    "round {round} slot {slot}: torn write"
-                );
+                // A write killed mid-way may be torn, as on a disk, but only
+                // between blocks: each 512 bytes is the old or the new.
+                let new = block_of(round, slot);
+                for (i, b) in got.chunks(512).enumerate() {
+                    let r = i * 512..(i + 1) * 512;
+                    assert!(
+                        b == &want[r.clone()] || b == &new[r],
+                        "round {round} slot {slot}: block {i} is neither old nor new"
+                    );
+                }
+                // Make the slot known again for the next rounds.
+                d.write(slot * 128, &new).unwrap();
                 acked[slot as usize] = Some(round);
             } else {
                 assert_eq!(
