@@ -490,7 +490,7 @@ fn an_invalid_logical_node_is_refused_before_anything_is_written() {
     assert!(out.status.success(), "{out:?}");
     assert!(scene
         .root()
-        .join("etc/opt/FJSVswsts/node1/data/swstlist.json")
+        .join("etc/opt/FJSVswsts/node1/data/swstlist.redb")
         .is_file());
 }
 
@@ -528,12 +528,12 @@ fn the_daemon_refuses_a_requests_invalid_logical_node_and_takes_no_other_variabl
     let ok = exec(vec![("ACM_ROOT".into(), other.display().to_string())]).unwrap();
     assert_eq!(ok.status, 0, "{ok:?}");
     assert!(!other.exists());
-    assert!(sv1.path("/etc/opt/FJSVswsts/data/swstlist.json").is_file());
+    assert!(sv1.path("/etc/opt/FJSVswsts/data/swstlist.redb").is_file());
     // A valid logical node crosses over.
     let ok = exec(vec![("SWSTGNODE".into(), "node1".into())]).unwrap();
     assert_eq!(ok.status, 0, "{ok:?}");
     assert!(sv1
-        .path("/etc/opt/FJSVswsts/node1/data/swstlist.json")
+        .path("/etc/opt/FJSVswsts/node1/data/swstlist.redb")
         .is_file());
 }
 

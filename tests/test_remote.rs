@@ -390,7 +390,7 @@ fn a_remote_client_names_only_directories_under_the_servers_roots() {
     assert_eq!(std::fs::read_dir(&cap).unwrap().count(), 1);
     let (status, err) = exec_as(&m, &sv1, "swstresback", &[root.to_str().unwrap()]);
     assert_eq!(status, 0, "{err}");
-    assert!(root.join("FJSVswsts/swstlist.json").is_file());
+    assert!(root.join("FJSVswsts/swstlist.redb").is_file());
     // Out of a root by a link or by '..': outside.
     std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
     refused(

@@ -143,21 +143,29 @@ pub fn swstdevinfoset(argv: Argv) -> ExitCode {
         let device = args.operand().unwrap_or_default();
         server::check(args)?;
         let _run = exclusion::enter("swstdevinfoset", Some(device))?;
-        ListStore::open().update("swstdevinfoset", |list| {
+        let store = ListStore::open();
+        // Refused before anything is resolved, as the command always was.
+        store.load_devices(&[], &[])?.check_configured()?;
+        // The volume is resolved next: its extent picks the part of the list
+        // the registration depends on (the devices on the same LUN).
+        let vol: Option<Volume> = match role {
+            Some(_) => Some(device::resolve(&device::load_host_for(&[device])?, device)?),
+            None => None,
+        };
+        let extent = vol.as_ref().map(Volume::box_info);
+        store.update_device("swstdevinfoset", device, extent.as_ref(), |list| {
             list.check_configured()?;
-            match role {
-                Some(role) => {
-                    let host = device::load_host()?;
-                    let vol: Volume = device::resolve(&host, device)?;
+            match (role, &vol) {
+                (Some(role), Some(vol)) => {
                     if role == Role::Backup {
-                        let pairs = exclusion::replication_pairs()?;
                         let info = vol.box_info();
                         let local = crate::server::local_name();
+                        let pairs = crate::pairs::of_volume(device, &info, &local)?;
                         exclusion::check_not_replication_volume(&pairs, device, &info, &local)?;
                     }
-                    device::register(list, &vol, role)
+                    device::register(list, vol, role)
                 }
-                None => device::deregister(list, device),
+                _ => device::deregister(list, device),
             }
         })?;
         println!("swstdevinfoset completed");

@@ -45,6 +45,14 @@ pub fn load_host() -> Result<Host, Failure> {
     HostStore::open().load().map_err(messages::host_error)
 }
 
+/// The part of the host that resolving `devices` needs (see
+/// [`HostStore::load_for`]).
+pub fn load_host_for(devices: &[&str]) -> Result<Host, Failure> {
+    HostStore::open()
+        .load_for(devices)
+        .map_err(messages::host_error)
+}
+
 /// Resolves `name` on `host`. Refused when it does not exist or is not attached
 /// (`swst1101`), and for a volume group of more than one physical disk (`swst1102`).
 pub fn resolve(host: &Host, name: &str) -> Result<Volume, Failure> {

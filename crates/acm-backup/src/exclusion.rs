@@ -14,6 +14,7 @@
 
 use crate::list;
 use crate::messages;
+use crate::pairs::PairView as ReplicationPairView;
 use acm_core::exclusion::{self as core, Refusal};
 use acm_core::msg::Failure;
 use std::path::Path;
@@ -146,7 +147,7 @@ pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
         return Ok(());
     }
     let local = crate::server::local_name();
-    let pairs = replication_pairs().map(|l| l.pairs).unwrap_or_default();
+    let pairs = crate::pairs::all().unwrap_or_default();
     match records
         .iter()
         .find(|r| replication_target_hits(r.target.as_deref(), device, &local, &pairs))
@@ -156,60 +157,19 @@ pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
     }
 }
 
-/// One volume of a replication pair, as backup management reads it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ReplicationVolumeView {
-    pub device: String,
-    pub server: String,
-    pub box_info: list::BoxInfo,
-}
-
-/// A replication pair, as backup management reads it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ReplicationPairView {
-    pub original: ReplicationVolumeView,
-    pub replica: ReplicationVolumeView,
-    /// `Bi` or `Uni`.
-    pub direction: String,
-    #[serde(default)]
-    pub group: Option<String>,
-}
-
-/// The replication management list, as backup management reads it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct ReplicationListView {
-    #[serde(default)]
-    pub pairs: Vec<ReplicationPairView>,
-}
-
-/// Format name, version and file of the replication management list (written by
-/// acm-replication, which depends on this crate, not the other way round).
-pub const REPLICATION_LIST_FORMAT: &str = "acm-replication-list";
-pub const REPLICATION_LIST_VERSION: u32 = 1;
-pub const REPLICATION_LIST_FILE: &str = "swsrplist.json";
-
-/// This server's replication management list (empty when there is none).
-pub fn replication_pairs() -> Result<ReplicationListView, Failure> {
-    let path = acm_core::paths::data_dir("FJSVswsrp").join(REPLICATION_LIST_FILE);
-    acm_core::store::StateFile::new(path, REPLICATION_LIST_FORMAT, REPLICATION_LIST_VERSION)
-        .load::<ReplicationListView>()
-        .map(Option::unwrap_or_default)
-        .map_err(messages::replication_list_error)
-}
-
 /// Refuses to register `device` (box information `info`) of server `local` as a
 /// backup volume when replication management uses it as a replication
 /// destination (`swst1112`) or as the source of a bi-directional pair (`swst1113`).
 pub fn check_not_replication_volume(
-    pairs: &ReplicationListView,
+    pairs: &[ReplicationPairView],
     device: &str,
     info: &list::BoxInfo,
     local: &str,
 ) -> Result<(), Failure> {
-    let is = |v: &ReplicationVolumeView| {
+    let is = |v: &crate::pairs::VolumeView| {
         v.server == local && (v.device == device || v.box_info == *info)
     };
-    for p in &pairs.pairs {
+    for p in pairs {
         let names = format!(
             "{}@{} {}@{}",
             p.original.device, p.original.server, p.replica.device, p.replica.server

@@ -28,6 +28,7 @@ pub mod exclusion;
 pub mod list;
 pub mod maintenance;
 pub mod messages;
+pub mod pairs;
 pub mod restore;
 pub mod scripts;
 pub mod server;

@@ -2,16 +2,21 @@
 //! run, the registered transaction and backup volumes with their box information,
 //! the backup policies, and the backup history.
 //!
-//! One versioned JSON document (`swstlist.json`) in the product's data directory,
-//! `/etc/opt/FJSVswsts/data` (or `/etc/opt/FJSVswsts/<SWSTGNODE>/data` for a
-//! logical node), relocated under `ACM_ROOT`. Every change is a read-modify-write
-//! under the lock `swstlist.lock`, saved atomically and only when the change
-//! succeeds, so a refused command never writes.
+//! Kept as records ([`acm_core::records`]: one per device, policy, history,
+//! synchronous processing and restore, with an index of devices by LUN) in
+//! `swstlist.redb` in the product's data directory, `/etc/opt/FJSVswsts/data`
+//! (or `/etc/opt/FJSVswsts/<SWSTGNODE>/data` for a logical node), relocated
+//! under `ACM_ROOT`. Every change is a read-modify-write under the lock
+//! `swstlist.lock`, written in one transaction and only when the change
+//! succeeds, so a refused command never writes and a crash leaves the old list
+//! or the new one. Registering a device reads only the records its refusals
+//! depend on ([`ListStore::update_device`]).
 
 use crate::messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::store::{LockedFile, StateFile};
+use acm_core::records::{self, Document, RecordFile, Records};
+use acm_core::store::{Lock, StateFile};
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,9 +25,11 @@ use std::path::{Path, PathBuf};
 /// Format name of the list file.
 pub const LIST_FORMAT: &str = "acm-backup-list";
 /// Layout version of the list file.
-pub const LIST_VERSION: u32 = 1;
+pub const LIST_VERSION: u32 = 2;
 /// Name of the list file in the data directory.
-pub const LIST_FILE: &str = "swstlist.json";
+pub const LIST_FILE: &str = "swstlist.redb";
+/// The earlier layout (one JSON document, version 1), imported on first use.
+pub const EARLIER_FILE: &str = "swstlist.json";
 /// Name of the list's lock file in the data directory.
 pub const LIST_LOCK: &str = "swstlist.lock";
 
@@ -237,10 +244,75 @@ pub fn natural_key(device: &str) -> (String, u64) {
     (stem.to_string(), num.parse().unwrap_or(0))
 }
 
+// Record kinds of the list.
+const META: &str = "meta";
+const CONFIGURED: &str = "configured";
+const DEVICE: &str = "device";
+const POLICY: &str = "policy";
+const HISTORY: &str = "history";
+const NEXT_VERSION: &str = "next_version";
+const SYNC: &str = "sync";
+const RESTORE: &str = "restore";
+const IX_LUN: &str = "ix.lun";
+
+fn lun_key(b: &BoxInfo) -> String {
+    format!("{}/{}", b.box_id, b.olu)
+}
+
+impl Document for BackupList {
+    fn to_records(&self, _prior: &Records) -> Records {
+        let mut out = Records::new();
+        fn kind<T: Serialize>(out: &mut Records, kind: &str, map: &BTreeMap<String, T>) {
+            for (k, v) in map {
+                out.insert((kind.to_string(), k.clone()), records::encode(v));
+            }
+        }
+        if self.configured {
+            out.insert((META.into(), CONFIGURED.into()), records::encode(&true));
+        }
+        kind(&mut out, DEVICE, &self.devices);
+        for (name, d) in &self.devices {
+            let key = format!("{}\0{name}", lun_key(&d.box_info));
+            out.insert((IX_LUN.into(), key), Vec::new());
+        }
+        kind(&mut out, POLICY, &self.policies);
+        kind(&mut out, HISTORY, &self.history);
+        kind(&mut out, NEXT_VERSION, &self.next_version);
+        kind(&mut out, SYNC, &self.syncs);
+        kind(&mut out, RESTORE, &self.restores);
+        out
+    }
+
+    fn from_records(recs: &Records) -> Result<Self, String> {
+        fn kind<T: serde::de::DeserializeOwned>(
+            recs: &Records,
+            kind: &str,
+        ) -> Result<BTreeMap<String, T>, String> {
+            records::of_kind(recs, kind)
+                .map(|(k, v)| Ok((k.to_string(), records::decode(kind, k, v)?)))
+                .collect()
+        }
+        let configured = match recs.get(&(META.to_string(), CONFIGURED.to_string())) {
+            Some(v) => records::decode(META, CONFIGURED, v)?,
+            None => false,
+        };
+        Ok(BackupList {
+            configured,
+            devices: kind(recs, DEVICE)?,
+            policies: kind(recs, POLICY)?,
+            history: kind(recs, HISTORY)?,
+            next_version: kind(recs, NEXT_VERSION)?,
+            syncs: kind(recs, SYNC)?,
+            restores: kind(recs, RESTORE)?,
+        })
+    }
+}
+
 /// Access to the list file and its lock.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    doc: LockedFile,
+    dir: PathBuf,
+    file: RecordFile,
 }
 
 impl Default for ListStore {
@@ -259,20 +331,77 @@ impl ListStore {
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
         let dir = dir.as_ref();
         ListStore {
-            doc: LockedFile::new(
-                StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
-                dir.join(LIST_LOCK),
-            ),
+            dir: dir.to_path_buf(),
+            file: Self::file_at(dir.join(LIST_FILE), dir.join(LIST_LOCK)),
         }
     }
 
+    fn file_at(path: PathBuf, lock: PathBuf) -> RecordFile {
+        RecordFile::new(path, lock, LIST_FORMAT, LIST_VERSION)
+    }
+
     pub fn path(&self) -> &Path {
-        self.doc.path()
+        self.file.path()
+    }
+
+    /// Imports a list of the earlier layout (one JSON document) once, then
+    /// removes it, so that one file holds the list.
+    fn import_earlier(&self) -> Result<(), Failure> {
+        let earlier = self.dir.join(EARLIER_FILE);
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let _lock = Lock::acquire(&self.dir.join(LIST_LOCK), "swst (import)")
+            .map_err(messages::list_error)?;
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let list: BackupList = StateFile::new(&earlier, LIST_FORMAT, 1)
+            .load()
+            .map_err(messages::list_error)?
+            .unwrap_or_default();
+        self.file
+            .replace(&list.to_records(&Records::new()))
+            .map_err(messages::list_error)?;
+        std::fs::remove_file(&earlier).map_err(messages::list_error)
     }
 
     /// The current list (empty when never saved).
     pub fn load(&self) -> Result<BackupList, Failure> {
-        self.doc.load_or_default().map_err(messages::list_error)
+        self.import_earlier()?;
+        self.file.load().map_err(messages::list_error)
+    }
+
+    /// A list saved elsewhere (by `swstresback`), read without changing it.
+    pub fn load_saved(path: &Path) -> Result<BackupList, acm_core::store::StoreError> {
+        Self::file_at(path.to_path_buf(), path.with_extension("lock")).load()
+    }
+
+    /// The part of the list about `devices` and the extents `extents` touch:
+    /// those devices and every device on the same LUNs (nothing else).
+    pub fn load_devices(
+        &self,
+        devices: &[&str],
+        extents: &[&BoxInfo],
+    ) -> Result<BackupList, Failure> {
+        self.import_earlier()?;
+        self.file
+            .load_part(|r| {
+                let mut part = Records::new();
+                r.pick(&mut part, META, CONFIGURED)?;
+                for d in devices {
+                    r.pick(&mut part, DEVICE, d)?;
+                }
+                for b in extents {
+                    for (key, _) in r.prefix(IX_LUN, &format!("{}\0", lun_key(b)))? {
+                        if let Some((_, name)) = key.split_once('\0') {
+                            r.pick(&mut part, DEVICE, name)?;
+                        }
+                    }
+                }
+                Ok(part)
+            })
+            .map_err(messages::list_error)
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f` succeeds.
@@ -281,7 +410,49 @@ impl ListStore {
         holder: &str,
         f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.doc.update(holder, messages::list_error, f, |_| Ok(()))
+        self.import_earlier()?;
+        Ok(self.file.update(holder, messages::list_error, f)?.0)
+    }
+
+    /// As [`ListStore::update`], on the part of the list that registering or
+    /// deregistering `device` (on extent `extent`) depends on: whether the
+    /// server is set up, the device with its policy and history, and every
+    /// device on the same LUN; when the device is registered already, also
+    /// every history and synchronous processing (whether a backup volume is
+    /// in use). `f` must need no more.
+    pub fn update_device<T>(
+        &self,
+        holder: &str,
+        device: &str,
+        extent: Option<&BoxInfo>,
+        f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        self.import_earlier()?;
+        let (out, _) = self.file.update_part(
+            holder,
+            messages::list_error,
+            |r| {
+                let mut part = Records::new();
+                r.pick(&mut part, META, CONFIGURED)?;
+                for kind in [DEVICE, POLICY, HISTORY, NEXT_VERSION, SYNC] {
+                    r.pick(&mut part, kind, device)?;
+                }
+                if let Some(b) = extent {
+                    for (key, _) in r.prefix(IX_LUN, &format!("{}\0", lun_key(b)))? {
+                        if let Some((_, name)) = key.split_once('\0') {
+                            r.pick(&mut part, DEVICE, name)?;
+                        }
+                    }
+                }
+                if r.get(DEVICE, device)?.is_some() {
+                    r.pick_kind(&mut part, HISTORY)?;
+                    r.pick_kind(&mut part, SYNC)?;
+                }
+                Ok(part)
+            },
+            f,
+        )?;
+        Ok(out)
     }
 }
 
@@ -315,13 +486,13 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let before = std::fs::read(store.path()).unwrap();
+        let before = store.load().unwrap();
         let r: Result<(), _> = store.update("t", |l| {
             l.configured = false;
             Err(messages::not_configured())
         });
         assert!(r.is_err());
-        assert_eq!(std::fs::read(store.path()).unwrap(), before);
+        assert_eq!(store.load().unwrap(), before);
         assert!(store.load().unwrap().configured);
     }
 

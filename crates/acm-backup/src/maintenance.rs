@@ -15,14 +15,14 @@
 
 use crate::copy::{self, Pair, Survey};
 use crate::exclusion;
-use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE, LIST_FORMAT, LIST_VERSION};
+use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE};
 use crate::messages;
 use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::input;
 use acm_core::msg::{Failure, Family};
-use acm_core::store::{write_atomic, StateFile};
+use acm_core::store::write_atomic;
 use acm_manager::forward;
 /// The copy kinds, re-exported for callers that reconcile by hand (and tests).
 pub use acm_scsi::model::CopyKind;
@@ -234,7 +234,7 @@ fn ask_every_box(list: &BackupList) -> Result<(), Failure> {
 }
 
 /// Removes the temporary files an interrupted save of the list left behind in
-/// `dir` (`.swstlist.json.tmp.<pid>`). Called with the list's lock held, so no
+/// `dir` (`.swstlist.redb.tmp.<pid>`). Called with the list's lock held, so no
 /// save is in progress.
 pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let prefix = format!(".{LIST_FILE}.tmp.");
@@ -418,10 +418,8 @@ pub fn swstresrst(argv: Argv) -> ExitCode {
         if !saved_list.is_file() {
             return Err(messages::no_backup_data(operand));
         }
-        let restored: BackupList = StateFile::new(&saved_list, LIST_FORMAT, LIST_VERSION)
-            .load()
-            .map_err(|e| messages::backup_unreadable(&e))?
-            .ok_or_else(|| messages::no_backup_data(operand))?;
+        let restored: BackupList =
+            ListStore::load_saved(&saved_list).map_err(|e| messages::backup_unreadable(&e))?;
         // Read every file first, so a failing read changes nothing.
         let mut others = Vec::new();
         for f in saved_files(&saved)? {
@@ -563,10 +561,10 @@ mod tests {
     #[test]
     fn leftovers_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(".swstlist.json.tmp.123"), b"{half").unwrap();
-        fs::write(dir.path().join("swstlist.json"), b"{}").unwrap();
+        fs::write(dir.path().join(".swstlist.redb.tmp.123"), b"{half").unwrap();
+        fs::write(dir.path().join("swstlist.redb"), b"{}").unwrap();
         let removed = remove_leftovers(dir.path()).unwrap();
         assert_eq!(removed.len(), 1);
-        assert!(dir.path().join("swstlist.json").exists());
+        assert!(dir.path().join("swstlist.redb").exists());
     }
 }

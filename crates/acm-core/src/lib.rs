@@ -12,6 +12,7 @@ pub mod input;
 pub mod log;
 pub mod msg;
 pub mod paths;
+pub mod records;
 pub mod script;
 pub mod size;
 pub mod store;

@@ -36,8 +36,8 @@ pub fn transport_to(box_id: &str, olu: u32) -> Box<dyn Transport> {
     transport_for(box_id, olu, node.as_deref())
 }
 
-/// The device node this host records for LUN `olu` of `box_id`. The host
-/// record is read once per version of its file (path, modification time and
+/// The device node this host records for LUN `olu` of `box_id`. The host's
+/// device nodes are read once per version of its file (path, modification time and
 /// length), since a command creates a driver per LUN it asks about.
 fn recorded_node(box_id: &str, olu: u32) -> Option<String> {
     use std::collections::HashMap;
@@ -55,13 +55,8 @@ fn recorded_node(box_id: &str, olu: u32) -> Option<String> {
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if cache.as_ref().is_none_or(|(v, _)| *v != version) {
         let nodes = store
-            .load()
-            .map(|h| {
-                h.disks
-                    .values()
-                    .filter_map(|d| Some(((d.box_id.clone(), d.olu), d.node.clone()?)))
-                    .collect()
-            })
+            .nodes()
+            .map(|n| n.into_iter().collect())
             .unwrap_or_default();
         *cache = Some((version, nodes));
     }

@@ -1,20 +1,91 @@
-//! The host's durable state: one versioned JSON document, changed under a lock.
+//! The host's durable state: one record per disk, volume group and mount in
+//! `host.redb` (see [`acm_core::records`]), changed under a lock.
+//!
+//! | kind | key | value |
+//! |---|---|---|
+//! | `disk` | `/dev/hdiskN` | [`Disk`] |
+//! | `vg` | `/dev/vg01` | [`crate::VolumeGroup`] |
+//! | `mount` | mount point | device |
+//! | `ix.lun` | `box_id/olu` NUL device | empty |
+//! | `ix.node` | `box_id/olu` | the disk's device node, for disks that have one |
+//!
+//! Attaching one more disk and resolving the few devices a command names read
+//! only their records (plus the volume groups and mounts, which are few), so
+//! they cost the same with 20 disks as with 20,000.
 
-use crate::{Host, HostError};
+use crate::{Disk, Host, HostError};
 use acm_core::paths;
-use acm_core::store::{Lock, StateFile};
+use acm_core::records::{self, Document, RecordFile, Records};
+use acm_core::store::{Lock, StateFile, StoreError};
 use std::path::{Path, PathBuf};
 
 /// Format name of the host state file.
 pub const HOST_FORMAT: &str = "acmsim-host";
 /// Layout version of the host state file.
-pub const HOST_VERSION: u32 = 1;
+pub const HOST_VERSION: u32 = 2;
+/// The state file in the host directory.
+pub const HOST_FILE: &str = "host.redb";
+/// The earlier layout (one JSON document, version 1), imported on first use.
+pub const EARLIER_FILE: &str = "host.json";
 
-/// Access to the simulated host's state file (`host.json`) and its lock (`lock`).
+const DISK: &str = "disk";
+const VG: &str = "vg";
+const MOUNT: &str = "mount";
+const IX_LUN: &str = "ix.lun";
+const IX_NODE: &str = "ix.node";
+
+/// A LUN: its box's identifier and its OLU.
+pub type Lun = (String, u32);
+
+fn lun_key(box_id: &str, olu: u32) -> String {
+    format!("{box_id}/{olu}")
+}
+
+impl Document for Host {
+    fn to_records(&self, _prior: &Records) -> Records {
+        let mut out = Records::new();
+        let mut put = |kind: &str, key: String, value: Vec<u8>| {
+            out.insert((kind.to_string(), key), value);
+        };
+        for (name, d) in &self.disks {
+            put(DISK, name.clone(), records::encode(d));
+            let lun = lun_key(&d.box_id, d.olu);
+            put(IX_LUN, format!("{lun}\0{name}"), Vec::new());
+            if let Some(node) = &d.node {
+                put(IX_NODE, lun, node.clone().into_bytes());
+            }
+        }
+        for (name, vg) in &self.volume_groups {
+            put(VG, name.clone(), records::encode(vg));
+        }
+        for (point, device) in &self.mounts {
+            put(MOUNT, point.clone(), records::encode(device));
+        }
+        out
+    }
+
+    fn from_records(recs: &Records) -> Result<Self, String> {
+        fn kind<T: serde::de::DeserializeOwned>(
+            recs: &Records,
+            kind: &str,
+        ) -> Result<std::collections::BTreeMap<String, T>, String> {
+            records::of_kind(recs, kind)
+                .map(|(k, v)| Ok((k.to_string(), records::decode(kind, k, v)?)))
+                .collect()
+        }
+        Ok(Host {
+            disks: kind(recs, DISK)?,
+            volume_groups: kind(recs, VG)?,
+            mounts: kind(recs, MOUNT)?,
+        })
+    }
+}
+
+/// Access to the simulated host's state file and its lock (`lock`).
 #[derive(Debug, Clone)]
 pub struct HostStore {
-    file: StateFile,
-    lock: PathBuf,
+    dir: PathBuf,
+    file: RecordFile,
 }
 
 impl HostStore {
@@ -23,12 +94,17 @@ impl HostStore {
         Self::open_at(paths::sim_host_dir())
     }
 
-    /// A host kept in `dir`; nothing is created until the first [`HostStore::update`].
+    /// A host kept in `dir`; nothing is created until the first change.
     pub fn open_at(dir: impl AsRef<Path>) -> HostStore {
         let dir = dir.as_ref();
         HostStore {
-            file: StateFile::new(dir.join("host.json"), HOST_FORMAT, HOST_VERSION),
-            lock: dir.join("lock"),
+            dir: dir.to_path_buf(),
+            file: RecordFile::new(
+                dir.join(HOST_FILE),
+                dir.join("lock"),
+                HOST_FORMAT,
+                HOST_VERSION,
+            ),
         }
     }
 
@@ -37,10 +113,80 @@ impl HostStore {
         self.file.path()
     }
 
-    /// The current host; empty when nothing was ever saved. Needs no lock: saves are
-    /// atomic renames, so a reader sees one whole document.
+    /// Imports a host of the earlier layout (one JSON document) once, then
+    /// removes it, so that one file holds the host.
+    fn import_earlier(&self) -> Result<(), HostError> {
+        let earlier = self.dir.join(EARLIER_FILE);
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let _lock = Lock::acquire(&self.dir.join("lock"), &holder())?;
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let host: Host = StateFile::new(&earlier, HOST_FORMAT, 1)
+            .load()?
+            .unwrap_or_default();
+        self.file.replace(&host.to_records(&Records::new()))?;
+        std::fs::remove_file(&earlier).map_err(|source| StoreError::Io {
+            path: earlier.clone(),
+            source,
+        })?;
+        Ok(())
+    }
+
+    /// The current host; empty when nothing was ever saved. Needs no lock:
+    /// a reader sees the last committed change.
     pub fn load(&self) -> Result<Host, HostError> {
-        Ok(self.file.load()?.unwrap_or_default())
+        self.import_earlier()?;
+        Ok(self.file.load()?)
+    }
+
+    /// The part of the host that resolving `devices` needs: those disks (a
+    /// `/dev/vx/dmp/` name stands for its disk), every volume group with its
+    /// disks, and the mounts. Resolving any of `devices` on it gives what it
+    /// gives on the whole host.
+    pub fn load_for(&self, devices: &[&str]) -> Result<Host, HostError> {
+        self.import_earlier()?;
+        Ok(self.file.load_part(|r| {
+            let mut part = Records::new();
+            r.pick_kind(&mut part, VG)?;
+            r.pick_kind(&mut part, MOUNT)?;
+            let vgs = Host::from_records(&part).map_err(|e| StoreError::Damaged {
+                path: self.path().to_path_buf(),
+                detail: e,
+            })?;
+            for d in devices {
+                let disk = match d.strip_prefix(crate::VXVM_DMP_PREFIX) {
+                    Some(name) => format!("/dev/{name}"),
+                    None => d.to_string(),
+                };
+                r.pick(&mut part, DISK, &disk)?;
+            }
+            for vg in vgs.volume_groups.values() {
+                for d in &vg.disks {
+                    r.pick(&mut part, DISK, d)?;
+                }
+            }
+            Ok(part)
+        })?)
+    }
+
+    /// The device node recorded for the disk on LUN `olu` of `box_id`, if any:
+    /// disks with a node are few, so all of them are read at once.
+    pub fn nodes(&self) -> Result<Vec<(Lun, String)>, HostError> {
+        self.import_earlier()?;
+        let rows = self.file.read(|r| r.kind(IX_NODE))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(lun, node)| {
+                let (box_id, olu) = lun.rsplit_once('/')?;
+                Some((
+                    (box_id.to_string(), olu.parse().ok()?),
+                    String::from_utf8(node).ok()?,
+                ))
+            })
+            .collect())
     }
 
     /// Runs `f` on the current host under the lock and saves the result only if `f`
@@ -49,11 +195,34 @@ impl HostStore {
         &self,
         f: impl FnOnce(&mut Host) -> Result<T, HostError>,
     ) -> Result<T, HostError> {
-        let _lock = Lock::acquire(&self.lock, &holder())?;
-        let mut host = self.load()?;
-        let out = f(&mut host)?;
-        self.file.save(&host)?;
-        Ok(out)
+        self.import_earlier()?;
+        Ok(self.file.update(&holder(), HostError::from, f)?.0)
+    }
+
+    /// Attaches `device` to the LUN of `disk` (refused as [`Host::attach`]
+    /// refuses), reading only the records that decision needs.
+    pub fn attach(&self, device: &str, disk: Disk) -> Result<(), HostError> {
+        self.import_earlier()?;
+        let lun = lun_key(&disk.box_id, disk.olu);
+        self.file
+            .update_part(
+                &holder(),
+                HostError::from,
+                |r| {
+                    let mut part = Records::new();
+                    r.pick(&mut part, DISK, device)?;
+                    for (key, _) in r.prefix(IX_LUN, &format!("{lun}\0"))? {
+                        if let Some((_, name)) = key.split_once('\0') {
+                            r.pick(&mut part, DISK, name)?;
+                        }
+                    }
+                    r.pick_kind(&mut part, VG)?;
+                    r.pick_kind(&mut part, MOUNT)?;
+                    Ok(part)
+                },
+                |h: &mut Host| h.attach(device, disk),
+            )
+            .map(|(out, _)| out)
     }
 }
 

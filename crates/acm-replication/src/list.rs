@@ -2,28 +2,26 @@
 //! by `swsrpsetvol`, in the order they were set, each with its copy direction,
 //! operation server, size-check choice and optional group.
 //!
-//! One versioned JSON document (`swsrplist.json`) in `/etc/opt/FJSVswsrp/data`
-//! (or `/etc/opt/FJSVswsrp/<SWSTGNODE>/data`), relocated under `ACM_ROOT`. Every
-//! change is a read-modify-write under the lock `swsrplist.lock`, saved
-//! atomically and only when the change succeeds, so a refused command never writes.
-
+//! Kept as records (one per pair, with index records by volume, extent and
+//! group; the layout is [`acm_backup::pairs`]) in `swsrplist.redb` in
+//! `/etc/opt/FJSVswsrp/data` (or `/etc/opt/FJSVswsrp/<SWSTGNODE>/data`),
+//! relocated under `ACM_ROOT`. Every change is a read-modify-write under the
+//! lock `swsrplist.lock`, written in one transaction and only when the change
+//! succeeds, so a refused command never writes and a crash leaves the old list
+//! or the new one. Registering a pair reads only the pairs its refusals depend
+//! on ([`ListStore::add`]), so it costs the same at 10 pairs as at 10,000.
 use crate::messages;
 use acm_backup::list::BoxInfo;
+use acm_backup::pairs::{self as layout, IX_BOX, IX_GROUP, IX_VOLUME, META, NEXT_SEQ, PAIR};
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::store::{LockedFile, StateFile};
+use acm_core::records::{self, Delta, Document, RecordFile, Records};
+use acm_core::store::{Lock, StateFile};
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Format name of the list file.
-pub const LIST_FORMAT: &str = "acm-replication-list";
-/// Layout version of the list file.
-pub const LIST_VERSION: u32 = 1;
-/// Name of the list file in the data directory.
-pub const LIST_FILE: &str = "swsrplist.json";
-/// Name of the list's lock file in the data directory.
-pub const LIST_LOCK: &str = "swsrplist.lock";
+pub use acm_backup::pairs::{FILE as LIST_FILE, FORMAT as LIST_FORMAT, LOCK as LIST_LOCK};
 
 /// The product's data directory for replication management, honouring
 /// `SWSTGNODE` and `ACM_ROOT`.
@@ -149,12 +147,93 @@ impl ReplicationList {
     }
 }
 
+/// How one pair is stored: its place in the order of setting, and the pair.
+#[derive(Serialize, Deserialize)]
+struct Stored<P> {
+    seq: u64,
+    pair: P,
+}
+
+impl Pair {
+    /// The key of this pair's record.
+    pub fn key(&self) -> String {
+        layout::pair_key(&self.original.qualified(), &self.replica.qualified())
+    }
+}
+
+fn next_seq(prior: &Records) -> u64 {
+    prior
+        .get(&(META.to_string(), NEXT_SEQ.to_string()))
+        .and_then(|v| serde_json::from_slice(v).ok())
+        .unwrap_or(0)
+}
+
+fn seq_of(prior: &Records, key: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Seq {
+        seq: u64,
+    }
+    let v = prior.get(&(PAIR.to_string(), key.to_string()))?;
+    serde_json::from_slice::<Seq>(v).ok().map(|s| s.seq)
+}
+
+impl Document for ReplicationList {
+    fn to_records(&self, prior: &Records) -> Records {
+        let mut out = Records::new();
+        let mut next = next_seq(prior);
+        let mut last: Option<u64> = None;
+        for p in &self.pairs {
+            let key = p.key();
+            // A pair keeps its place; one new, or now out of order, goes last.
+            let seq = match seq_of(prior, &key) {
+                Some(s) if last.is_none_or(|l| s > l) => s,
+                _ => next,
+            };
+            next = next.max(seq + 1);
+            last = Some(seq);
+            let mut index = |kind: &str, value: String| {
+                out.insert(
+                    (kind.to_string(), layout::index_key(&value, &key)),
+                    Vec::new(),
+                );
+            };
+            for v in [&p.original, &p.replica] {
+                index(IX_VOLUME, v.qualified());
+                index(IX_BOX, layout::box_key(&v.box_info));
+            }
+            if let Some(g) = &p.group {
+                index(IX_GROUP, g.clone());
+            }
+            out.insert(
+                (PAIR.to_string(), key),
+                records::encode(&Stored { seq, pair: p }),
+            );
+        }
+        out.insert(
+            (META.to_string(), NEXT_SEQ.to_string()),
+            records::encode(&next),
+        );
+        out
+    }
+
+    fn from_records(recs: &Records) -> Result<Self, String> {
+        let mut pairs: Vec<Stored<Pair>> = records::of_kind(recs, PAIR)
+            .map(|(k, v)| records::decode(PAIR, k, v))
+            .collect::<Result<_, _>>()?;
+        pairs.sort_by_key(|s| s.seq);
+        Ok(ReplicationList {
+            pairs: pairs.into_iter().map(|s| s.pair).collect(),
+        })
+    }
+}
+
 /// The replication management list on disk.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    doc: LockedFile,
-    /// The repository's copy ([`crate::repository`]), refreshed after every change.
-    repository: PathBuf,
+    dir: PathBuf,
+    file: RecordFile,
+    /// The repository's copy ([`crate::repository`]), following every change.
+    repository: crate::repository::Copy,
 }
 
 impl Default for ListStore {
@@ -173,21 +252,58 @@ impl ListStore {
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
         let dir = dir.as_ref();
         ListStore {
-            doc: LockedFile::new(
-                StateFile::new(dir.join(LIST_FILE), LIST_FORMAT, LIST_VERSION),
-                dir.join(LIST_LOCK),
-            ),
-            repository: dir.join(crate::repository::REPOSITORY_DIR).join(LIST_FILE),
+            dir: dir.to_path_buf(),
+            file: layout::file_in(dir),
+            repository: crate::repository::Copy::in_data_dir(dir),
         }
     }
 
     pub fn path(&self) -> &Path {
-        self.doc.path()
+        self.file.path()
+    }
+
+    /// Imports a list of the earlier layout (one JSON document) once, then
+    /// removes it, so that one file holds the list.
+    fn import_earlier(&self) -> Result<(), Failure> {
+        let earlier = self.dir.join(layout::EARLIER_FILE);
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let _lock = Lock::acquire(&self.dir.join(LIST_LOCK), "swsrp (import)")
+            .map_err(messages::list_error)?;
+        if self.file.path().exists() || !earlier.exists() {
+            return Ok(());
+        }
+        let list: ReplicationList = StateFile::new(&earlier, LIST_FORMAT, 1)
+            .load()
+            .map_err(messages::list_error)?
+            .unwrap_or_default();
+        self.repository.replace(&list)?;
+        self.file
+            .replace(&list.to_records(&Records::new()))
+            .map_err(messages::list_error)?;
+        let earlier_copy = self
+            .dir
+            .join(crate::repository::REPOSITORY_DIR)
+            .join(crate::repository::EARLIER_COPY_FILE);
+        let _ = std::fs::remove_file(earlier_copy);
+        std::fs::remove_file(&earlier).map_err(messages::list_error)
+    }
+
+    /// Replaces the whole list without reading it (it may be damaged), under
+    /// the lock: what `swsrprecoverres -r` writes.
+    pub fn replace(&self, holder: &str, list: &ReplicationList) -> Result<(), Failure> {
+        let _lock =
+            Lock::acquire(&self.dir.join(LIST_LOCK), holder).map_err(messages::list_error)?;
+        self.file
+            .replace(&list.to_records(&Records::new()))
+            .map_err(messages::list_error)
     }
 
     /// The current list (empty when never saved).
     pub fn load(&self) -> Result<ReplicationList, Failure> {
-        self.doc.load_or_default().map_err(messages::list_error)
+        self.import_earlier()?;
+        self.file.load().map_err(messages::list_error)
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f`
@@ -199,9 +315,49 @@ impl ListStore {
         holder: &str,
         f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.doc.update(holder, messages::list_error, f, |list| {
-            crate::repository::save_at(&self.repository, list)
-        })
+        self.import_earlier()?;
+        let (out, delta) = self.file.update(holder, messages::list_error, f)?;
+        self.follow(&delta)?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the part of the list a new pair between `original` and
+    /// `replica` (in `group`) depends on: every pair that shares a volume, an
+    /// extent or the group with it. What `f` appends is added after every
+    /// pair of the list; the pairs not gathered are neither read nor written.
+    pub fn add<T>(
+        &self,
+        holder: &str,
+        original: &Volume,
+        replica: &Volume,
+        group: Option<&str>,
+        f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        self.import_earlier()?;
+        let (out, delta) = self.file.update_part(
+            holder,
+            messages::list_error,
+            |r| {
+                let mut part = Records::new();
+                for v in [original, replica] {
+                    layout::gather(r, &mut part, IX_VOLUME, &v.qualified())?;
+                    layout::gather(r, &mut part, IX_BOX, &layout::box_key(&v.box_info))?;
+                }
+                if let Some(g) = group {
+                    layout::gather(r, &mut part, IX_GROUP, g)?;
+                }
+                r.pick(&mut part, META, NEXT_SEQ)?;
+                Ok(part)
+            },
+            f,
+        )?;
+        self.follow(&delta)?;
+        Ok(out)
+    }
+
+    /// Brings the repository copy to the list after a change.
+    fn follow(&self, delta: &Delta) -> Result<(), Failure> {
+        self.repository.apply(delta)
     }
 }
 
@@ -239,13 +395,13 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let before = std::fs::read(store.path()).unwrap();
+        let before = store.load().unwrap();
         let r: Result<(), _> = store.update("t", |l| {
             l.pairs.clear();
             Err(messages::no_group("g"))
         });
         assert!(r.is_err());
-        assert_eq!(std::fs::read(store.path()).unwrap(), before);
+        assert_eq!(store.load().unwrap(), before);
         let l = store.load().unwrap();
         assert_eq!(l.find(&v("/dev/hdisk1"), &v("/dev/hdisk2")), Some(0));
         assert_eq!(l.find(&v("/dev/hdisk2"), &v("/dev/hdisk1")), None);

@@ -104,7 +104,8 @@ pub fn serve(req: &Request) -> Response {
                 Ok(Response::Done)
             }
             Request::AddPair { pair } => {
-                ListStore::open().update("swsrppeer", |l| {
+                let (o, r, g) = (&pair.original, &pair.replica, pair.group.as_deref());
+                ListStore::open().add("swsrppeer", o, r, g, |l| {
                     if !l.pairs.contains(pair) {
                         l.pairs.push(pair.clone());
                     }

@@ -6,49 +6,46 @@
 //! files are damaged or lost. The suite keeps that copy on the Managed Server
 //! itself, beside the data, so that it is written in the same step as the
 //! list and `-r` works whether or not the Management Server can be reached:
-//! `/etc/opt/FJSVswsrp/data/repository/swsrplist.json` (under `SWSTGNODE` the
-//! node's data directory, relocated by `ACM_ROOT`), written whole and
-//! atomically by [`save`] after every change of the list.
+//! `/etc/opt/FJSVswsrp/data/repository/swsrplist.redb` (under `SWSTGNODE` the
+//! node's data directory, relocated by `ACM_ROOT`), holding the list's records;
+//! every change of the list applies the records it changed here too.
 //!
-//! The copy is the last resort, so damage must show before it is needed: its
-//! envelope carries the SHA-256 of its payload, every read checks it, and
-//! every write is read back. A copy that fails either is refused
+//! The copy is the last resort, so damage must show before it is needed: each
+//! record carries the SHA-256 of its value, every read checks it, and every
+//! record written is read back. A copy that fails either is refused
 //! (`swsrp1806`, naming the file), never restored from.
 
-use crate::list::{self, ReplicationList, LIST_FILE};
+use crate::list::{self, ReplicationList};
 use crate::messages;
-use acm_core::input::{self, InputError};
 use acm_core::msg::Failure;
-use acm_core::store::{write_atomic, StoreError};
-use serde::{Deserialize, Serialize};
+use acm_core::records::{Delta, Document, RecordFile, Records};
+use acm_core::store::StoreError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Directory of the repository copy, in the data directory.
 pub const REPOSITORY_DIR: &str = "repository";
-/// Format name of the repository copy's envelope.
+/// Format name of the repository copy.
 pub const COPY_FORMAT: &str = "acm-replication-repository";
 /// Layout version of the repository copy.
-pub const COPY_VERSION: u32 = 1;
+pub const COPY_VERSION: u32 = 2;
+/// The copy's file in [`REPOSITORY_DIR`].
+pub const COPY_FILE: &str = "swsrplist.redb";
+/// The copy of the earlier layout, removed when the list is imported.
+pub const EARLIER_COPY_FILE: &str = "swsrplist.json";
 
 /// The repository copy of this Managed Server's list.
 pub fn path() -> PathBuf {
-    list::data_dir().join(REPOSITORY_DIR).join(LIST_FILE)
+    Copy::in_data_dir(&list::data_dir())
+        .file
+        .path()
+        .to_path_buf()
 }
 
-/// The copy on disk: the list as a JSON value and the SHA-256 (hex) of that
-/// value's serialisation, which is canonical (object keys sorted), so the
-/// reader recomputes it from what it parsed.
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    format: String,
-    version: u32,
-    sha256: String,
-    data: serde_json::Value,
-}
-
-fn digest(data: &serde_json::Value) -> String {
-    hex::encode(Sha256::digest(data.to_string().as_bytes()))
+/// The repository copy of the list kept in one data directory.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    file: RecordFile,
 }
 
 fn damaged(path: &Path, detail: impl Into<String>) -> Failure {
@@ -58,58 +55,107 @@ fn damaged(path: &Path, detail: impl Into<String>) -> Failure {
     })
 }
 
-/// Replaces the repository copy with `list` (atomically).
+/// A record's value as the copy stores it: its SHA-256, then the value.
+fn sealed(value: &[u8]) -> Vec<u8> {
+    let mut out = Sha256::digest(value).to_vec();
+    out.extend_from_slice(value);
+    out
+}
+
+impl Copy {
+    /// The copy beside the list of data directory `dir`.
+    pub fn in_data_dir(dir: &Path) -> Copy {
+        let repo = dir.join(REPOSITORY_DIR);
+        Copy {
+            file: RecordFile::new(
+                repo.join(COPY_FILE),
+                dir.join(list::LIST_LOCK),
+                COPY_FORMAT,
+                COPY_VERSION,
+            ),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// Applies one change of the list, then reads back what it wrote: a copy
+    /// that did not land whole is reported now, not when `-r` needs it.
+    pub fn apply(&self, delta: &Delta) -> Result<(), Failure> {
+        let sealed_delta = Delta {
+            put: delta
+                .put
+                .iter()
+                .map(|(k, v)| (k.clone(), sealed(v)))
+                .collect(),
+            removed: delta.removed.clone(),
+        };
+        self.file
+            .apply(&sealed_delta)
+            .map_err(messages::repository_error)?;
+        let back = self
+            .file
+            .read(|r| {
+                let mut got = Records::new();
+                for (kind, key) in delta.put.keys() {
+                    r.pick(&mut got, kind, key)?;
+                }
+                Ok(got)
+            })
+            .map_err(messages::repository_error)?;
+        if back != sealed_delta.put {
+            return Err(damaged(self.path(), "it does not read back as written"));
+        }
+        Ok(())
+    }
+
+    /// Replaces the copy with `list`.
+    pub fn replace(&self, list: &ReplicationList) -> Result<(), Failure> {
+        let records: Records = list
+            .to_records(&Records::new())
+            .into_iter()
+            .map(|(k, v)| (k, sealed(&v)))
+            .collect();
+        self.file
+            .replace(&records)
+            .map_err(messages::repository_error)?;
+        match self.load()? {
+            Some(back) if back == *list => Ok(()),
+            _ => Err(damaged(self.path(), "it does not read back as written")),
+        }
+    }
+
+    /// The copy, each record checked against its checksum; `None` when there is none.
+    pub fn load(&self) -> Result<Option<ReplicationList>, Failure> {
+        if !self.path().exists() {
+            return Ok(None);
+        }
+        let sealed = self.file.read_all().map_err(messages::repository_error)?;
+        let mut plain = Records::new();
+        for ((kind, key), v) in sealed {
+            if v.len() < 32 || Sha256::digest(&v[32..]).as_slice() != &v[..32] {
+                return Err(damaged(
+                    self.path(),
+                    format!("the SHA-256 of record {kind} {key:?} does not match its contents"),
+                ));
+            }
+            plain.insert((kind, key), v[32..].to_vec());
+        }
+        ReplicationList::from_records(&plain)
+            .map(Some)
+            .map_err(|e| damaged(self.path(), e))
+    }
+}
+
+/// Replaces this Managed Server's repository copy with `list`.
 pub fn save(list: &ReplicationList) -> Result<(), Failure> {
-    save_at(&path(), list)
+    Copy::in_data_dir(&list::data_dir()).replace(list)
 }
 
-/// Replaces the copy at `path` with `list`, then reads it back: a copy that
-/// did not land whole is reported now, not when `-r` needs it.
-pub fn save_at(path: &Path, list: &ReplicationList) -> Result<(), Failure> {
-    let data = serde_json::to_value(list).map_err(|e| damaged(path, e.to_string()))?;
-    let envelope = Envelope {
-        format: COPY_FORMAT.to_string(),
-        version: COPY_VERSION,
-        sha256: digest(&data),
-        data,
-    };
-    let bytes = serde_json::to_vec(&envelope).map_err(|e| damaged(path, e.to_string()))?;
-    write_atomic(path, &bytes).map_err(messages::repository_error)?;
-    match load_at(path)? {
-        Some(back) if back == *list => Ok(()),
-        _ => Err(damaged(path, "it does not read back as written")),
-    }
-}
-
-/// The repository copy, `None` when there is none.
+/// This Managed Server's repository copy, `None` when there is none.
 pub fn load() -> Result<Option<ReplicationList>, Failure> {
-    load_at(&path())
-}
-
-/// The copy at `path`, checked against its checksum; `None` when there is none.
-pub fn load_at(path: &Path) -> Result<Option<ReplicationList>, Failure> {
-    let bytes = match input::read_bytes(path, input::MAX_STATE_BYTES) {
-        Ok(b) => b,
-        Err(InputError::NotFound(_)) => return Ok(None),
-        Err(e) => return Err(messages::repository_error(e)),
-    };
-    let envelope: Envelope = serde_json::from_slice(&bytes)
-        .map_err(|e| damaged(path, format!("not a repository copy: {e}")))?;
-    if envelope.format != COPY_FORMAT || envelope.version != COPY_VERSION {
-        return Err(messages::repository_error(StoreError::Incompatible {
-            path: path.to_path_buf(),
-            found_format: envelope.format,
-            found_version: envelope.version,
-            format: COPY_FORMAT.to_string(),
-            version: COPY_VERSION,
-        }));
-    }
-    if digest(&envelope.data) != envelope.sha256 {
-        return Err(damaged(path, "its SHA-256 does not match its contents"));
-    }
-    serde_json::from_value(envelope.data)
-        .map(Some)
-        .map_err(|e| damaged(path, e.to_string()))
+    Copy::in_data_dir(&list::data_dir()).load()
 }
 
 #[cfg(test)]
@@ -119,20 +165,30 @@ mod tests {
     #[test]
     fn a_changed_byte_is_caught() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("repository/swsrplist.json");
-        assert_eq!(load_at(&p).unwrap(), None);
+        let copy = Copy::in_data_dir(dir.path());
+        assert_eq!(copy.load().unwrap(), None);
         let list = ReplicationList::default();
-        save_at(&p, &list).unwrap();
-        assert_eq!(load_at(&p).unwrap(), Some(list));
-        // Still valid JSON, still a list: only the checksum tells.
-        let text = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, text.replace("\"pairs\":[]", "\"pairs\":[] ")).unwrap();
-        assert!(load_at(&p).is_ok(), "white space is not content");
-        std::fs::write(&p, text.replace("\"sha256\":\"", "\"sha256\":\"0")).unwrap();
-        let e = load_at(&p).unwrap_err();
+        copy.replace(&list).unwrap();
+        assert_eq!(copy.load().unwrap(), Some(list));
+        // A record whose value no longer matches its checksum.
+        copy.file
+            .apply(&Delta {
+                put: [(
+                    ("meta".into(), "next_seq".into()),
+                    sealed(b"0")[..31].to_vec(),
+                )]
+                .into_iter()
+                .collect(),
+                removed: vec![],
+            })
+            .unwrap();
+        let e = copy.load().unwrap_err();
         assert_eq!(e.message.id, "swsrp1806");
-        assert!(e.message.text.contains(&p.display().to_string()), "{e}");
-        std::fs::write(&p, b"{ not json").unwrap();
-        assert_eq!(load_at(&p).unwrap_err().message.id, "swsrp1806");
+        assert!(
+            e.message.text.contains(&copy.path().display().to_string()),
+            "{e}"
+        );
+        std::fs::write(copy.path(), b"not a database, not a database at all").unwrap();
+        assert_eq!(copy.load().unwrap_err().message.id, "swsrp1806");
     }
 }

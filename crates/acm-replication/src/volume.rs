@@ -52,6 +52,14 @@ pub fn load_host() -> Result<Host, Failure> {
     HostStore::open().load().map_err(messages::host_error)
 }
 
+/// The part of the host that resolving `devices` needs (see
+/// [`HostStore::load_for`]): what a command that names its volumes reads.
+pub fn load_host_for(devices: &[&str]) -> Result<Host, Failure> {
+    HostStore::open()
+        .load_for(devices)
+        .map_err(messages::host_error)
+}
+
 /// Resolves an operand: a local one on `host`, another server's by that server.
 pub fn resolve_any(host: &Host, op: &Operand) -> Result<Volume, Failure> {
     if op.local {

@@ -812,6 +812,37 @@ fn kind_label(k: &LunKind) -> &'static str {
     }
 }
 
+/// What a host learns of LUN `olu` of box `name` by asking it, as a host
+/// discovers a disk: INQUIRY (the box's identity) and READ CAPACITY, one CDB
+/// each through the array service, so attaching costs the same whatever the
+/// size of the array. A box or LUN that is not there is named.
+fn discover(name: &str, olu: u32, vxvm: bool) -> Result<Disk, Failure> {
+    let transport = acm_sim::client::SocketTransport::from_env(name, olu);
+    let mut d = acm_scsi::driver::Driver::new(transport);
+    let asked = d.identity().and_then(|id| Ok((id, d.capacity()?)));
+    let (id, blocks) = match asked {
+        Ok(v) => v,
+        Err(_) => {
+            // Say precisely what is missing, as the array knows it.
+            let a = open()?;
+            let bid: Bid = a.bid_by_name(name)?;
+            let st = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
+            if !st.luns.contains_key(&olu) {
+                return Err(invalid(format!("box {name} has no LUN {olu}")));
+            }
+            return Err(invalid(format!("LUN {olu} of box {name} does not answer")));
+        }
+    };
+    Ok(Disk {
+        box_name: name.to_string(),
+        box_id: id.box_id.as_str().to_string(),
+        olu,
+        size: blocks * m::BLOCK,
+        vxvm,
+        node: None,
+    })
+}
+
 fn host_cmd(c: HostCmd) -> Result<(), Failure> {
     let store = HostStore::open();
     match c {
@@ -821,29 +852,14 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             device,
             vxvm,
         } => {
-            let a = open()?;
-            let bid: Bid = a.bid_by_name(&name)?;
-            let st = a.state(&bid).ok_or_else(|| invalid("box vanished"))?;
-            let lun = st
-                .luns
-                .get(&olu)
-                .ok_or_else(|| invalid(format!("box {name} has no LUN {olu}")))?;
-            let disk = Disk {
-                box_name: name.clone(),
-                box_id: st.box_id.clone(),
-                olu,
-                size: lun.size_bytes,
-                vxvm,
-                node: None,
-            };
-            drop(a);
-            store.update(|h| h.attach(&device, disk))?;
+            let disk = discover(&name, olu, vxvm)?;
+            store.attach(&device, disk)?;
             println!("{device} attached ({name} LUN {olu})");
         }
         HostCmd::AttachNode { device, node } => {
             let disk = acm_host::scsi::probe_node(&node)?;
             let (box_id, olu) = (disk.box_id.clone(), disk.olu);
-            store.update(|h| h.attach(&device, disk))?;
+            store.attach(&device, disk)?;
             println!("{device} attached ({node}: box {box_id} LUN {olu})");
         }
         HostCmd::Detach { device } => store.update(|h| h.detach(&device))?,
@@ -936,7 +952,7 @@ fn fault_cmd(f: FaultCmd) -> Result<(), Failure> {
 
 /// The one LUN behind a host device (a disk, or a volume group of one disk).
 fn lun_of(device: &str) -> Result<acm_host::DiskRef, Failure> {
-    let host = HostStore::open().load()?;
+    let host = HostStore::open().load_for(&[device])?;
     let mut r = host.resolve(device)?;
     if r.disks.len() != 1 {
         return Err(invalid(format!(
@@ -1130,7 +1146,7 @@ fn status_text(s: m::Status) -> String {
 }
 
 fn open_device(device: &str) -> Result<acm_host::HostDevice, Failure> {
-    let host = HostStore::open().load()?;
+    let host = HostStore::open().load_for(&[device])?;
     let resolved = host.resolve(device)?;
     Ok(acm_host::scsi::open_device(&resolved)?)
 }

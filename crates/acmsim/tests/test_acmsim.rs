@@ -338,8 +338,12 @@ fn rec_between_two_boxes_survives_a_link_outage() {
 fn a_disk_on_a_device_node_goes_through_sg_io() {
     let s = Scratch::new();
     host(&s);
-    let host_file = s.root().join("var/opt/acmsim-host/host.json");
-    let before = std::fs::read(&host_file).unwrap();
+    let host = || {
+        acm_host::HostStore::open_at(s.root().join("var/opt/acmsim-host"))
+            .load()
+            .unwrap()
+    };
+    let before = host();
     let e = refused(
         &s,
         &["host", "attach-node", "/dev/hdisk9", "/dev/null"],
@@ -347,17 +351,15 @@ fn a_disk_on_a_device_node_goes_through_sg_io() {
         1,
     );
     assert!(e.contains("/dev/null") && e.contains("SCSI"), "{e}");
-    assert_eq!(
-        std::fs::read(&host_file).unwrap(),
-        before,
-        "nothing attached"
-    );
+    assert_eq!(host(), before, "nothing attached");
     // hdisk1 is LUN 0 of B1; record it as reached through a device node, the
     // way a disk of a real array is recorded, and the simulator is left aside.
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&host_file).unwrap()).unwrap();
-    doc["data"]["disks"]["/dev/hdisk1"]["node"] = serde_json::json!("/dev/null");
-    std::fs::write(&host_file, doc.to_string()).unwrap();
+    acm_host::HostStore::open_at(s.root().join("var/opt/acmsim-host"))
+        .update(|h| {
+            h.disks.get_mut("/dev/hdisk1").unwrap().node = Some("/dev/null".into());
+            Ok(())
+        })
+        .unwrap();
     for args in [
         vec!["checksum", "/dev/hdisk1"],
         vec!["write", "/dev/hdisk1", "--seed", "1", "--length", "4096"],

@@ -59,8 +59,11 @@ fn wait_gone(home: &Path, pid: i32) {
 fn serve_status_and_stop_as_an_operator_runs_them() {
     let s = Scratch::new();
     scene(&s);
+    // Attaching the disks asked the array through a service started on demand.
+    assert!(client::service_pid(&s.root().join("var/opt/acmsim")).is_some());
+    run(&s, &["stop"]);
     let out = run(&s, &["status"]);
-    assert_eq!(out.status.code(), Some(3), "no service yet");
+    assert_eq!(out.status.code(), Some(3), "no service now");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("not running"));
     let started = ok(&s, &["serve"]);
     assert!(started.contains("serves"), "{started}");

@@ -11,6 +11,7 @@
 
 mod common;
 
+use acm_replication::list::ReplicationList;
 use acm_testkit::Scratch;
 use common::*;
 use proptest::prelude::*;
@@ -110,9 +111,9 @@ fn attempt(s: &Scratch, cmd: &str, args: &[&str]) -> bool {
     }
 }
 
-fn check(s: &Scratch, model: &[M; 2], list_before: &[u8]) {
+fn check(s: &Scratch, model: &[M; 2], list_before: &ReplicationList) {
     assert_eq!(
-        std::fs::read(list_path(s)).unwrap(),
+        &list(s),
         list_before,
         "operation commands never change the list"
     );
@@ -135,7 +136,7 @@ proptest! {
     #[test]
     fn commands_list_and_array_agree(ops in prop::collection::vec(op(), 1..14)) {
         let s = setup();
-        let list_before = std::fs::read(list_path(&s)).unwrap();
+        let list_before = list(&s);
         let mut list_now = list_before.clone();
         let mut model = [M::None; 2];
         for op in ops {
@@ -188,14 +189,9 @@ proptest! {
                     }
                     ok(&s, "swsrprecoverres", &["-r"]);
                     let restored = acm_replication::list::ListStore::open_at(list_path(&s).parent().unwrap()).load().unwrap();
-                    let original: acm_replication::list::ReplicationList = {
-                        let dir = tempfile::tempdir().unwrap();
-                        std::fs::write(dir.path().join("swsrplist.json"), &list_before).unwrap();
-                        acm_replication::list::ListStore::open_at(dir.path()).load().unwrap()
-                    };
-                    prop_assert_eq!(restored, original);
-                    // From here on the file is the restored one.
-                    list_now = std::fs::read(list_path(&s)).unwrap();
+                    prop_assert_eq!(&restored, &list_before);
+                    // From here on the list is the restored one.
+                    list_now = restored;
                 }
             }
             check(&s, &model, &list_now);

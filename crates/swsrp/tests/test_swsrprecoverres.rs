@@ -73,7 +73,7 @@ fn r_rebuilds_from_the_repository_copy() {
     );
     let before = list(&s);
     // The repository copy swsrpsetvol keeps.
-    assert!(data(&s).join("repository/swsrplist.json").is_file());
+    assert!(data(&s).join("repository/swsrplist.redb").is_file());
     damage(&s);
     assert_eq!(
         ok(&s, "swsrprecoverres", &["-r"]),
@@ -102,7 +102,7 @@ fn r_rebuilds_from_the_array_without_a_repository() {
     assert_eq!(p.op_server, OpServer::Both);
     assert_eq!(p.group, None);
     // The rebuilt list became the repository copy.
-    assert!(data(&s).join("repository/swsrplist.json").exists());
+    assert!(data(&s).join("repository/swsrplist.redb").exists());
     let t = tokens(&ok(&s, "swsrpvolinfo", &[]));
     assert_eq!(t.len(), 2);
 }
@@ -215,11 +215,21 @@ fn a_damaged_repository_copy_is_reported_before_r_needs_it() {
     let (s, _) = world2(4, 0, 0);
     ok(&s, "swsrpsetvol", &["/dev/hdisk1", "/dev/hdisk2"]);
     let before = list(&s);
-    // Still JSON, still a list of pairs, but not what was written: another pair.
-    let repo = data(&s).join("repository/swsrplist.json");
-    let text = std::fs::read_to_string(&repo).unwrap();
-    assert!(text.contains("/dev/hdisk2"), "{text}");
-    std::fs::write(&repo, text.replace("/dev/hdisk2", "/dev/hdisk3")).unwrap();
+    // Still a database, still records of pairs, but not what was written:
+    // another pair (the same number of bytes, changed in place).
+    let repo = data(&s).join("repository/swsrplist.redb");
+    let bytes = std::fs::read(&repo).unwrap();
+    let (from, to) = (b"/dev/hdisk2", b"/dev/hdisk3");
+    let mut changed = bytes.clone();
+    let mut hits = 0;
+    for i in 0..changed.len().saturating_sub(from.len()) {
+        if &changed[i..i + from.len()] == from {
+            changed[i..i + from.len()].copy_from_slice(to);
+            hits += 1;
+        }
+    }
+    assert!(hits > 0, "the copy holds the pair's device names");
+    std::fs::write(&repo, changed).unwrap();
     // The routine check reports it, naming the file.
     let e = refused(&s, "swsrprecoverres", &[], "swsrp1806", 1);
     assert!(e.contains(&repo.display().to_string()), "{e}");

@@ -92,7 +92,7 @@ fn swstgnode_selects_the_logical_node_list() {
     assert!(out.status.success());
     assert!(s
         .root()
-        .join("etc/opt/FJSVswsts/node1/data/swstlist.json")
+        .join("etc/opt/FJSVswsts/node1/data/swstlist.redb")
         .exists());
     assert!(!list_path(&s).exists());
     // The default node is still not set up.

@@ -66,11 +66,11 @@ fn resback_then_resrst_brings_the_list_back() {
     std::fs::create_dir(&dir).unwrap();
     let d = dir.to_str().unwrap();
     assert_eq!(mok(&s, "swstresback", &[d]), "swstresback completed\n");
-    let saved = std::fs::read(list_path(&s)).unwrap();
-    assert_eq!(
-        std::fs::read(dir.join("FJSVswsts/swstlist.json")).unwrap(),
-        saved
-    );
+    let saved = list_store(&s).load().unwrap();
+    let copy = |dir: &std::path::Path| {
+        acm_backup::list::ListStore::load_saved(&dir.join("FJSVswsts/swstlist.redb")).unwrap()
+    };
+    assert_eq!(copy(&dir), saved);
     // Locks and run records are not saved.
     let names: Vec<String> = std::fs::read_dir(dir.join("FJSVswsts"))
         .unwrap()
@@ -84,18 +84,15 @@ fn resback_then_resrst_brings_the_list_back() {
     // Change the list, then restore.
     ok(&s, "swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
     ok(&s, "swstdevinfoset", &["-o", "/dev/hdisk3"]);
-    assert_ne!(std::fs::read(list_path(&s)).unwrap(), saved);
+    assert_ne!(list_store(&s).load().unwrap(), saved);
     assert_eq!(mok(&s, "swstresrst", &[d]), "swstresrst completed\n");
-    assert_eq!(std::fs::read(list_path(&s)).unwrap(), saved);
+    assert_eq!(list_store(&s).load().unwrap(), saved);
     assert!(ok(&s, "swstbkpoldisp", &["/dev/hdisk1"]).contains(" 2 "));
 
     // A second backup into the same directory replaces the first whole.
     ok(&s, "swstdevinfoset", &["-o", "/dev/hdisk3"]);
     mok(&s, "swstresback", &[d]);
-    assert_eq!(
-        std::fs::read(dir.join("FJSVswsts/swstlist.json")).unwrap(),
-        std::fs::read(list_path(&s)).unwrap()
-    );
+    assert_eq!(copy(&dir), list_store(&s).load().unwrap());
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -123,7 +120,7 @@ fn refusals() {
     assert!(e.contains("swstresback"), "{e}");
     // A damaged backup is refused without touching the list.
     std::fs::create_dir(empty.join("FJSVswsts")).unwrap();
-    std::fs::write(empty.join("FJSVswsts/swstlist.json"), b"{half").unwrap();
+    std::fs::write(empty.join("FJSVswsts/swstlist.redb"), b"{half").unwrap();
     mrefused(&s, "swstresrst", &[empty.to_str().unwrap()], "swst1804", 1);
     // Busy: a running operation command excludes all three.
     let held = acm_testkit::retry(|| {
@@ -168,8 +165,8 @@ fn resrst_needs_swstsvrset_first() {
     ok(&fresh, "swstsvrset", &[]);
     mok(&fresh, "swstresrst", &[d]);
     assert_eq!(
-        std::fs::read(list_path(&fresh)).unwrap(),
-        std::fs::read(list_path(&s)).unwrap()
+        list_store(&fresh).load().unwrap(),
+        list_store(&s).load().unwrap()
     );
 }
 
@@ -187,7 +184,7 @@ fn srsemtch_clears_holds_without_sessions_and_leftovers() {
         l.syncs
             .insert("/dev/hdisk1".into(), vec!["/dev/hdisk3".into()]);
     });
-    let tmp = data_dir(&s).join(".swstlist.json.tmp.4242");
+    let tmp = data_dir(&s).join(".swstlist.redb.tmp.4242");
     std::fs::write(&tmp, b"{\"format\":").unwrap();
     assert_eq!(mok(&s, "swstsrsemtch", &[]), "swstsrsemtch completed\n");
     assert!(!tmp.exists());

@@ -104,13 +104,18 @@ pub fn swsrpsetvol(argv: Argv) -> ExitCode {
             ));
         }
         let _run = exclusion::enter("swsrpsetvol", Some(&format!("{orig} {rep}")))?;
-        let host = volume::load_host()?;
+        let host = volume::load_host_for(&[&o.device, &r.device])?;
         let original = volume::resolve_any(&host, &o)?;
         let replica = volume::resolve_any(&host, &r)?;
+        // Only the backup list's records about the two volumes.
         let backup = BackupStore::open()
-            .load()
+            .load_devices(
+                &[&original.device, &replica.device],
+                &[&original.box_info, &replica.box_info],
+            )
             .map_err(|f| messages::backup_list_error(f.message.text))?;
-        ListStore::open().update("swsrpsetvol", |list| {
+        let group = req.group.as_deref();
+        ListStore::open().add("swsrpsetvol", &original, &replica, group, |list| {
             check_backup(&backup, &local, &original, &replica, req.direction)?;
             add_pair(list, original.clone(), replica.clone(), &req)?;
             // The peer records the pair too; if it cannot, nothing is saved here.

@@ -20,9 +20,7 @@
 
 use super::server;
 use crate::exclusion;
-use crate::list::{
-    self, Direction, OpServer, Pair, ReplicationList, Volume, LIST_FORMAT, LIST_LOCK, LIST_VERSION,
-};
+use crate::list::{self, Direction, ListStore, OpServer, Pair, ReplicationList, Volume};
 use crate::messages;
 use crate::repository;
 use crate::scripts;
@@ -32,7 +30,6 @@ use acm_backup::list::{ListStore as BackupStore, Role};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::store::{Lock, StateFile};
 use acm_host::Host;
 use acm_manager::forward;
 use acm_scsi::model as m;
@@ -115,13 +112,7 @@ fn rebuild(local: &str) -> Result<(), Failure> {
         }
     };
     ask_every_box(&rebuilt, local)?;
-    let dir = list::data_dir();
-    std::fs::create_dir_all(&dir).map_err(messages::list_error)?;
-    let _lock =
-        Lock::acquire(&dir.join(LIST_LOCK), "swsrprecoverres").map_err(messages::list_error)?;
-    StateFile::new(dir.join(list::LIST_FILE), LIST_FORMAT, LIST_VERSION)
-        .save(&rebuilt)
-        .map_err(messages::list_error)
+    ListStore::open().replace("swsrprecoverres", &rebuilt)
 }
 
 /// The pairs the array knows between two disks of this server.

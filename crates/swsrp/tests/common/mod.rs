@@ -78,7 +78,7 @@ pub fn host_update(s: &Scratch, f: impl FnOnce(&mut Host) -> Result<(), HostErro
 }
 
 pub fn list_path(s: &Scratch) -> PathBuf {
-    s.root().join("etc/opt/FJSVswsrp/data/swsrplist.json")
+    s.root().join("etc/opt/FJSVswsrp/data/swsrplist.redb")
 }
 
 pub fn list(s: &Scratch) -> acm_replication::list::ReplicationList {

@@ -100,7 +100,7 @@ pub fn data_dir(s: &Scratch) -> PathBuf {
 }
 
 pub fn list_path(s: &Scratch) -> PathBuf {
-    data_dir(s).join("swstlist.json")
+    data_dir(s).join("swstlist.redb")
 }
 
 pub fn list_store(s: &Scratch) -> ListStore {
