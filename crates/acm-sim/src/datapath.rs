@@ -10,6 +10,7 @@
 //! between the two leaves metadata that still describes the data (the dm-era rule).
 
 use crate::array::{Array, Bid};
+use crate::session::Date;
 use crate::state::*;
 use acm_scsi::model::{CopyError, BLOCK};
 
@@ -501,7 +502,7 @@ impl Array {
                             let t = self.sess_mut(k)?;
                             (g0..g1).for_each(|g| meta |= t.pending.insert(g));
                             if !t.pending.is_empty() && t.phase == Phase::Equivalent {
-                                t.phase = Phase::Copying;
+                                t.enter(Phase::Copying, t.status, Date::Kept);
                             }
                         }
                     },
@@ -726,8 +727,7 @@ impl Array {
         for v in victims {
             let s = self.sess_mut(&v)?;
             if !s.failed() {
-                s.status = Status::ErrorSuspend(reason);
-                s.transition_time = now;
+                s.enter(s.phase, Status::ErrorSuspend(reason), Date::Now(now));
             }
         }
         Ok(())

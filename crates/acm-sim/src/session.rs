@@ -14,6 +14,39 @@ use std::os::unix::fs::FileExt;
 /// The most bytes of a REC journal entry read at once.
 const JOURNAL_PIECE: u64 = 8 << 20;
 
+/// How a state change dates the session. `transition_time` is the date a
+/// session reports (swsrpstat's Date): the point in time its destination
+/// stands for, so a change that does not move that point keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Date {
+    /// A new point in time: a logical copy, a split, a halt, a failure.
+    Now(u64),
+    /// The same point in time: copy progress, a resume, a buffer filling.
+    Kept,
+    /// No point in time: a halted REC that recovered by itself.
+    Cleared,
+}
+
+impl Session {
+    /// Every change of a session's phase or status passes here (construction
+    /// aside), and says how it is dated: one place that sees, and checks, the
+    /// life cycle. The checks are transitions the commands never make.
+    pub(crate) fn enter(&mut self, phase: Phase, status: Status, date: Date) {
+        debug_assert!(phase != Phase::Readying, "no session goes back to Readying");
+        debug_assert!(
+            !self.failed() || status == self.status,
+            "an error-suspended session stays so until it is cancelled"
+        );
+        self.phase = phase;
+        self.status = status;
+        match date {
+            Date::Now(t) => self.transition_time = t,
+            Date::Kept => {}
+            Date::Cleared => self.transition_time = 0,
+        }
+    }
+}
+
 impl Array {
     /// Finds session `id` among the sessions that involve box `bid` (owned by it, or
     /// with an extent on it).
@@ -218,10 +251,8 @@ impl Array {
         match kind {
             Kind::Opc | Kind::QuickOpc => s.pending = self.opc_pending(&src, &dst, grains)?,
             Kind::Ec | Kind::Rec if req.skip_initial_copy => {
-                s.status = Status::Suspended;
-                s.phase = Phase::Equivalent;
+                s.enter(Phase::Equivalent, Status::Suspended, Date::Now(now));
                 s.skipped_initial = true;
-                s.transition_time = now;
             }
             Kind::Ec | Kind::Rec => s.pending = GrainSet::full(grains),
             _ => {}
@@ -303,13 +334,18 @@ impl Array {
             _ => {}
         }
         let t = self.sess_mut(k)?;
-        t.phase = phase;
-        if !t.is_mirror() {
-            t.transition_time = now;
-        }
-        if t.kind == Kind::QuickOpc && t.pending.is_empty() {
-            t.phase = Phase::Tracking;
-        }
+        let phase = if t.kind == Kind::QuickOpc && t.pending.is_empty() {
+            Phase::Tracking
+        } else {
+            phase
+        };
+        // A mirror's point in time is its split, not its start.
+        let date = if t.is_mirror() {
+            Date::Kept
+        } else {
+            Date::Now(now)
+        };
+        t.enter(phase, t.status, date);
         Ok(())
     }
 
@@ -345,12 +381,12 @@ impl Array {
                 let t = self.sess_mut(&k)?;
                 t.pending.union_with(&changed);
                 t.changed.clear();
-                t.phase = if t.pending.is_empty() {
+                let phase = if t.pending.is_empty() {
                     Phase::Tracking
                 } else {
                     Phase::TrackingCopying
                 };
-                t.transition_time = now;
+                t.enter(phase, t.status, Date::Now(now));
                 t.copied_bytes = 0;
                 Ok(())
             }
@@ -367,12 +403,13 @@ impl Array {
                 }
                 t.changed.clear();
                 t.skipped_initial = false;
-                t.status = Status::Active;
-                t.phase = if t.pending.is_empty() {
+                let phase = if t.pending.is_empty() {
                     Phase::Equivalent
                 } else {
                     Phase::Copying
                 };
+                // The resumed pair keeps the date of its split.
+                t.enter(phase, Status::Active, Date::Kept);
                 t.copied_bytes = 0;
                 if let Some(r) = req.rec {
                     t.rec = Some(r.into());
@@ -431,11 +468,13 @@ impl Array {
                 t.changed.insert_range(g0, g1);
             }
             let was_halted = matches!(t.status, Status::Halt(_));
-            t.status = Status::Suspended;
-            t.phase = Phase::Equivalent;
-            if !forced || was_halted {
-                t.transition_time = now;
-            }
+            // A forced suspend of an active pair splits it at no agreed point.
+            let date = if !forced || was_halted {
+                Date::Now(now)
+            } else {
+                Date::Kept
+            };
+            t.enter(Phase::Equivalent, Status::Suspended, date);
             self.journal_truncate(k)?;
         }
         Ok(())
@@ -459,7 +498,7 @@ impl Array {
             }
             let t = self.sess_mut(&k)?;
             t.kind = Kind::Opc;
-            t.phase = Phase::Copying;
+            t.enter(Phase::Copying, t.status, Date::Kept);
             t.changed.clear();
             return Ok(());
         }
@@ -710,25 +749,24 @@ impl Array {
             let t = self.sess_mut(&k)?;
             match (up, t.status) {
                 (false, Status::Active) => {
-                    t.status = Status::Halt(if consistency && has_buffer {
+                    let halt = Status::Halt(if consistency && has_buffer {
                         HaltDetail::UseBuffer
                     } else if t.phase == Phase::Equivalent {
                         HaltDetail::Equivalent
                     } else {
                         HaltDetail::Sync
                     });
-                    t.transition_time = now;
+                    t.enter(t.phase, halt, Date::Now(now));
                 }
                 (true, Status::Halt(_)) if t.rec.is_some_and(|r| r.recovery == Recovery::Auto) => {
                     let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
                     t.pending.union_with(&changed);
-                    t.status = Status::Active;
-                    t.phase = if t.pending.is_empty() && t.journal.is_empty() {
+                    let phase = if t.pending.is_empty() && t.journal.is_empty() {
                         Phase::Equivalent
                     } else {
                         Phase::Copying
                     };
-                    t.transition_time = 0;
+                    t.enter(phase, Status::Active, Date::Cleared);
                 }
                 _ => {}
             }
@@ -890,16 +928,17 @@ impl Array {
                 .insert_range(rel / grain, (rel + len).div_ceil(grain));
             match t.status {
                 Status::Halt(_) => {
-                    t.status = Status::Halt(if t.phase == Phase::Equivalent {
+                    let halt = Status::Halt(if t.phase == Phase::Equivalent {
                         HaltDetail::Equivalent
                     } else {
                         HaltDetail::Sync
-                    })
+                    });
+                    t.enter(t.phase, halt, Date::Kept);
                 }
                 _ => {
                     let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
                     t.pending.union_with(&changed);
-                    t.phase = Phase::Copying;
+                    t.enter(Phase::Copying, t.status, Date::Kept);
                 }
             }
             self.journal_truncate(k)?;
@@ -927,7 +966,7 @@ impl Array {
         });
         if on_disk {
             if let Status::Halt(_) = t.status {
-                t.status = Status::Halt(HaltDetail::UseDiskBuffer);
+                t.enter(t.phase, Status::Halt(HaltDetail::UseDiskBuffer), Date::Kept);
             }
         }
         Ok(())
@@ -1142,8 +1181,14 @@ impl Array {
         }
         match s.kind {
             Kind::Opc => self.remove_session(k)?,
-            Kind::QuickOpc => self.sess_mut(k)?.phase = Phase::Tracking,
-            Kind::Ec | Kind::Rec => self.sess_mut(k)?.phase = Phase::Equivalent,
+            Kind::QuickOpc => {
+                let t = self.sess_mut(k)?;
+                t.enter(Phase::Tracking, t.status, Date::Kept);
+            }
+            Kind::Ec | Kind::Rec => {
+                let t = self.sess_mut(k)?;
+                t.enter(Phase::Equivalent, t.status, Date::Kept);
+            }
             _ => {}
         }
         Ok(())
