@@ -4,6 +4,7 @@
 
 use crate::array::{Array, Bid};
 use crate::datapath::{grain_span, grains_in, hits, Change, SKey};
+use crate::family;
 use crate::grains::GrainSet;
 use crate::state::*;
 use acm_scsi::model::{self as m, CopyError};
@@ -70,7 +71,8 @@ impl Array {
         Ok(())
     }
 
-    fn path_up(&self, a: &Bid, b: &Bid) -> Option<bool> {
+    /// The REC path from box `a` to box `b`: `None` when there is none.
+    pub(crate) fn path_up(&self, a: &Bid, b: &Bid) -> Option<bool> {
         let bs = std::str::from_utf8(b).ok()?;
         self.state(a)?.paths.get(bs).copied()
     }
@@ -103,23 +105,7 @@ impl Array {
         if src.overlaps(&dst) {
             return Err(CopyError::ExtentConflict);
         }
-        let inter_box = src.box_id != dst.box_id;
-        if inter_box != (kind == Kind::Rec) {
-            return Err(CopyError::NotSupported);
-        }
-        let dst_sdv = matches!(self.lun(&dst.box_id, dst.olu)?.kind, LunKind::Sdv(_));
-        let src_sdv = matches!(self.lun(&src.box_id, src.olu)?.kind, LunKind::Sdv(_));
-        let snap = matches!(kind, Kind::SnapOpc | Kind::SnapOpcPlus);
-        if snap != dst_sdv || (matches!(kind, Kind::Ec | Kind::Rec) && src_sdv) {
-            return Err(CopyError::NotSupported);
-        }
-        if kind == Kind::Rec {
-            match self.path_up(&src.box_id, &dst.box_id) {
-                None => return Err(CopyError::NotSupported),
-                Some(false) => return Err(CopyError::PathFailure),
-                Some(true) => {}
-            }
-        }
+        family::of(kind).check_start(self, &src, &dst)?;
 
         // A destination takes one session. Re-running OPC/SnapOPC on the same pair
         // replaces the old session; SnapOPC+ may reuse only its oldest generation.
@@ -139,17 +125,12 @@ impl Array {
         for k in conflicts {
             let s = self.sess(&k)?;
             let same_pair = s.src == src && s.dst == dst;
-            match (s.kind, kind) {
-                (Kind::Opc | Kind::QuickOpc, Kind::Opc) if same_pair => replace.push(k),
-                (Kind::SnapOpc, Kind::SnapOpc) if same_pair => replace.push(k),
-                (Kind::SnapOpcPlus, Kind::SnapOpcPlus) if same_pair => {
-                    if self.generations(&k).first() != Some(&k) {
-                        return Err(CopyError::NotOldestGeneration);
-                    }
-                    replace.push(k)
-                }
-                _ if s.dst.overlaps(&dst) => return Err(CopyError::ExtentConflict),
-                _ => return Err(CopyError::WrongPhase),
+            if same_pair && family::of(s.kind).replaced_by(self, &k, kind)? {
+                replace.push(k);
+            } else if s.dst.overlaps(&dst) {
+                return Err(CopyError::ExtentConflict);
+            } else {
+                return Err(CopyError::WrongPhase);
             }
         }
         // A mirror fed, through other mirrors, by its own destination would carry a
@@ -245,18 +226,7 @@ impl Array {
             skipped_initial: false,
             journal: Vec::new(),
         };
-        if snap {
-            self.sdv_release(&dst)?;
-        }
-        match kind {
-            Kind::Opc | Kind::QuickOpc => s.pending = self.opc_pending(&src, &dst, grains)?,
-            Kind::Ec | Kind::Rec if req.skip_initial_copy => {
-                s.enter(Phase::Equivalent, Status::Suspended, Date::Now(now));
-                s.skipped_initial = true;
-            }
-            Kind::Ec | Kind::Rec => s.pending = GrainSet::full(grains),
-            _ => {}
-        }
+        family::of(kind).on_start(self, &mut s, req.skip_initial_copy, now)?;
         let key = (owner, id);
         self.boxes
             .get_mut(&owner)
@@ -287,71 +257,16 @@ impl Array {
         id
     }
 
-    /// The grains an OPC from `src` to `dst` must copy. A restore onto the source of a
-    /// QuickOPC or snapshot session needs only the grains that differ: those that
-    /// session recorded.
-    fn opc_pending(&self, src: &Extent, dst: &Extent, grains: u64) -> Result<GrainSet, CopyError> {
-        for k in self.all_sessions() {
-            let s = self.sess(&k)?;
-            if s.src != *dst || s.dst != *src || s.failed() || s.phase == Phase::Readying {
-                continue;
-            }
-            match s.kind {
-                Kind::QuickOpc if s.pending.is_empty() => return Ok(s.changed.clone()),
-                Kind::SnapOpc => return Ok(s.changed.clone()),
-                Kind::SnapOpcPlus => {
-                    let gens = self.generations(&k);
-                    let me = gens.iter().position(|g| *g == k).unwrap_or(0);
-                    let mut set = GrainSet::new(grains);
-                    for g in &gens[me..] {
-                        set.union_with(&self.sess(g)?.changed);
-                    }
-                    return Ok(set);
-                }
-                _ => {}
-            }
-        }
-        Ok(GrainSet::full(grains))
-    }
-
     /// Takes the logical copy of a defined session: its destination's view changes now.
     fn go_live(&mut self, k: &SKey) -> Result<(), CopyError> {
-        let s = self.sess(k)?.clone();
+        let kind = self.sess(k)?.kind;
         let now = self.now_secs();
-        let phase = match s.kind {
-            Kind::Opc => Phase::Copying,
-            Kind::QuickOpc => Phase::TrackingCopying,
-            Kind::SnapOpc | Kind::SnapOpcPlus => Phase::CopyOnWrite,
-            Kind::Ec | Kind::Rec if s.skipped_initial => Phase::Equivalent,
-            Kind::Ec | Kind::Rec => Phase::Copying,
-        };
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => self.logical_copy(k, &s.pending)?,
-            // A snapshot's destination takes the source's view in every grain.
-            Kind::SnapOpc | Kind::SnapOpcPlus => {
-                self.logical_copy(k, &GrainSet::full(s.pending.len()))?
-            }
-            _ => {}
-        }
-        let t = self.sess_mut(k)?;
-        let phase = if t.kind == Kind::QuickOpc && t.pending.is_empty() {
-            Phase::Tracking
-        } else {
-            phase
-        };
-        // A mirror's point in time is its split, not its start.
-        let date = if t.is_mirror() {
-            Date::Kept
-        } else {
-            Date::Now(now)
-        };
-        t.enter(phase, t.status, date);
-        Ok(())
+        family::of(kind).go_live(self, k, now)
     }
 
     /// Lets every other session that reads the destination of `k` react to its view
     /// changing over `grains` (e.g. a snapshot of the destination saves the old bytes).
-    fn logical_copy(&mut self, k: &SKey, grains: &GrainSet) -> Result<(), CopyError> {
+    pub(crate) fn logical_copy(&mut self, k: &SKey, grains: &GrainSet) -> Result<(), CopyError> {
         let dst = self.sess(k)?.dst;
         let grain = self.grain(&k.0);
         for (g0, g1) in grains.runs() {
@@ -372,52 +287,9 @@ impl Array {
     pub fn restart(&mut self, bid: &Bid, req: &m::RestartRequest) -> Result<(), CopyError> {
         self.check_obtainable(bid)?;
         let k = self.find(bid, req.id)?;
-        let s = self.sess(&k)?.clone();
+        let kind = self.sess(&k)?.kind;
         let now = self.now_secs();
-        match (s.kind, s.status, s.phase) {
-            (Kind::QuickOpc, Status::Active, Phase::Tracking | Phase::TrackingCopying) => {
-                let changed = s.changed.clone();
-                self.logical_copy(&k, &changed)?;
-                let t = self.sess_mut(&k)?;
-                t.pending.union_with(&changed);
-                t.changed.clear();
-                let phase = if t.pending.is_empty() {
-                    Phase::Tracking
-                } else {
-                    Phase::TrackingCopying
-                };
-                t.enter(phase, t.status, Date::Now(now));
-                t.copied_bytes = 0;
-                Ok(())
-            }
-            (Kind::Ec | Kind::Rec, Status::Suspended, _) => {
-                if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
-                    return Err(CopyError::PathFailure);
-                }
-                let t = self.sess_mut(&k)?;
-                if t.skipped_initial && !req.remain {
-                    t.pending = GrainSet::full(t.pending.len());
-                } else {
-                    let changed = t.changed.clone();
-                    t.pending.union_with(&changed);
-                }
-                t.changed.clear();
-                t.skipped_initial = false;
-                let phase = if t.pending.is_empty() {
-                    Phase::Equivalent
-                } else {
-                    Phase::Copying
-                };
-                // The resumed pair keeps the date of its split.
-                t.enter(phase, Status::Active, Date::Kept);
-                t.copied_bytes = 0;
-                if let Some(r) = req.rec {
-                    t.rec = Some(r.into());
-                }
-                Ok(())
-            }
-            _ => Err(CopyError::WrongPhase),
-        }
+        family::of(kind).restart(self, &k, req, now)
     }
 
     // ----- suspend -----
@@ -435,14 +307,7 @@ impl Array {
         // Check every session before touching any: all suspend, or none.
         for k in &keys {
             let s = self.sess(k)?;
-            let ok = s.is_mirror()
-                && match s.status {
-                    Status::Active if forced => true,
-                    Status::Halt(_) => forced,
-                    Status::Active => s.phase == Phase::Equivalent && s.pending.is_empty(),
-                    _ => false,
-                };
-            if !ok {
+            if !family::of(s.kind).suspendable(s, forced) {
                 return Err(CopyError::WrongPhase);
             }
             if !forced
@@ -454,28 +319,8 @@ impl Array {
         }
         let now = self.now_secs();
         for k in &keys {
-            let s = self.sess(k)?.clone();
-            if !forced {
-                // Consistency mode: the buffered writes reach the destination first.
-                self.drain_journal(k, u64::MAX)?;
-            }
-            let grain = self.grain(&k.0);
-            let t = self.sess_mut(k)?;
-            let pending = std::mem::replace(&mut t.pending, GrainSet::new(s.pending.len()));
-            t.changed.union_with(&pending);
-            for j in std::mem::take(&mut t.journal) {
-                let (g0, g1) = (j.offset / grain, (j.offset + j.len).div_ceil(grain));
-                t.changed.insert_range(g0, g1);
-            }
-            let was_halted = matches!(t.status, Status::Halt(_));
-            // A forced suspend of an active pair splits it at no agreed point.
-            let date = if !forced || was_halted {
-                Date::Now(now)
-            } else {
-                Date::Kept
-            };
-            t.enter(Phase::Equivalent, Status::Suspended, date);
-            self.journal_truncate(k)?;
+            let kind = self.sess(k)?.kind;
+            family::of(kind).suspend(self, k, forced, now)?;
         }
         Ok(())
     }
@@ -489,38 +334,12 @@ impl Array {
         if req.only_if_halted && !matches!(s.status, Status::Halt(_)) {
             return Err(CopyError::WrongPhase);
         }
-        if req.tracking_only {
-            if s.kind != Kind::QuickOpc {
-                return Err(CopyError::WrongPhase);
-            }
-            if s.pending.is_empty() || s.phase == Phase::Readying {
-                return self.remove_session(&k);
-            }
-            let t = self.sess_mut(&k)?;
-            t.kind = Kind::Opc;
-            t.enter(Phase::Copying, t.status, Date::Kept);
-            t.changed.clear();
-            return Ok(());
-        }
-        if s.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(&k);
-            let me = gens.iter().position(|g| *g == k).unwrap_or(0);
-            if me > 0 && !req.with_older_generations {
-                return Err(CopyError::NotOldestGeneration);
-            }
-            for g in &gens[..=me] {
-                self.remove_session(g)?;
-            }
-            return Ok(());
-        }
-        self.remove_session(&k)
+        family::of(s.kind).cancel(self, &k, req)
     }
 
     pub(crate) fn remove_session(&mut self, k: &SKey) -> Result<(), CopyError> {
         let s = self.sess(k)?.clone();
-        if s.is_snap() {
-            self.sdv_release(&s.dst)?;
-        }
+        family::of(s.kind).on_remove(self, &s)?;
         self.journal_truncate(k)?;
         // Marked, then gone: the commit deletes its record and grain sets.
         self.sess_mut(k)?;
@@ -531,7 +350,7 @@ impl Array {
     }
 
     /// Frees the snapshot capacity held by an SDV extent.
-    fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
+    pub(crate) fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
         let grain = self.grain(&e.box_id);
         if let Ok(Lun {
             kind: LunKind::Sdv(sdv),
@@ -692,17 +511,8 @@ impl Array {
 
     pub(crate) fn info(&self, k: &SKey) -> Result<m::SessionInfo, CopyError> {
         let s = self.sess(k)?;
-        let (generation, active) = if s.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(k);
-            let pos = gens
-                .iter()
-                .position(|g| g == k)
-                .map(|p| p as u32 + 1)
-                .unwrap_or(0);
-            (pos, gens.last() == Some(k))
-        } else {
-            (0, false)
-        };
+        let fam = family::of(s.kind);
+        let (generation, active) = fam.generation(self, k);
         Ok(m::SessionInfo {
             id: s.id,
             owner: m::BoxId(k.0),
@@ -714,7 +524,7 @@ impl Array {
             total_grains: s.grains(),
             pending_grains: s.pending.count(),
             changed_grains: s.changed.count(),
-            tracking: s.kind == Kind::QuickOpc,
+            tracking: fam.tracking(),
             generation,
             active_generation: active,
             rec: s.rec.map(Into::into),
@@ -738,44 +548,18 @@ impl Array {
         }
         let now = self.now_secs();
         for k in self.all_sessions() {
-            let s = self.sess(&k)?.clone();
+            let s = self.sess(&k)?;
             let between = (s.src.box_id == *a && s.dst.box_id == *b)
                 || (s.src.box_id == *b && s.dst.box_id == *a);
-            if s.kind != Kind::Rec || !between {
-                continue;
-            }
-            let consistency = s.rec.is_some_and(|r| r.transfer == Transfer::Consistency);
-            let has_buffer = self.send_buffer(&s).is_some();
-            let t = self.sess_mut(&k)?;
-            match (up, t.status) {
-                (false, Status::Active) => {
-                    let halt = Status::Halt(if consistency && has_buffer {
-                        HaltDetail::UseBuffer
-                    } else if t.phase == Phase::Equivalent {
-                        HaltDetail::Equivalent
-                    } else {
-                        HaltDetail::Sync
-                    });
-                    t.enter(t.phase, halt, Date::Now(now));
-                }
-                (true, Status::Halt(_)) if t.rec.is_some_and(|r| r.recovery == Recovery::Auto) => {
-                    let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
-                    t.pending.union_with(&changed);
-                    let phase = if t.pending.is_empty() && t.journal.is_empty() {
-                        Phase::Equivalent
-                    } else {
-                        Phase::Copying
-                    };
-                    t.enter(phase, Status::Active, Date::Cleared);
-                }
-                _ => {}
+            if between {
+                family::of(s.kind).on_path(self, &k, up, now)?;
             }
         }
         Ok(())
     }
 
     /// The SEND buffer the owner of `s` has toward its destination box, if any.
-    fn send_buffer(&self, s: &Session) -> Option<u64> {
+    pub(crate) fn send_buffer(&self, s: &Session) -> Option<u64> {
         let remote = s.dst.box_str().to_string();
         self.state(&s.src.box_id)?
             .rec_buffers
@@ -974,7 +758,7 @@ impl Array {
 
     /// Drops the journal file, once the state that no longer lists its entries is
     /// saved: a crash in between must not leave entries pointing into a missing file.
-    fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
+    pub(crate) fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
         if let (Some(p), Some(b)) = (self.journal_path(k), self.boxes.get_mut(&k.0)) {
             b.unlink.push(p);
         }
@@ -984,7 +768,7 @@ impl Array {
     /// Applies buffered writes to the destination in order; returns bytes moved.
     /// An entry that points past the end of a damaged journal file is a
     /// hardware error of the session, never a panic.
-    fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
+    pub(crate) fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
         let s = self.sess(k)?.clone();
         if s.journal.is_empty() {
             return Ok(0);
@@ -1030,17 +814,7 @@ impl Array {
 
     fn has_work(&self, k: &SKey) -> bool {
         let Ok(s) = self.sess(k) else { return false };
-        // A copy left with nothing pending (a restore that found no differences, or
-        // grains all copied before host writes) still has to settle: OPC ends.
-        let unsettled = match s.kind {
-            Kind::Opc => true,
-            Kind::QuickOpc => s.phase == Phase::TrackingCopying,
-            _ => false,
-        };
-        s.status == Status::Active
-            && s.phase != Phase::Readying
-            && !s.is_snap()
-            && (!s.pending.is_empty() || !s.journal.is_empty() || unsettled)
+        s.status == Status::Active && s.phase != Phase::Readying && family::of(s.kind).has_work(s)
     }
 
     /// Whether any session of any box has background copying to do (at a rate
@@ -1111,7 +885,8 @@ impl Array {
                 continue;
             }
             let s = self.sess(&k)?.clone();
-            if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+            let fam = family::of(s.kind);
+            if !fam.can_copy(self, &s) {
                 continue;
             }
             let result = (|| -> Result<(), CopyError> {
@@ -1131,7 +906,7 @@ impl Array {
                     while g < g1 && used < budget {
                         let end = g1.min(g + room.min(1024));
                         let (_, len) = grain_span(&s.src, grain, g, end);
-                        self.copy_grains(&k, g, end)?;
+                        fam.copy_step(self, &k, g, end)?;
                         used = used.saturating_add(len);
                         g = end;
                     }
@@ -1151,47 +926,13 @@ impl Array {
         Ok(used)
     }
 
-    /// Copies grains `[g0, g1)` of session `k` physically.
-    fn copy_grains(&mut self, k: &SKey, g0: u64, g1: u64) -> Result<(), CopyError> {
-        let s = self.sess(k)?.clone();
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => self.materialize(k, g0, g1),
-            _ => {
-                let grain = self.grain(&k.0);
-                let (from, len) = grain_span(&s.src, grain, g0, g1);
-                let (to, _) = grain_span(&s.dst, grain, g0, g1);
-                let mut buf = vec![0u8; len as usize];
-                self.read_data(&s.src.box_id, s.src.olu, from, &mut buf)?;
-                self.write_view(&s.dst.box_id, s.dst.olu, to, &buf, Some(*k))?;
-                let t = self.sess_mut(k)?;
-                (g0..g1).for_each(|g| {
-                    t.pending.remove(g);
-                });
-                t.copied_bytes += len;
-                Ok(())
-            }
-        }
-    }
-
     /// Moves a session to its next phase once its physical copy is done.
     fn settle(&mut self, k: &SKey) -> Result<(), CopyError> {
         let s = self.sess(k)?;
         if !s.pending.is_empty() || !s.journal.is_empty() || s.status != Status::Active {
             return Ok(());
         }
-        match s.kind {
-            Kind::Opc => self.remove_session(k)?,
-            Kind::QuickOpc => {
-                let t = self.sess_mut(k)?;
-                t.enter(Phase::Tracking, t.status, Date::Kept);
-            }
-            Kind::Ec | Kind::Rec => {
-                let t = self.sess_mut(k)?;
-                t.enter(Phase::Equivalent, t.status, Date::Kept);
-            }
-            _ => {}
-        }
-        Ok(())
+        family::of(s.kind).settle(self, k)
     }
 
     // ----- faults -----
@@ -1232,9 +973,7 @@ impl Array {
         for k in self.touching(bid, olu, lba * m::BLOCK, m::BLOCK) {
             let s = self.sess(&k)?;
             let on_src = s.src.box_id == *bid && s.src.olu == olu;
-            let exposed = (s.kind == Kind::QuickOpc && s.phase == Phase::Tracking)
-                || (s.is_mirror() && s.status == Status::Suspended);
-            if on_src && exposed {
+            if on_src && family::of(s.kind).exposed_to_bad_source(s) {
                 self.fail(&k, ErrorReason::BadSector)?;
             }
         }
