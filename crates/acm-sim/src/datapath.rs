@@ -10,6 +10,8 @@
 //! between the two leaves metadata that still describes the data (the dm-era rule).
 
 use crate::array::{Array, Bid};
+use crate::family::{self, ReadFrom};
+use crate::session::Date;
 use crate::state::*;
 use acm_scsi::model::{CopyError, BLOCK};
 
@@ -32,27 +34,6 @@ impl Change<'_> {
             Change::Write(d) => d.len() as u64,
             Change::Logical(n) => *n,
         }
-    }
-}
-
-/// How a write to (`bid`, `olu`) reaches the destination of session `s` after the
-/// source has it: mirrored right away (`Some(true)`), or later from the REC
-/// Consistency journal (`Some(false)`).
-fn carries(s: &Session, bid: &Bid, olu: u32) -> Option<bool> {
-    if !(s.is_mirror() && s.phase != Phase::Readying && s.src.box_id == *bid && s.src.olu == olu) {
-        return None;
-    }
-    let buffered = Status::Halt(HaltDetail::UseBuffer);
-    let disk = Status::Halt(HaltDetail::UseDiskBuffer);
-    match (
-        s.status,
-        s.rec.map(|r| r.transfer).unwrap_or(Transfer::Sync),
-    ) {
-        (Status::Active, Transfer::Sync) => Some(true),
-        (st, Transfer::Consistency) if st == Status::Active || st == buffered || st == disk => {
-            Some(false)
-        }
-        _ => None,
     }
 }
 
@@ -149,8 +130,8 @@ impl Array {
             let on_dst = s.dst.box_id == *bid
                 && s.dst.olu == olu
                 && grains_in(&s.dst, 1, off, len).is_some();
-            if on_dst && s.is_mirror() && s.dest_access == DestAccess::NoAccess {
-                return Err(CopyError::AccessDenied);
+            if on_dst {
+                family::of(s.kind).check_read(s)?;
             }
         }
         self.read_view_in(bid, olu, off, buf, &mut Vec::new())
@@ -234,37 +215,15 @@ impl Array {
         if visiting.contains(k) {
             return self.raw_read(&bid, olu, off, buf);
         }
-        if s.is_snap() && s.status == Status::ErrorSuspend(ErrorReason::Overflow) {
-            return Err(CopyError::CapacityExhausted);
-        }
+        let fam = family::of(s.kind);
+        let newer = fam.read_plan(self, k, &s)?;
         let grain = self.grain(&k.0);
-        let newer: Vec<SKey> = if s.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(k);
-            let me = gens.iter().position(|g| g == k).unwrap_or(gens.len());
-            gens.into_iter().skip(me + 1).collect()
-        } else {
-            vec![]
-        };
         // Where grain g of this destination reads from.
-        #[derive(PartialEq, Clone, Copy)]
-        enum From {
-            Own,
-            Source,
-            Newer(usize),
-        }
-        let route = |this: &Array, g: u64| -> From {
+        let route = |this: &Array, g: u64| -> ReadFrom {
             if s.phase == Phase::Readying {
-                return From::Own;
+                return ReadFrom::Own;
             }
-            match s.kind {
-                Kind::Opc | Kind::QuickOpc if s.pending.contains(g) => From::Source,
-                Kind::SnapOpc | Kind::SnapOpcPlus if !s.changed.contains(g) => newer
-                    .iter()
-                    .position(|n| this.sess(n).map(|t| t.changed.contains(g)).unwrap_or(false))
-                    .map(From::Newer)
-                    .unwrap_or(From::Source),
-                _ => From::Own,
-            }
+            fam.read_from(this, &s, &newer, g)
         };
         let len = buf.len() as u64;
         let mut pos = off;
@@ -280,8 +239,8 @@ impl Array {
             let part = &mut buf[(pos - off) as usize..(run_end - off) as usize];
             let rel = pos - s.dst.start();
             match from {
-                From::Own => self.raw_read(&bid, olu, pos, part)?,
-                From::Source => {
+                ReadFrom::Own => self.raw_read(&bid, olu, pos, part)?,
+                ReadFrom::Source => {
                     visiting.push(*k);
                     let r = self.read_view_in(
                         &s.src.box_id,
@@ -293,7 +252,7 @@ impl Array {
                     visiting.pop();
                     r?
                 }
-                From::Newer(i) => {
+                ReadFrom::Newer(i) => {
                     let t = self.sess(&newer[i])?.dst;
                     self.raw_read(&t.box_id, t.olu, t.start() + rel, part)?
                 }
@@ -332,25 +291,8 @@ impl Array {
             let on_src = s.src.box_id == *bid
                 && s.src.olu == olu
                 && grains_in(&s.src, 1, off, len).is_some();
-            if on_dst && s.phase != Phase::Readying {
-                if s.is_mirror() && s.dest_access == DestAccess::NoAccess {
-                    return Err(CopyError::AccessDenied);
-                }
-                if s.is_mirror() && matches!(s.status, Status::Active | Status::Halt(_)) {
-                    return Err(CopyError::WriteProtected);
-                }
-                if s.is_snap() && s.status == Status::ErrorSuspend(ErrorReason::Overflow) {
-                    return Err(CopyError::CapacityExhausted);
-                }
-            }
-            if on_src
-                && s.kind == Kind::Rec
-                && matches!(s.status, Status::Halt(_))
-                && s.rec
-                    .is_some_and(|r| r.transfer == Transfer::Sync && r.split == Split::Manual)
-            {
-                return Err(CopyError::PathFailure);
-            }
+            // A defined (Readying) session has not taken its destination yet.
+            family::of(s.kind).check_write(s, on_src, on_dst && s.phase != Phase::Readying)?;
         }
         let lun = self.lun(bid, olu)?;
         if off.checked_add(len).is_none_or(|e| e > lun.size_bytes) {
@@ -372,7 +314,7 @@ impl Array {
         let mut in_flight: Vec<(SKey, Vec<u64>, bool)> = Vec::new();
         for k in &keys {
             let s = self.sess(k)?;
-            let Some(now) = carries(s, bid, olu) else {
+            let Some(now) = family::of(s.kind).carries(s, bid, olu) else {
                 continue;
             };
             let grain = self.grain(&k.0);
@@ -405,29 +347,8 @@ impl Array {
                 });
                 continue;
             }
-            let s = self.sess(k)?.clone();
-            let Some((g0, _)) = grains_in(&s.src, 1, off, len) else {
-                continue;
-            };
-            let a = s.src.start() + g0;
-            let b = (off + len).min(s.src.end());
-            let part = &data[(a - off) as usize..(b - off) as usize];
-            let to = s.dst.start() + (a - s.src.start());
-            match self.write_view(&s.dst.box_id, s.dst.olu, to, part, Some(*k)) {
-                Ok(()) => {
-                    let t = self.sess_mut(k)?;
-                    fresh.iter().for_each(|g| {
-                        t.pending.remove(*g);
-                    });
-                }
-                Err(e) => {
-                    let reason = match e {
-                        CopyError::BadSector(_) => ErrorReason::BadSector,
-                        _ => ErrorReason::Other,
-                    };
-                    self.fail(k, reason)?;
-                }
-            }
+            let kind = self.sess(k)?.kind;
+            family::of(kind).carry(self, k, fresh, off, data)?;
         }
         Ok(())
     }
@@ -453,184 +374,15 @@ impl Array {
                 .then(|| grains_in(e, grain, off, len))
                 .flatten()
         };
+        let fam = family::of(s.kind);
         let mut meta = false;
-        if let Some((g0, g1)) = on(&s.src) {
-            meta |= self.react_source(k, &s, g0, g1, off, change)?;
+        if let Some(grains) = on(&s.src) {
+            meta |= fam.on_source_write(self, k, &s, grains, off, change)?;
         }
-        if let Some((g0, g1)) = on(&s.dst) {
-            meta |= self.react_destination(k, &s, g0, g1)?;
+        if let Some(grains) = on(&s.dst) {
+            meta |= fam.on_destination_write(self, k, &s, grains)?;
         }
         Ok(meta)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn react_source(
-        &mut self,
-        k: &SKey,
-        s: &Session,
-        g0: u64,
-        g1: u64,
-        off: u64,
-        change: Change,
-    ) -> Result<bool, CopyError> {
-        let mut meta = false;
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => meta = self.react_opc(k, s, g0, g1)?,
-            Kind::SnapOpc | Kind::SnapOpcPlus => {
-                let newest = s.kind == Kind::SnapOpc || self.generations(k).last() == Some(k);
-                if newest {
-                    for g in g0..g1 {
-                        if !self.sess(k)?.changed.contains(g) && !self.sess(k)?.failed() {
-                            self.snap_save(k, k, g)?;
-                            meta = true;
-                        }
-                    }
-                }
-            }
-            Kind::Ec | Kind::Rec => {
-                let rec = s.rec;
-                let transfer = rec.map(|r| r.transfer).unwrap_or(Transfer::Sync);
-                match s.status {
-                    Status::Active => match (change, transfer) {
-                        (Change::Write(_), Transfer::Sync) => {}
-                        (Change::Write(d), Transfer::Consistency) => {
-                            self.journal_append(k, s, off, d)?;
-                            meta = true;
-                        }
-                        _ => {
-                            let t = self.sess_mut(k)?;
-                            (g0..g1).for_each(|g| meta |= t.pending.insert(g));
-                            if !t.pending.is_empty() && t.phase == Phase::Equivalent {
-                                t.phase = Phase::Copying;
-                            }
-                        }
-                    },
-                    Status::Halt(HaltDetail::UseBuffer | HaltDetail::UseDiskBuffer)
-                        if matches!(change, Change::Write(_)) =>
-                    {
-                        if let Change::Write(d) = change {
-                            self.journal_append(k, s, off, d)?;
-                        }
-                        meta = true;
-                    }
-                    _ => {
-                        let t = self.sess_mut(k)?;
-                        (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-                    }
-                }
-            }
-        }
-        Ok(meta)
-    }
-
-    /// An OPC grain about to change on either side is copied first if still pending
-    /// (copy-before-write); QuickOPC records the change for the next differential copy.
-    fn react_opc(&mut self, k: &SKey, s: &Session, g0: u64, g1: u64) -> Result<bool, CopyError> {
-        let mut meta = false;
-        for g in (g0..g1).filter(|g| s.pending.contains(*g)) {
-            self.materialize(k, g, g + 1)?;
-            meta = true;
-        }
-        if s.kind == Kind::QuickOpc {
-            let t = self.sess_mut(k)?;
-            (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-        }
-        Ok(meta)
-    }
-
-    fn react_destination(
-        &mut self,
-        k: &SKey,
-        s: &Session,
-        g0: u64,
-        g1: u64,
-    ) -> Result<bool, CopyError> {
-        let mut meta = false;
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => meta = self.react_opc(k, s, g0, g1)?,
-            Kind::SnapOpc | Kind::SnapOpcPlus => {
-                let gens = self.generations(k);
-                let older = gens
-                    .iter()
-                    .position(|x| x == k)
-                    .and_then(|i| i.checked_sub(1))
-                    .map(|i| gens[i]);
-                for g in g0..g1 {
-                    // The next older generation reads through this one: keep its view.
-                    if let Some(o) = older {
-                        let ot = self.sess(&o)?;
-                        if s.kind == Kind::SnapOpcPlus && !ot.failed() && !ot.changed.contains(g) {
-                            self.snap_save(&o, k, g)?;
-                            meta = true;
-                        }
-                    }
-                    if !self.sess(k)?.changed.contains(g) && !self.sess(k)?.failed() {
-                        self.snap_save(k, k, g)?;
-                        meta = true;
-                    }
-                }
-            }
-            Kind::Ec | Kind::Rec => {
-                let t = self.sess_mut(k)?;
-                (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-            }
-        }
-        Ok(meta)
-    }
-
-    /// Physically copies OPC grains `[g0, g1)` of session `k` (from the source's view
-    /// into the destination's storage) and marks them copied.
-    pub(crate) fn materialize(&mut self, k: &SKey, g0: u64, g1: u64) -> Result<(), CopyError> {
-        let s = self.sess(k)?.clone();
-        let grain = self.grain(&k.0);
-        let (from, len) = grain_span(&s.src, grain, g0, g1);
-        let (to, _) = grain_span(&s.dst, grain, g0, g1);
-        // Where nothing redirects the source's view, its storage is its view: copy
-        // storage to storage in the kernel.
-        let redirected = self
-            .touching(&s.src.box_id, s.src.olu, from, len)
-            .into_iter()
-            .any(|o| {
-                self.sess(&o)
-                    .map(|t| t.dst.same_lun(&s.src) && grains_in(&t.dst, 1, from, len).is_some())
-                    .unwrap_or(false)
-            });
-        if redirected {
-            let mut buf = vec![0u8; len as usize];
-            self.read_data(&s.src.box_id, s.src.olu, from, &mut buf)?;
-            self.raw_write(&s.dst.box_id, s.dst.olu, to, &buf)?;
-        } else {
-            self.raw_copy(
-                (&s.src.box_id, s.src.olu, from),
-                (&s.dst.box_id, s.dst.olu, to),
-                len,
-            )?;
-        }
-        let t = self.sess_mut(k)?;
-        (g0..g1).for_each(|g| {
-            t.pending.remove(g);
-        });
-        t.copied_bytes += len;
-        Ok(())
-    }
-
-    /// Saves grain `g` of snapshot `target` as the view of snapshot `view_of` shows it now,
-    /// taking capacity from the Snap Data Volume, then the pool. On exhaustion the
-    /// snapshot (and every older generation) fails instead.
-    fn snap_save(&mut self, target: &SKey, view_of: &SKey, g: u64) -> Result<(), CopyError> {
-        let grain = self.grain(&target.0);
-        let v = self.sess(view_of)?.dst;
-        let t = self.sess(target)?.dst;
-        let (voff, len) = grain_span(&v, grain, g, g + 1);
-        let (toff, _) = grain_span(&t, grain, g, g + 1);
-        let mut buf = vec![0u8; len as usize];
-        self.read_data(&v.box_id, v.olu, voff, &mut buf)?;
-        if !self.sdv_alloc(&t.box_id, t.olu, toff, len, true)? {
-            return self.fail(target, ErrorReason::Overflow);
-        }
-        self.raw_write(&t.box_id, t.olu, toff, &buf)?;
-        self.sess_mut(target)?.changed.insert(g);
-        Ok(())
     }
 
     /// Allocates the SDV grains covering `[off, off+len)`; false when capacity is gone.
@@ -716,18 +468,11 @@ impl Array {
     /// older one with it (they read through it).
     pub(crate) fn fail(&mut self, k: &SKey, reason: ErrorReason) -> Result<(), CopyError> {
         let now = self.now_secs();
-        let victims = if self.sess(k)?.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(k);
-            let me = gens.iter().position(|g| g == k).unwrap_or(0);
-            gens[..=me].to_vec()
-        } else {
-            vec![*k]
-        };
+        let victims = family::of(self.sess(k)?.kind).fails_with(self, k);
         for v in victims {
             let s = self.sess_mut(&v)?;
             if !s.failed() {
-                s.status = Status::ErrorSuspend(reason);
-                s.transition_time = now;
+                s.enter(s.phase, Status::ErrorSuspend(reason), Date::Now(now));
             }
         }
         Ok(())

@@ -14,6 +14,7 @@
 pub mod array;
 pub mod client;
 pub mod datapath;
+pub(crate) mod family;
 pub mod grains;
 pub mod service;
 pub mod session;

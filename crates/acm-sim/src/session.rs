@@ -4,6 +4,7 @@
 
 use crate::array::{Array, Bid};
 use crate::datapath::{grain_span, grains_in, hits, Change, SKey};
+use crate::family;
 use crate::grains::GrainSet;
 use crate::state::*;
 use acm_scsi::model::{self as m, CopyError};
@@ -13,6 +14,39 @@ use std::os::unix::fs::FileExt;
 
 /// The most bytes of a REC journal entry read at once.
 const JOURNAL_PIECE: u64 = 8 << 20;
+
+/// How a state change dates the session. `transition_time` is the date a
+/// session reports (swsrpstat's Date): the point in time its destination
+/// stands for, so a change that does not move that point keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Date {
+    /// A new point in time: a logical copy, a split, a halt, a failure.
+    Now(u64),
+    /// The same point in time: copy progress, a resume, a buffer filling.
+    Kept,
+    /// No point in time: a halted REC that recovered by itself.
+    Cleared,
+}
+
+impl Session {
+    /// Every change of a session's phase or status passes here (construction
+    /// aside), and says how it is dated: one place that sees, and checks, the
+    /// life cycle. The checks are transitions the commands never make.
+    pub(crate) fn enter(&mut self, phase: Phase, status: Status, date: Date) {
+        debug_assert!(phase != Phase::Readying, "no session goes back to Readying");
+        debug_assert!(
+            !self.failed() || status == self.status,
+            "an error-suspended session stays so until it is cancelled"
+        );
+        self.phase = phase;
+        self.status = status;
+        match date {
+            Date::Now(t) => self.transition_time = t,
+            Date::Kept => {}
+            Date::Cleared => self.transition_time = 0,
+        }
+    }
+}
 
 impl Array {
     /// Finds session `id` among the sessions that involve box `bid` (owned by it, or
@@ -37,7 +71,8 @@ impl Array {
         Ok(())
     }
 
-    fn path_up(&self, a: &Bid, b: &Bid) -> Option<bool> {
+    /// The REC path from box `a` to box `b`: `None` when there is none.
+    pub(crate) fn path_up(&self, a: &Bid, b: &Bid) -> Option<bool> {
         let bs = std::str::from_utf8(b).ok()?;
         self.state(a)?.paths.get(bs).copied()
     }
@@ -70,23 +105,7 @@ impl Array {
         if src.overlaps(&dst) {
             return Err(CopyError::ExtentConflict);
         }
-        let inter_box = src.box_id != dst.box_id;
-        if inter_box != (kind == Kind::Rec) {
-            return Err(CopyError::NotSupported);
-        }
-        let dst_sdv = matches!(self.lun(&dst.box_id, dst.olu)?.kind, LunKind::Sdv(_));
-        let src_sdv = matches!(self.lun(&src.box_id, src.olu)?.kind, LunKind::Sdv(_));
-        let snap = matches!(kind, Kind::SnapOpc | Kind::SnapOpcPlus);
-        if snap != dst_sdv || (matches!(kind, Kind::Ec | Kind::Rec) && src_sdv) {
-            return Err(CopyError::NotSupported);
-        }
-        if kind == Kind::Rec {
-            match self.path_up(&src.box_id, &dst.box_id) {
-                None => return Err(CopyError::NotSupported),
-                Some(false) => return Err(CopyError::PathFailure),
-                Some(true) => {}
-            }
-        }
+        family::of(kind).check_start(self, &src, &dst)?;
 
         // A destination takes one session. Re-running OPC/SnapOPC on the same pair
         // replaces the old session; SnapOPC+ may reuse only its oldest generation.
@@ -106,17 +125,12 @@ impl Array {
         for k in conflicts {
             let s = self.sess(&k)?;
             let same_pair = s.src == src && s.dst == dst;
-            match (s.kind, kind) {
-                (Kind::Opc | Kind::QuickOpc, Kind::Opc) if same_pair => replace.push(k),
-                (Kind::SnapOpc, Kind::SnapOpc) if same_pair => replace.push(k),
-                (Kind::SnapOpcPlus, Kind::SnapOpcPlus) if same_pair => {
-                    if self.generations(&k).first() != Some(&k) {
-                        return Err(CopyError::NotOldestGeneration);
-                    }
-                    replace.push(k)
-                }
-                _ if s.dst.overlaps(&dst) => return Err(CopyError::ExtentConflict),
-                _ => return Err(CopyError::WrongPhase),
+            if same_pair && family::of(s.kind).replaced_by(self, &k, kind)? {
+                replace.push(k);
+            } else if s.dst.overlaps(&dst) {
+                return Err(CopyError::ExtentConflict);
+            } else {
+                return Err(CopyError::WrongPhase);
             }
         }
         // A mirror fed, through other mirrors, by its own destination would carry a
@@ -212,20 +226,7 @@ impl Array {
             skipped_initial: false,
             journal: Vec::new(),
         };
-        if snap {
-            self.sdv_release(&dst)?;
-        }
-        match kind {
-            Kind::Opc | Kind::QuickOpc => s.pending = self.opc_pending(&src, &dst, grains)?,
-            Kind::Ec | Kind::Rec if req.skip_initial_copy => {
-                s.status = Status::Suspended;
-                s.phase = Phase::Equivalent;
-                s.skipped_initial = true;
-                s.transition_time = now;
-            }
-            Kind::Ec | Kind::Rec => s.pending = GrainSet::full(grains),
-            _ => {}
-        }
+        family::of(kind).on_start(self, &mut s, req.skip_initial_copy, now)?;
         let key = (owner, id);
         self.boxes
             .get_mut(&owner)
@@ -256,66 +257,16 @@ impl Array {
         id
     }
 
-    /// The grains an OPC from `src` to `dst` must copy. A restore onto the source of a
-    /// QuickOPC or snapshot session needs only the grains that differ: those that
-    /// session recorded.
-    fn opc_pending(&self, src: &Extent, dst: &Extent, grains: u64) -> Result<GrainSet, CopyError> {
-        for k in self.all_sessions() {
-            let s = self.sess(&k)?;
-            if s.src != *dst || s.dst != *src || s.failed() || s.phase == Phase::Readying {
-                continue;
-            }
-            match s.kind {
-                Kind::QuickOpc if s.pending.is_empty() => return Ok(s.changed.clone()),
-                Kind::SnapOpc => return Ok(s.changed.clone()),
-                Kind::SnapOpcPlus => {
-                    let gens = self.generations(&k);
-                    let me = gens.iter().position(|g| *g == k).unwrap_or(0);
-                    let mut set = GrainSet::new(grains);
-                    for g in &gens[me..] {
-                        set.union_with(&self.sess(g)?.changed);
-                    }
-                    return Ok(set);
-                }
-                _ => {}
-            }
-        }
-        Ok(GrainSet::full(grains))
-    }
-
     /// Takes the logical copy of a defined session: its destination's view changes now.
     fn go_live(&mut self, k: &SKey) -> Result<(), CopyError> {
-        let s = self.sess(k)?.clone();
+        let kind = self.sess(k)?.kind;
         let now = self.now_secs();
-        let phase = match s.kind {
-            Kind::Opc => Phase::Copying,
-            Kind::QuickOpc => Phase::TrackingCopying,
-            Kind::SnapOpc | Kind::SnapOpcPlus => Phase::CopyOnWrite,
-            Kind::Ec | Kind::Rec if s.skipped_initial => Phase::Equivalent,
-            Kind::Ec | Kind::Rec => Phase::Copying,
-        };
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => self.logical_copy(k, &s.pending)?,
-            // A snapshot's destination takes the source's view in every grain.
-            Kind::SnapOpc | Kind::SnapOpcPlus => {
-                self.logical_copy(k, &GrainSet::full(s.pending.len()))?
-            }
-            _ => {}
-        }
-        let t = self.sess_mut(k)?;
-        t.phase = phase;
-        if !t.is_mirror() {
-            t.transition_time = now;
-        }
-        if t.kind == Kind::QuickOpc && t.pending.is_empty() {
-            t.phase = Phase::Tracking;
-        }
-        Ok(())
+        family::of(kind).go_live(self, k, now)
     }
 
     /// Lets every other session that reads the destination of `k` react to its view
     /// changing over `grains` (e.g. a snapshot of the destination saves the old bytes).
-    fn logical_copy(&mut self, k: &SKey, grains: &GrainSet) -> Result<(), CopyError> {
+    pub(crate) fn logical_copy(&mut self, k: &SKey, grains: &GrainSet) -> Result<(), CopyError> {
         let dst = self.sess(k)?.dst;
         let grain = self.grain(&k.0);
         for (g0, g1) in grains.runs() {
@@ -336,51 +287,9 @@ impl Array {
     pub fn restart(&mut self, bid: &Bid, req: &m::RestartRequest) -> Result<(), CopyError> {
         self.check_obtainable(bid)?;
         let k = self.find(bid, req.id)?;
-        let s = self.sess(&k)?.clone();
+        let kind = self.sess(&k)?.kind;
         let now = self.now_secs();
-        match (s.kind, s.status, s.phase) {
-            (Kind::QuickOpc, Status::Active, Phase::Tracking | Phase::TrackingCopying) => {
-                let changed = s.changed.clone();
-                self.logical_copy(&k, &changed)?;
-                let t = self.sess_mut(&k)?;
-                t.pending.union_with(&changed);
-                t.changed.clear();
-                t.phase = if t.pending.is_empty() {
-                    Phase::Tracking
-                } else {
-                    Phase::TrackingCopying
-                };
-                t.transition_time = now;
-                t.copied_bytes = 0;
-                Ok(())
-            }
-            (Kind::Ec | Kind::Rec, Status::Suspended, _) => {
-                if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
-                    return Err(CopyError::PathFailure);
-                }
-                let t = self.sess_mut(&k)?;
-                if t.skipped_initial && !req.remain {
-                    t.pending = GrainSet::full(t.pending.len());
-                } else {
-                    let changed = t.changed.clone();
-                    t.pending.union_with(&changed);
-                }
-                t.changed.clear();
-                t.skipped_initial = false;
-                t.status = Status::Active;
-                t.phase = if t.pending.is_empty() {
-                    Phase::Equivalent
-                } else {
-                    Phase::Copying
-                };
-                t.copied_bytes = 0;
-                if let Some(r) = req.rec {
-                    t.rec = Some(r.into());
-                }
-                Ok(())
-            }
-            _ => Err(CopyError::WrongPhase),
-        }
+        family::of(kind).restart(self, &k, req, now)
     }
 
     // ----- suspend -----
@@ -398,14 +307,7 @@ impl Array {
         // Check every session before touching any: all suspend, or none.
         for k in &keys {
             let s = self.sess(k)?;
-            let ok = s.is_mirror()
-                && match s.status {
-                    Status::Active if forced => true,
-                    Status::Halt(_) => forced,
-                    Status::Active => s.phase == Phase::Equivalent && s.pending.is_empty(),
-                    _ => false,
-                };
-            if !ok {
+            if !family::of(s.kind).suspendable(s, forced) {
                 return Err(CopyError::WrongPhase);
             }
             if !forced
@@ -417,26 +319,8 @@ impl Array {
         }
         let now = self.now_secs();
         for k in &keys {
-            let s = self.sess(k)?.clone();
-            if !forced {
-                // Consistency mode: the buffered writes reach the destination first.
-                self.drain_journal(k, u64::MAX)?;
-            }
-            let grain = self.grain(&k.0);
-            let t = self.sess_mut(k)?;
-            let pending = std::mem::replace(&mut t.pending, GrainSet::new(s.pending.len()));
-            t.changed.union_with(&pending);
-            for j in std::mem::take(&mut t.journal) {
-                let (g0, g1) = (j.offset / grain, (j.offset + j.len).div_ceil(grain));
-                t.changed.insert_range(g0, g1);
-            }
-            let was_halted = matches!(t.status, Status::Halt(_));
-            t.status = Status::Suspended;
-            t.phase = Phase::Equivalent;
-            if !forced || was_halted {
-                t.transition_time = now;
-            }
-            self.journal_truncate(k)?;
+            let kind = self.sess(k)?.kind;
+            family::of(kind).suspend(self, k, forced, now)?;
         }
         Ok(())
     }
@@ -450,38 +334,12 @@ impl Array {
         if req.only_if_halted && !matches!(s.status, Status::Halt(_)) {
             return Err(CopyError::WrongPhase);
         }
-        if req.tracking_only {
-            if s.kind != Kind::QuickOpc {
-                return Err(CopyError::WrongPhase);
-            }
-            if s.pending.is_empty() || s.phase == Phase::Readying {
-                return self.remove_session(&k);
-            }
-            let t = self.sess_mut(&k)?;
-            t.kind = Kind::Opc;
-            t.phase = Phase::Copying;
-            t.changed.clear();
-            return Ok(());
-        }
-        if s.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(&k);
-            let me = gens.iter().position(|g| *g == k).unwrap_or(0);
-            if me > 0 && !req.with_older_generations {
-                return Err(CopyError::NotOldestGeneration);
-            }
-            for g in &gens[..=me] {
-                self.remove_session(g)?;
-            }
-            return Ok(());
-        }
-        self.remove_session(&k)
+        family::of(s.kind).cancel(self, &k, req)
     }
 
     pub(crate) fn remove_session(&mut self, k: &SKey) -> Result<(), CopyError> {
         let s = self.sess(k)?.clone();
-        if s.is_snap() {
-            self.sdv_release(&s.dst)?;
-        }
+        family::of(s.kind).on_remove(self, &s)?;
         self.journal_truncate(k)?;
         // Marked, then gone: the commit deletes its record and grain sets.
         self.sess_mut(k)?;
@@ -492,7 +350,7 @@ impl Array {
     }
 
     /// Frees the snapshot capacity held by an SDV extent.
-    fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
+    pub(crate) fn sdv_release(&mut self, e: &Extent) -> Result<(), CopyError> {
         let grain = self.grain(&e.box_id);
         if let Ok(Lun {
             kind: LunKind::Sdv(sdv),
@@ -653,17 +511,8 @@ impl Array {
 
     pub(crate) fn info(&self, k: &SKey) -> Result<m::SessionInfo, CopyError> {
         let s = self.sess(k)?;
-        let (generation, active) = if s.kind == Kind::SnapOpcPlus {
-            let gens = self.generations(k);
-            let pos = gens
-                .iter()
-                .position(|g| g == k)
-                .map(|p| p as u32 + 1)
-                .unwrap_or(0);
-            (pos, gens.last() == Some(k))
-        } else {
-            (0, false)
-        };
+        let fam = family::of(s.kind);
+        let (generation, active) = fam.generation(self, k);
         Ok(m::SessionInfo {
             id: s.id,
             owner: m::BoxId(k.0),
@@ -675,7 +524,7 @@ impl Array {
             total_grains: s.grains(),
             pending_grains: s.pending.count(),
             changed_grains: s.changed.count(),
-            tracking: s.kind == Kind::QuickOpc,
+            tracking: fam.tracking(),
             generation,
             active_generation: active,
             rec: s.rec.map(Into::into),
@@ -699,45 +548,18 @@ impl Array {
         }
         let now = self.now_secs();
         for k in self.all_sessions() {
-            let s = self.sess(&k)?.clone();
+            let s = self.sess(&k)?;
             let between = (s.src.box_id == *a && s.dst.box_id == *b)
                 || (s.src.box_id == *b && s.dst.box_id == *a);
-            if s.kind != Kind::Rec || !between {
-                continue;
-            }
-            let consistency = s.rec.is_some_and(|r| r.transfer == Transfer::Consistency);
-            let has_buffer = self.send_buffer(&s).is_some();
-            let t = self.sess_mut(&k)?;
-            match (up, t.status) {
-                (false, Status::Active) => {
-                    t.status = Status::Halt(if consistency && has_buffer {
-                        HaltDetail::UseBuffer
-                    } else if t.phase == Phase::Equivalent {
-                        HaltDetail::Equivalent
-                    } else {
-                        HaltDetail::Sync
-                    });
-                    t.transition_time = now;
-                }
-                (true, Status::Halt(_)) if t.rec.is_some_and(|r| r.recovery == Recovery::Auto) => {
-                    let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
-                    t.pending.union_with(&changed);
-                    t.status = Status::Active;
-                    t.phase = if t.pending.is_empty() && t.journal.is_empty() {
-                        Phase::Equivalent
-                    } else {
-                        Phase::Copying
-                    };
-                    t.transition_time = 0;
-                }
-                _ => {}
+            if between {
+                family::of(s.kind).on_path(self, &k, up, now)?;
             }
         }
         Ok(())
     }
 
     /// The SEND buffer the owner of `s` has toward its destination box, if any.
-    fn send_buffer(&self, s: &Session) -> Option<u64> {
+    pub(crate) fn send_buffer(&self, s: &Session) -> Option<u64> {
         let remote = s.dst.box_str().to_string();
         self.state(&s.src.box_id)?
             .rec_buffers
@@ -890,16 +712,17 @@ impl Array {
                 .insert_range(rel / grain, (rel + len).div_ceil(grain));
             match t.status {
                 Status::Halt(_) => {
-                    t.status = Status::Halt(if t.phase == Phase::Equivalent {
+                    let halt = Status::Halt(if t.phase == Phase::Equivalent {
                         HaltDetail::Equivalent
                     } else {
                         HaltDetail::Sync
-                    })
+                    });
+                    t.enter(t.phase, halt, Date::Kept);
                 }
                 _ => {
                     let changed = std::mem::replace(&mut t.changed, GrainSet::new(t.pending.len()));
                     t.pending.union_with(&changed);
-                    t.phase = Phase::Copying;
+                    t.enter(Phase::Copying, t.status, Date::Kept);
                 }
             }
             self.journal_truncate(k)?;
@@ -927,7 +750,7 @@ impl Array {
         });
         if on_disk {
             if let Status::Halt(_) = t.status {
-                t.status = Status::Halt(HaltDetail::UseDiskBuffer);
+                t.enter(t.phase, Status::Halt(HaltDetail::UseDiskBuffer), Date::Kept);
             }
         }
         Ok(())
@@ -935,7 +758,7 @@ impl Array {
 
     /// Drops the journal file, once the state that no longer lists its entries is
     /// saved: a crash in between must not leave entries pointing into a missing file.
-    fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
+    pub(crate) fn journal_truncate(&mut self, k: &SKey) -> Result<(), CopyError> {
         if let (Some(p), Some(b)) = (self.journal_path(k), self.boxes.get_mut(&k.0)) {
             b.unlink.push(p);
         }
@@ -945,7 +768,7 @@ impl Array {
     /// Applies buffered writes to the destination in order; returns bytes moved.
     /// An entry that points past the end of a damaged journal file is a
     /// hardware error of the session, never a panic.
-    fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
+    pub(crate) fn drain_journal(&mut self, k: &SKey, budget: u64) -> Result<u64, CopyError> {
         let s = self.sess(k)?.clone();
         if s.journal.is_empty() {
             return Ok(0);
@@ -991,17 +814,7 @@ impl Array {
 
     fn has_work(&self, k: &SKey) -> bool {
         let Ok(s) = self.sess(k) else { return false };
-        // A copy left with nothing pending (a restore that found no differences, or
-        // grains all copied before host writes) still has to settle: OPC ends.
-        let unsettled = match s.kind {
-            Kind::Opc => true,
-            Kind::QuickOpc => s.phase == Phase::TrackingCopying,
-            _ => false,
-        };
-        s.status == Status::Active
-            && s.phase != Phase::Readying
-            && !s.is_snap()
-            && (!s.pending.is_empty() || !s.journal.is_empty() || unsettled)
+        s.status == Status::Active && s.phase != Phase::Readying && family::of(s.kind).has_work(s)
     }
 
     /// Whether any session of any box has background copying to do (at a rate
@@ -1072,7 +885,8 @@ impl Array {
                 continue;
             }
             let s = self.sess(&k)?.clone();
-            if s.kind == Kind::Rec && self.path_up(&s.src.box_id, &s.dst.box_id) != Some(true) {
+            let fam = family::of(s.kind);
+            if !fam.can_copy(self, &s) {
                 continue;
             }
             let result = (|| -> Result<(), CopyError> {
@@ -1092,7 +906,7 @@ impl Array {
                     while g < g1 && used < budget {
                         let end = g1.min(g + room.min(1024));
                         let (_, len) = grain_span(&s.src, grain, g, end);
-                        self.copy_grains(&k, g, end)?;
+                        fam.copy_step(self, &k, g, end)?;
                         used = used.saturating_add(len);
                         g = end;
                     }
@@ -1112,41 +926,13 @@ impl Array {
         Ok(used)
     }
 
-    /// Copies grains `[g0, g1)` of session `k` physically.
-    fn copy_grains(&mut self, k: &SKey, g0: u64, g1: u64) -> Result<(), CopyError> {
-        let s = self.sess(k)?.clone();
-        match s.kind {
-            Kind::Opc | Kind::QuickOpc => self.materialize(k, g0, g1),
-            _ => {
-                let grain = self.grain(&k.0);
-                let (from, len) = grain_span(&s.src, grain, g0, g1);
-                let (to, _) = grain_span(&s.dst, grain, g0, g1);
-                let mut buf = vec![0u8; len as usize];
-                self.read_data(&s.src.box_id, s.src.olu, from, &mut buf)?;
-                self.write_view(&s.dst.box_id, s.dst.olu, to, &buf, Some(*k))?;
-                let t = self.sess_mut(k)?;
-                (g0..g1).for_each(|g| {
-                    t.pending.remove(g);
-                });
-                t.copied_bytes += len;
-                Ok(())
-            }
-        }
-    }
-
     /// Moves a session to its next phase once its physical copy is done.
     fn settle(&mut self, k: &SKey) -> Result<(), CopyError> {
         let s = self.sess(k)?;
         if !s.pending.is_empty() || !s.journal.is_empty() || s.status != Status::Active {
             return Ok(());
         }
-        match s.kind {
-            Kind::Opc => self.remove_session(k)?,
-            Kind::QuickOpc => self.sess_mut(k)?.phase = Phase::Tracking,
-            Kind::Ec | Kind::Rec => self.sess_mut(k)?.phase = Phase::Equivalent,
-            _ => {}
-        }
-        Ok(())
+        family::of(s.kind).settle(self, k)
     }
 
     // ----- faults -----
@@ -1187,9 +973,7 @@ impl Array {
         for k in self.touching(bid, olu, lba * m::BLOCK, m::BLOCK) {
             let s = self.sess(&k)?;
             let on_src = s.src.box_id == *bid && s.src.olu == olu;
-            let exposed = (s.kind == Kind::QuickOpc && s.phase == Phase::Tracking)
-                || (s.is_mirror() && s.status == Status::Suspended);
-            if on_src && exposed {
+            if on_src && family::of(s.kind).exposed_to_bad_source(s) {
                 self.fail(&k, ErrorReason::BadSector)?;
             }
         }
