@@ -972,3 +972,32 @@ fn acmsetup_refusals_and_usage_errors_carry_their_ids() {
     assert!(err.starts_with("acmsim: SIM0002 "), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// `swsrpvolinfo | head -0`: a command whose standard output is closed ends
+/// quietly with 141 (what a shell reports for SIGPIPE), never with a panic.
+#[test]
+fn a_closed_standard_output_ends_a_command_quietly() {
+    let scene = Scene::new();
+    for (program, args) in [
+        ("swsrpvolinfo", vec![]),
+        ("swstdevdisp", vec![]),
+        ("acmsim", vec!["box", "list"]),
+    ] {
+        let mut child = scene
+            .cmd(program)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{program}: {err}");
+        assert!(
+            matches!(out.status.code(), Some(141) | Some(0)),
+            "{program}: {:?} {err}",
+            out.status
+        );
+    }
+}

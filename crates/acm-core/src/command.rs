@@ -27,6 +27,21 @@ pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failu
     code
 }
 
+/// Makes a closed standard output (`swsrpstat | head -1`) end the command
+/// quietly with status 141, as a C program killed by SIGPIPE ends, instead of
+/// the panic `println!` raises on EPIPE. SIGPIPE itself stays ignored, so a
+/// command whose array service goes away mid-request still reports why.
+pub fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.payload_as_str().unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 /// Prints `f` on standard error and returns its exit status (and notes both
 /// for the command log).
 pub fn report(f: &Failure) -> ExitCode {
@@ -41,6 +56,7 @@ pub fn run_text(
     argv: Vec<String>,
     body: impl FnOnce(&Args) -> Result<(), Failure>,
 ) -> ExitCode {
+    quiet_on_closed_stdout();
     if argv.len() == 1 && argv[0] == "--help" {
         println!("Usage: {}", spec.usage);
         return ExitCode::SUCCESS;

@@ -300,10 +300,40 @@ impl ListStore {
             .map_err(messages::list_error)
     }
 
-    /// The current list (empty when never saved).
+    /// The current list (empty when never saved): its pair records, not its
+    /// index records.
     pub fn load(&self) -> Result<ReplicationList, Failure> {
         self.import_earlier()?;
-        self.file.load().map_err(messages::list_error)
+        self.file
+            .load_part(|r| {
+                let mut part = Records::new();
+                r.pick_kind(&mut part, PAIR)?;
+                Ok(part)
+            })
+            .map_err(messages::list_error)
+    }
+
+    /// The pairs that have one of `volumes` (`device@server`) as original or
+    /// replica, or belong to `group`, in list order: what an operation command
+    /// that names them needs, read without the rest of the list.
+    pub fn load_about(
+        &self,
+        volumes: &[String],
+        group: Option<&str>,
+    ) -> Result<ReplicationList, Failure> {
+        self.import_earlier()?;
+        self.file
+            .load_part(|r| {
+                let mut part = Records::new();
+                for v in volumes {
+                    layout::gather(r, &mut part, IX_VOLUME, v)?;
+                }
+                if let Some(g) = group {
+                    layout::gather(r, &mut part, IX_GROUP, g)?;
+                }
+                Ok(part)
+            })
+            .map_err(messages::list_error)
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f`

@@ -58,6 +58,12 @@ pub struct Array {
     store: Store,
     pub(crate) boxes: BTreeMap<Bid, Loaded>,
     pub(crate) now_ns: u64,
+    /// Sessions by the LUNs they are on, built on first use and dropped
+    /// whenever a session comes, goes or changes ends (see
+    /// [`Array::on_lun`]): a host write or a start looks at the sessions of
+    /// its LUNs, not at every session of the array.
+    pub(crate) lun_index:
+        std::cell::RefCell<Option<HashMap<(Bid, u32), Vec<crate::datapath::SKey>>>>,
     _lock: Lock,
     /// The connection that holds a running service's lease on the home.
     _lease: Option<std::os::unix::net::UnixStream>,
@@ -135,6 +141,7 @@ impl Array {
             store,
             boxes,
             now_ns: clock_ns(),
+            lun_index: Default::default(),
         };
         array.catch_up();
         array.commit()?;
@@ -204,6 +211,8 @@ impl Array {
     pub(crate) fn state_mut(&mut self, bid: &Bid) -> Result<&mut BoxState, CopyError> {
         let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
         b.marks.all = true;
+        // Anything may change, sessions included.
+        *self.lun_index.get_mut() = None;
         Ok(&mut b.state)
     }
 

@@ -82,9 +82,40 @@ impl Array {
             .collect()
     }
 
+    /// The sessions with their source or destination on LUN `olu` of `bid`,
+    /// in [`Array::all_sessions`] order.
+    pub(crate) fn on_lun(&self, bid: &Bid, olu: u32) -> Vec<SKey> {
+        let mut cache = self.lun_index.borrow_mut();
+        let index = cache.get_or_insert_with(|| {
+            let mut index: std::collections::HashMap<(Bid, u32), Vec<SKey>> = Default::default();
+            for (b, l) in &self.boxes {
+                for (id, s) in &l.state.sessions {
+                    for e in [&s.src, &s.dst] {
+                        let v = index.entry((e.box_id, e.olu)).or_default();
+                        if v.last() != Some(&(*b, *id)) {
+                            v.push((*b, *id));
+                        }
+                    }
+                }
+            }
+            index
+        });
+        index.get(&(*bid, olu)).cloned().unwrap_or_default()
+    }
+
+    /// Drops the index of [`Array::on_lun`]: a session came, went or changed ends.
+    pub(crate) fn sessions_changed(&mut self) {
+        *self.lun_index.get_mut() = None;
+    }
+
+    /// How many sessions the array holds.
+    pub(crate) fn session_count(&self) -> usize {
+        self.boxes.values().map(|l| l.state.sessions.len()).sum()
+    }
+
     /// Sessions whose source or destination extent overlaps LUN bytes `[off, off+len)`.
     pub(crate) fn touching(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Vec<SKey> {
-        self.all_sessions()
+        self.on_lun(bid, olu)
             .into_iter()
             .filter(|k| {
                 self.sess(k)
@@ -99,7 +130,7 @@ impl Array {
         let Ok(s) = self.sess(k) else { return vec![] };
         let src = s.src;
         let mut gens: Vec<(u64, SKey)> = self
-            .all_sessions()
+            .on_lun(&src.box_id, src.olu)
             .into_iter()
             .filter_map(|o| {
                 let t = self.sess(&o).ok()?;

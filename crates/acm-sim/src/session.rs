@@ -8,7 +8,7 @@ use crate::family;
 use crate::grains::GrainSet;
 use crate::state::*;
 use acm_scsi::model::{self as m, CopyError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 
@@ -33,7 +33,10 @@ impl Session {
     /// aside), and says how it is dated: one place that sees, and checks, the
     /// life cycle. The checks are transitions the commands never make.
     pub(crate) fn enter(&mut self, phase: Phase, status: Status, date: Date) {
-        debug_assert!(phase != Phase::Readying, "no session goes back to Readying");
+        debug_assert!(
+            phase != Phase::Readying || self.phase == Phase::Readying,
+            "no session goes back to Readying"
+        );
         debug_assert!(
             !self.failed() || status == self.status,
             "an error-suspended session stays so until it is cancelled"
@@ -110,7 +113,7 @@ impl Array {
         // A destination takes one session. Re-running OPC/SnapOPC on the same pair
         // replaces the old session; SnapOPC+ may reuse only its oldest generation.
         let conflicts: Vec<SKey> = self
-            .all_sessions()
+            .on_lun(&dst.box_id, dst.olu)
             .into_iter()
             .filter(|k| {
                 self.sess(k)
@@ -139,7 +142,7 @@ impl Array {
             return Err(CopyError::ExtentConflict);
         }
         if kind == Kind::SnapOpcPlus
-            && self.all_sessions().iter().any(|k| {
+            && self.on_lun(&dst.box_id, dst.olu).iter().any(|k| {
                 self.sess(k)
                     .map(|s| s.kind == Kind::SnapOpcPlus && s.src == dst)
                     .unwrap_or(false)
@@ -150,19 +153,23 @@ impl Array {
 
         // Limits, counted without the sessions being replaced.
         let owner = src.box_id;
-        let live = |a: &Array, f: &dyn Fn(&Session) -> bool| {
-            a.all_sessions()
+        let live = |a: &Array, e: &Extent| {
+            a.on_lun(&e.box_id, e.olu)
                 .iter()
                 .filter(|k| !replace.contains(k))
-                .filter(|k| a.sess(k).map(f).unwrap_or(false))
+                .filter(|k| {
+                    a.sess(k)
+                        .map(|s| s.src.same_lun(e) || s.dst.same_lun(e))
+                        .unwrap_or(false)
+                })
                 .count() as u32
         };
         let limits = self.st(&owner)?.limits.clone();
-        if live(self, &|_| true) >= limits.box_sessions {
+        if (self.session_count() - replace.len()) as u32 >= limits.box_sessions {
             return Err(CopyError::SessionLimit);
         }
         for e in [&src, &dst] {
-            let n = live(self, &|s: &Session| s.src.same_lun(e) || s.dst.same_lun(e));
+            let n = live(self, e);
             if n >= self.st(&e.box_id)?.limits.lun_sessions {
                 return Err(CopyError::LunSessionLimit);
             }
@@ -191,7 +198,7 @@ impl Array {
         let grains = src.bytes().div_ceil(grain);
         let now = self.now_secs();
         let seq = if kind == Kind::SnapOpcPlus {
-            self.all_sessions()
+            self.on_lun(&src.box_id, src.olu)
                 .iter()
                 .filter_map(|k| self.sess(k).ok())
                 .filter(|s| s.kind == Kind::SnapOpcPlus && s.src == src)
@@ -234,6 +241,7 @@ impl Array {
             .state
             .sessions
             .insert(id, s);
+        self.sessions_changed();
         self.sess_mut(&key)?;
         if !req.define_only {
             self.go_live(&key)?;
@@ -346,6 +354,7 @@ impl Array {
         if let Some(b) = self.boxes.get_mut(&k.0) {
             b.state.sessions.remove(&k.1);
         }
+        self.sessions_changed();
         Ok(())
     }
 
@@ -379,7 +388,7 @@ impl Array {
         }
         // The source becomes a destination, and a destination takes one session.
         let taken = self
-            .all_sessions()
+            .on_lun(&s.src.box_id, s.src.olu)
             .into_iter()
             .any(|o| o != k && self.sess(&o).is_ok_and(|t| t.dst.overlaps(&s.src)));
         if taken {
@@ -387,6 +396,7 @@ impl Array {
         }
         let s = self.sess_mut(&k)?;
         std::mem::swap(&mut s.src, &mut s.dst);
+        self.sessions_changed();
         Ok(())
     }
 
@@ -398,7 +408,7 @@ impl Array {
             if e.overlaps(to) {
                 return true;
             }
-            for k in self.all_sessions() {
+            for k in self.on_lun(&e.box_id, e.olu) {
                 if let Ok(s) = self.sess(&k) {
                     if s.is_mirror() && s.src.overlaps(&e) && !seen.contains(&k) {
                         seen.push(k);
@@ -485,7 +495,14 @@ impl Array {
             .filter(|(olu, _)| select.contains(**olu))
             .map(|(olu, l)| (*olu, (l.size_bytes, Vec::new())))
             .collect();
-        for k in self.all_sessions() {
+        // A few LUNs: only their sessions (the same order: keys ascend).
+        let candidates: Vec<SKey> = if luns.len() <= 64 {
+            let set: BTreeSet<SKey> = luns.keys().flat_map(|olu| self.on_lun(bid, *olu)).collect();
+            set.into_iter().collect()
+        } else {
+            self.all_sessions()
+        };
+        for k in candidates {
             let s = self.sess(&k)?;
             let on = |e: &Extent| {
                 luns.get(&e.olu)

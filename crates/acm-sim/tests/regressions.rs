@@ -295,3 +295,30 @@ fn consistency_journal_goes_before_the_bitmap() {
     }
     assert!(buf == src_now);
 }
+
+/// A SnapOPC+ session defined but not started (`define_only`) is no
+/// generation yet: a hardware fault on its source, and cancelling it, once
+/// sliced an empty list of generations and panicked.
+#[test]
+fn a_defined_snapopcplus_survives_a_fault_and_a_cancel() {
+    for fault_first in [true, false] {
+        let mut w = world();
+        let mut r = req(K::SnapOpcPlus, &w.b, w.l[0], w.s[0]);
+        r.define_only = true;
+        let id = w.a.start(&w.b, &r).unwrap();
+        if fault_first {
+            w.a.set_hardware_fault(&w.b, w.l[0], true).unwrap();
+        }
+        w.a.cancel(
+            &w.b,
+            &m::CancelRequest {
+                id,
+                with_older_generations: false,
+                tracking_only: false,
+                only_if_halted: false,
+            },
+        )
+        .unwrap();
+        assert!(w.a.session_infos(&w.b, w.l[0]).unwrap().is_empty());
+    }
+}

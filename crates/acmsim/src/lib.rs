@@ -369,6 +369,7 @@ where
     T: Into<OsString> + Clone,
 {
     paths::private_files();
+    acm_core::command::quiet_on_closed_stdout();
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {

@@ -73,7 +73,7 @@ pub struct Scope {
     pub group: Option<String>,
     /// The pairs, in the order they are processed.
     pub targets: Vec<Target>,
-    /// The whole list as it was read.
+    /// The part of the list the targets come from (see [`ListStore::load_about`]).
     pub list: ReplicationList,
     guard: Guard,
 }
@@ -126,7 +126,13 @@ impl Scope {
             None => args.operands.join(" "),
         };
         let guard = exclusion::enter(spec.name, Some(&first))?;
-        let list = ListStore::open().load()?;
+        // Only the pairs of the named volumes or group.
+        let list = match (&operands, &group) {
+            (Some((from, to)), _) => {
+                ListStore::open().load_about(&[from.qualified(), to.qualified()], None)?
+            }
+            (None, g) => ListStore::open().load_about(&[], g.as_deref())?,
+        };
         let targets = match (&operands, &group) {
             (Some((from, to)), _) => vec![pair::of_operands(&list, from, to)?],
             (None, Some(g)) => pair::of_group(&list, g, args.has("-Xreverse"))?,

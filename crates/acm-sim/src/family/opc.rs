@@ -210,7 +210,7 @@ impl Opc {
 /// QuickOPC or snapshot session needs only the grains that differ: those that
 /// session recorded.
 fn pending_for(a: &Array, src: &Extent, dst: &Extent, grains: u64) -> Result<GrainSet, CopyError> {
-    for k in a.all_sessions() {
+    for k in a.on_lun(&dst.box_id, dst.olu) {
         let s = a.sess(&k)?;
         if s.src != *dst || s.dst != *src || s.failed() || s.phase == Phase::Readying {
             continue;

@@ -35,11 +35,13 @@ impl Snap {
         }
     }
 
-    /// `k`'s position among its generations, and the generations (oldest first).
-    fn position(a: &Array, k: &SKey) -> (usize, Vec<SKey>) {
+    /// `k`'s position among its generations, and the generations (oldest
+    /// first); `None` for a session that is not one yet (defined, not
+    /// started: it reads through nothing and nothing reads through it).
+    fn position(a: &Array, k: &SKey) -> Option<(usize, Vec<SKey>)> {
         let gens = a.generations(k);
-        let me = gens.iter().position(|g| g == k).unwrap_or(0);
-        (me, gens)
+        let me = gens.iter().position(|g| g == k)?;
+        Some((me, gens))
     }
 }
 
@@ -94,7 +96,9 @@ impl Family for Snap {
         if !self.plus {
             return Ok(Some(a.sess(k)?.changed.clone()));
         }
-        let (me, gens) = Self::position(a, k);
+        let Some((me, gens)) = Self::position(a, k) else {
+            return Ok(Some(a.sess(k)?.changed.clone()));
+        };
         let mut set = GrainSet::new(grains);
         for g in &gens[me..] {
             set.union_with(&a.sess(g)?.changed);
@@ -110,7 +114,9 @@ impl Family for Snap {
         if !self.plus {
             return a.remove_session(k);
         }
-        let (me, gens) = Self::position(a, k);
+        let Some((me, gens)) = Self::position(a, k) else {
+            return a.remove_session(k);
+        };
         if me > 0 && !req.with_older_generations {
             return Err(CopyError::NotOldestGeneration);
         }
@@ -142,8 +148,10 @@ impl Family for Snap {
         if !self.plus {
             return vec![*k];
         }
-        let (me, gens) = Self::position(a, k);
-        gens[..=me].to_vec()
+        match Self::position(a, k) {
+            Some((me, gens)) => gens[..=me].to_vec(),
+            None => vec![*k],
+        }
     }
 
     /// An overflowed snapshot has lost its point in time.
