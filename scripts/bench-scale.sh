@@ -13,6 +13,10 @@
 #                                 the list holds MAX pairs / when it holds 10 (the two
 #                                 times are printed in a `#` line before it)
 #   scene_MAX_pairs_s             seconds to build the replication scene of MAX pairs
+#   host_write_*                  host writes through the array service with each kind of
+#                                 session against none (and none against pwrite): the
+#                                 figures of crates/acm-sim/benches/host.rs (~2.5 GiB
+#                                 of scratch; BENCH_SCALE_HOST=no leaves them out)
 #
 # A replication scene of N pairs is one box with 2N LUNs of 64 KiB (one grain,
 # so 10,000 pairs fit in 1.3 GiB of preallocated LUN files), all attached
@@ -43,6 +47,10 @@ lun_size=64K
 
 cd "$here"
 cargo build --release --quiet -p acmsim -p swst -p swsrp
+host_figures=${BENCH_SCALE_HOST:-yes}
+if [[ $host_figures == yes ]]; then
+  cargo bench --quiet --no-run -p acm-sim --bench host 2>/dev/null
+fi
 bin="$here/target/release"
 
 now_ns() { date +%s%N; }
@@ -181,3 +189,8 @@ echo "swstbackstat_${max}_volumes_ms $backstat_ms"
 note "swsrpsetvol: ${setvol[10]} ms with 10 pairs, ${setvol[$max]} ms with $max"
 echo "setvol_ms_at_${max}_vs_10 $(ratio "${setvol[$max]}" "${setvol[10]}")"
 echo "scene_${max}_pairs_s $scene_s"
+if [[ $host_figures == yes ]]; then
+  # Every scene's service is gone by now (their homes were removed, or they
+  # idle out); the host figures run their own.
+  cargo bench --quiet -p acm-sim --bench host
+fi

@@ -91,7 +91,8 @@ impl fmt::Display for LunError {
 /// empty survey asks every LUN when it is looked at.
 #[derive(Debug, Default)]
 pub struct Survey {
-    luns: HashMap<(String, u32), Result<Vec<m::SessionInfo>, LunError>>,
+    /// By box, then OLU: a lookup needs no key of its own.
+    luns: HashMap<String, HashMap<u32, Result<Vec<m::SessionInfo>, LunError>>>,
 }
 
 /// The LIST SESSIONS answer of LUN `olu` of `box_id`, asked now.
@@ -136,7 +137,11 @@ impl Survey {
                         Some(s) => Ok(s),
                         None => asked_alone(box_id, olu),
                     };
-                    survey.luns.insert((box_id.to_string(), olu), answer);
+                    survey
+                        .luns
+                        .entry(box_id.to_string())
+                        .or_default()
+                        .insert(olu, answer);
                 }
             }
         }
@@ -146,7 +151,7 @@ impl Survey {
     /// The sessions of LUN `olu` of `box_id`, as LIST SESSIONS addressed to it
     /// reports them: from the survey, or asked now if the survey does not hold it.
     pub fn lun(&self, box_id: &str, olu: u32) -> Result<Vec<m::SessionInfo>, LunError> {
-        match self.luns.get(&(box_id.to_string(), olu)) {
+        match self.luns.get(box_id).and_then(|l| l.get(&olu)) {
             Some(answer) => answer.clone(),
             None => asked_alone(box_id, olu),
         }

@@ -469,6 +469,24 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// Every record of `kind`, each value decoded where it lies (no copy of
+    /// the records first): how a display reads a whole list.
+    pub fn decode_kind<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let Some(t) = &self.table else {
+            return Ok(out);
+        };
+        for row in t.range((kind, "")..).map_err(|e| self.file.damaged(e))? {
+            let (k, v) = row.map_err(|e| self.file.damaged(e))?;
+            let (k_kind, key) = k.value();
+            if k_kind != kind {
+                break;
+            }
+            out.push(decode(kind, key, v.value()).map_err(|e| self.file.damaged(e))?);
+        }
+        Ok(out)
+    }
+
     /// Every record of `kind`.
     pub fn kind(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.prefix(kind, "")

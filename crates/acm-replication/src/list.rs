@@ -304,13 +304,14 @@ impl ListStore {
     /// index records.
     pub fn load(&self) -> Result<ReplicationList, Failure> {
         self.import_earlier()?;
-        self.file
-            .load_part(|r| {
-                let mut part = Records::new();
-                r.pick_kind(&mut part, PAIR)?;
-                Ok(part)
-            })
-            .map_err(messages::list_error)
+        let mut pairs: Vec<Stored<Pair>> = self
+            .file
+            .read(|r| r.decode_kind(PAIR))
+            .map_err(messages::list_error)?;
+        pairs.sort_by_key(|s| s.seq);
+        Ok(ReplicationList {
+            pairs: pairs.into_iter().map(|s| s.pair).collect(),
+        })
     }
 
     /// The pairs that have one of `volumes` (`device@server`) as original or

@@ -58,12 +58,11 @@ pub struct Array {
     store: Store,
     pub(crate) boxes: BTreeMap<Bid, Loaded>,
     pub(crate) now_ns: u64,
-    /// Sessions by the LUNs they are on, built on first use and dropped
-    /// whenever a session comes, goes or changes ends (see
-    /// [`Array::on_lun`]): a host write or a start looks at the sessions of
+    /// Sessions by the LUNs they are on (see [`Array::on_lun`]): built on
+    /// first use, kept as sessions come and go, dropped when a box state is
+    /// changed wholesale. A host write or a start looks at the sessions of
     /// its LUNs, not at every session of the array.
-    pub(crate) lun_index:
-        std::cell::RefCell<Option<HashMap<(Bid, u32), Vec<crate::datapath::SKey>>>>,
+    pub(crate) lun_index: std::cell::RefCell<Option<crate::datapath::LunIndex>>,
     _lock: Lock,
     /// The connection that holds a running service's lease on the home.
     _lease: Option<std::os::unix::net::UnixStream>,

@@ -18,6 +18,9 @@ use acm_scsi::model::{CopyError, BLOCK};
 /// A session's key: owner box and id.
 pub type SKey = (Bid, u32);
 
+/// Sessions by the LUN (box, OLU) their source or destination is on.
+pub(crate) type LunIndex = std::collections::HashMap<(Bid, u32), Vec<SKey>>;
+
 /// Why a view is being changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Change<'a> {
@@ -87,7 +90,7 @@ impl Array {
     pub(crate) fn on_lun(&self, bid: &Bid, olu: u32) -> Vec<SKey> {
         let mut cache = self.lun_index.borrow_mut();
         let index = cache.get_or_insert_with(|| {
-            let mut index: std::collections::HashMap<(Bid, u32), Vec<SKey>> = Default::default();
+            let mut index = LunIndex::default();
             for (b, l) in &self.boxes {
                 for (id, s) in &l.state.sessions {
                     for e in [&s.src, &s.dst] {
@@ -103,9 +106,24 @@ impl Array {
         index.get(&(*bid, olu)).cloned().unwrap_or_default()
     }
 
-    /// Drops the index of [`Array::on_lun`]: a session came, went or changed ends.
-    pub(crate) fn sessions_changed(&mut self) {
-        *self.lun_index.get_mut() = None;
+    /// Keeps the index of [`Array::on_lun`] up to date when session `k` came
+    /// (`added`) or is about to go: its entries under its two LUNs, in key order.
+    pub(crate) fn index_session(&mut self, k: &SKey, added: bool) {
+        let Ok(s) = self.sess(k) else { return };
+        let luns = [(s.src.box_id, s.src.olu), (s.dst.box_id, s.dst.olu)];
+        let Some(index) = self.lun_index.get_mut().as_mut() else {
+            return;
+        };
+        for lun in luns {
+            let v = index.entry(lun).or_default();
+            match (v.binary_search(k), added) {
+                (Err(at), true) => v.insert(at, *k),
+                (Ok(at), false) => {
+                    v.remove(at);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// How many sessions the array holds.

@@ -241,7 +241,7 @@ impl Array {
             .state
             .sessions
             .insert(id, s);
-        self.sessions_changed();
+        self.index_session(&key, true);
         self.sess_mut(&key)?;
         if !req.define_only {
             self.go_live(&key)?;
@@ -351,10 +351,10 @@ impl Array {
         self.journal_truncate(k)?;
         // Marked, then gone: the commit deletes its record and grain sets.
         self.sess_mut(k)?;
+        self.index_session(k, false);
         if let Some(b) = self.boxes.get_mut(&k.0) {
             b.state.sessions.remove(&k.1);
         }
-        self.sessions_changed();
         Ok(())
     }
 
@@ -395,8 +395,8 @@ impl Array {
             return Err(CopyError::ExtentConflict);
         }
         let s = self.sess_mut(&k)?;
+        // The same two LUNs: the index stays right.
         std::mem::swap(&mut s.src, &mut s.dst);
-        self.sessions_changed();
         Ok(())
     }
 
@@ -495,13 +495,9 @@ impl Array {
             .filter(|(olu, _)| select.contains(**olu))
             .map(|(olu, l)| (*olu, (l.size_bytes, Vec::new())))
             .collect();
-        // A few LUNs: only their sessions (the same order: keys ascend).
-        let candidates: Vec<SKey> = if luns.len() <= 64 {
-            let set: BTreeSet<SKey> = luns.keys().flat_map(|olu| self.on_lun(bid, *olu)).collect();
-            set.into_iter().collect()
-        } else {
-            self.all_sessions()
-        };
+        // Only the sessions of those LUNs, in key order (as all_sessions gives them).
+        let candidates: BTreeSet<SKey> =
+            luns.keys().flat_map(|olu| self.on_lun(bid, *olu)).collect();
         for k in candidates {
             let s = self.sess(&k)?;
             let on = |e: &Extent| {
@@ -852,13 +848,9 @@ impl Array {
         for bid in self.box_ids() {
             let Some(st) = self.state(&bid) else { continue };
             let (rate, last, carry) = (st.rate, st.last_tick_ns, st.carry_bytes);
-            let busy: Vec<SKey> = st
-                .sessions
-                .keys()
-                .map(|id| (bid, *id))
-                .filter(|k| self.has_work(k))
-                .collect();
-            if busy.is_empty() {
+            // Whether any session has work: the first one that has stops the look.
+            let busy = st.sessions.keys().any(|id| self.has_work(&(bid, *id)));
+            if !busy {
                 // Nothing to copy: move the clock without writing the box.
                 if let Some(b) = self.boxes.get_mut(&bid) {
                     b.state.last_tick_ns = now;
@@ -875,7 +867,11 @@ impl Array {
                         + carry
                 }
             };
-            let used = self.advance(&bid, budget).unwrap_or(budget);
+            let used = if budget == 0 {
+                0
+            } else {
+                self.advance(&bid, budget).unwrap_or(budget)
+            };
             if let Ok(st) = self.header_mut(&bid) {
                 st.last_tick_ns = now;
                 st.carry_bytes = if rate == Rate::Unlimited || rate == Rate::Paused {
