@@ -16,7 +16,6 @@ use crate::messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
 use acm_core::records::{self, Document, RecordFile, Records};
-use acm_core::store::{Lock, StateFile};
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -344,26 +343,16 @@ impl ListStore {
         self.file.path()
     }
 
-    /// Imports a list of the earlier layout (one JSON document) once, then
-    /// removes it, so that one file holds the list.
+    /// Imports a list of the earlier layout (one JSON document) once.
     fn import_earlier(&self) -> Result<(), Failure> {
-        let earlier = self.dir.join(EARLIER_FILE);
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
-        }
-        let _lock = Lock::acquire(&self.dir.join(LIST_LOCK), "swst (import)")
-            .map_err(messages::list_error)?;
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
-        }
-        let list: BackupList = StateFile::new(&earlier, LIST_FORMAT, 1)
-            .load()
-            .map_err(messages::list_error)?
-            .unwrap_or_default();
         self.file
-            .replace(&list.to_records(&Records::new()))
-            .map_err(messages::list_error)?;
-        std::fs::remove_file(&earlier).map_err(messages::list_error)
+            .import_earlier::<BackupList>(
+                &self.dir.join(EARLIER_FILE),
+                LIST_FORMAT,
+                "swst (import)",
+            )
+            .map(drop)
+            .map_err(messages::list_error)
     }
 
     /// The current list (empty when never saved).

@@ -348,6 +348,39 @@ impl RecordFile {
         result
     }
 
+    /// Imports a document of the earlier layout, one JSON document of format
+    /// `earlier_format` version 1 at `earlier` ([`crate::store::StateFile`]),
+    /// once: under the lock, when this file does not exist yet, its records are
+    /// written and the JSON file removed, so that one file holds the document.
+    /// Returns the document imported, `None` when there was nothing to import.
+    pub fn import_earlier<T>(
+        &self,
+        earlier: &Path,
+        earlier_format: &'static str,
+        holder: &str,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: Document + DeserializeOwned,
+    {
+        let pending = || !self.path.exists() && earlier.exists();
+        if !pending() {
+            return Ok(None);
+        }
+        let _lock = Lock::acquire(&self.lock, holder)?;
+        if !pending() {
+            return Ok(None);
+        }
+        let doc: T = crate::store::StateFile::new(earlier, earlier_format, 1)
+            .load()?
+            .unwrap_or_default();
+        self.replace(&doc.to_records(&Records::new()))?;
+        std::fs::remove_file(earlier).map_err(|source| StoreError::Io {
+            path: earlier.to_path_buf(),
+            source,
+        })?;
+        Ok(Some(doc))
+    }
+
     /// The document stored here (its default when the file does not exist).
     pub fn load<T: Document>(&self) -> Result<T, StoreError> {
         T::from_records(&self.read_all()?).map_err(|e| self.damaged(e))
@@ -392,15 +425,47 @@ impl RecordFile {
         T: Document,
     {
         let _lock = Lock::acquire(&self.lock, holder).map_err(&err)?;
-        let prior = self.read(gather).map_err(&err)?;
+        let (prior, revision) = self
+            .read(|r| Ok((gather(r)?, revision_in(r)?)))
+            .map_err(&err)?;
         let mut doc = T::from_records(&prior).map_err(|e| err(self.damaged(e)))?;
         // What the part is stored as, index records included.
         let before = doc.to_records(&prior);
         let out = change(&mut doc)?;
-        let delta = Delta::between(&before, &doc.to_records(&prior));
+        let mut delta = Delta::between(&before, &doc.to_records(&prior));
+        if !delta.is_empty() {
+            delta.put.insert(revision_key(), encode(&(revision + 1)));
+        }
         self.apply(&delta).map_err(&err)?;
         Ok((out, delta))
     }
+
+    /// How many changes [`RecordFile::update_part`] has written (0 for a file
+    /// written by [`RecordFile::replace`]): a copy that follows the file by its
+    /// changes knows from it whether it missed one.
+    pub fn revision(&self) -> Result<u64, StoreError> {
+        self.read(revision_in)
+    }
+}
+
+/// The record that counts a file's changes.
+pub fn revision_key() -> (String, String) {
+    ("meta".to_string(), "revision".to_string())
+}
+
+/// The revision a change writes, when it is one of `delta`'s records.
+pub fn revision_of(delta: &Delta) -> Option<u64> {
+    delta
+        .put
+        .get(&revision_key())
+        .and_then(|v| serde_json::from_slice(v).ok())
+}
+
+fn revision_in(r: &Reader<'_>) -> Result<u64, StoreError> {
+    let (kind, key) = revision_key();
+    Ok(r.get(&kind, &key)?
+        .and_then(|v| serde_json::from_slice(&v).ok())
+        .unwrap_or(0))
 }
 
 /// A database opened for reading.

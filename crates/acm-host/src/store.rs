@@ -16,7 +16,7 @@
 use crate::{Disk, Host, HostError};
 use acm_core::paths;
 use acm_core::records::{self, Document, RecordFile, Records};
-use acm_core::store::{Lock, StateFile, StoreError};
+use acm_core::store::StoreError;
 use std::path::{Path, PathBuf};
 
 /// Format name of the host state file.
@@ -113,25 +113,11 @@ impl HostStore {
         self.file.path()
     }
 
-    /// Imports a host of the earlier layout (one JSON document) once, then
-    /// removes it, so that one file holds the host.
+    /// Imports a host of the earlier layout (one JSON document) once.
     fn import_earlier(&self) -> Result<(), HostError> {
         let earlier = self.dir.join(EARLIER_FILE);
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
-        }
-        let _lock = Lock::acquire(&self.dir.join("lock"), &holder())?;
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
-        }
-        let host: Host = StateFile::new(&earlier, HOST_FORMAT, 1)
-            .load()?
-            .unwrap_or_default();
-        self.file.replace(&host.to_records(&Records::new()))?;
-        std::fs::remove_file(&earlier).map_err(|source| StoreError::Io {
-            path: earlier.clone(),
-            source,
-        })?;
+        self.file
+            .import_earlier::<Host>(&earlier, HOST_FORMAT, &holder())?;
         Ok(())
     }
 

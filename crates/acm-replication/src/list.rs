@@ -16,7 +16,7 @@ use acm_backup::pairs::{self as layout, IX_BOX, IX_GROUP, IX_VOLUME, META, NEXT_
 use acm_core::msg::Failure;
 use acm_core::paths;
 use acm_core::records::{self, Delta, Document, RecordFile, Records};
-use acm_core::store::{Lock, StateFile};
+use acm_core::store::Lock;
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -262,32 +262,23 @@ impl ListStore {
         self.file.path()
     }
 
-    /// Imports a list of the earlier layout (one JSON document) once, then
-    /// removes it, so that one file holds the list.
+    /// Imports a list of the earlier layout (one JSON document) once; the
+    /// repository copy of the earlier layout is replaced by one of the list.
     fn import_earlier(&self) -> Result<(), Failure> {
         let earlier = self.dir.join(layout::EARLIER_FILE);
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
-        }
-        let _lock = Lock::acquire(&self.dir.join(LIST_LOCK), "swsrp (import)")
+        let imported: Option<ReplicationList> = self
+            .file
+            .import_earlier(&earlier, LIST_FORMAT, "swsrp (import)")
             .map_err(messages::list_error)?;
-        if self.file.path().exists() || !earlier.exists() {
-            return Ok(());
+        if let Some(list) = imported {
+            self.repository.replace(&list)?;
+            let earlier_copy = self
+                .dir
+                .join(crate::repository::REPOSITORY_DIR)
+                .join(crate::repository::EARLIER_COPY_FILE);
+            let _ = std::fs::remove_file(earlier_copy);
         }
-        let list: ReplicationList = StateFile::new(&earlier, LIST_FORMAT, 1)
-            .load()
-            .map_err(messages::list_error)?
-            .unwrap_or_default();
-        self.repository.replace(&list)?;
-        self.file
-            .replace(&list.to_records(&Records::new()))
-            .map_err(messages::list_error)?;
-        let earlier_copy = self
-            .dir
-            .join(crate::repository::REPOSITORY_DIR)
-            .join(crate::repository::EARLIER_COPY_FILE);
-        let _ = std::fs::remove_file(earlier_copy);
-        std::fs::remove_file(&earlier).map_err(messages::list_error)
+        Ok(())
     }
 
     /// Replaces the whole list without reading it (it may be damaged), under
@@ -387,8 +378,18 @@ impl ListStore {
     }
 
     /// Brings the repository copy to the list after a change.
+    /// The copy takes the change when it holds the one before; a copy that
+    /// missed one (the list was written, then the command was killed) is made
+    /// again from the list, so it never drifts.
     fn follow(&self, delta: &Delta) -> Result<(), Failure> {
-        self.repository.apply(delta)
+        let Some(revision) = records::revision_of(delta) else {
+            return Ok(());
+        };
+        if self.repository.revision()? + 1 == revision {
+            return self.repository.apply(delta);
+        }
+        let list = self.load()?;
+        self.repository.replace_at(&list, revision)
     }
 }
 

@@ -112,11 +112,22 @@ impl Copy {
 
     /// Replaces the copy with `list`.
     pub fn replace(&self, list: &ReplicationList) -> Result<(), Failure> {
-        let records: Records = list
+        self.replace_at(list, 0)
+    }
+
+    /// Replaces the copy with `list` as it is at `revision` of the list.
+    pub fn replace_at(&self, list: &ReplicationList, revision: u64) -> Result<(), Failure> {
+        let mut records: Records = list
             .to_records(&Records::new())
             .into_iter()
             .map(|(k, v)| (k, sealed(&v)))
             .collect();
+        if revision > 0 {
+            records.insert(
+                acm_core::records::revision_key(),
+                sealed(&acm_core::records::encode(&revision)),
+            );
+        }
         self.file
             .replace(&records)
             .map_err(messages::repository_error)?;
@@ -124,6 +135,18 @@ impl Copy {
             Some(back) if back == *list => Ok(()),
             _ => Err(damaged(self.path(), "it does not read back as written")),
         }
+    }
+
+    /// The revision of the list the copy holds (0 when there is no copy).
+    pub fn revision(&self) -> Result<u64, Failure> {
+        let (kind, key) = acm_core::records::revision_key();
+        let v = self
+            .file
+            .read(|r| r.get(&kind, &key))
+            .map_err(messages::repository_error)?;
+        Ok(v.filter(|v| v.len() > 32)
+            .and_then(|v| serde_json::from_slice(&v[32..]).ok())
+            .unwrap_or(0))
     }
 
     /// The copy, each record checked against its checksum; `None` when there is none.

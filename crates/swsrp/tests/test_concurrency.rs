@@ -101,3 +101,71 @@ fn concurrent_invocations_never_corrupt_the_list() {
     }
     assert_eq!(list(&s).pairs.len(), 6);
 }
+
+/// Kill -9 of `swsrpsetvol` and `swsrpdelvol` at any moment: the list and its
+/// repository copy always read back whole, each pair there or not, never half;
+/// a change whose completion was printed is there; and the next command works.
+#[test]
+fn kill_9_of_a_list_change_leaves_old_or_new() {
+    let s = world(10);
+    let data = s.root().join("etc/opt/FJSVswsrp/data");
+    let store = acm_replication::list::ListStore::open_at(&data);
+    let repository = acm_replication::repository::Copy::in_data_dir(&data);
+    for round in 0..24u64 {
+        let i = round % 4;
+        let (a, b) = (
+            format!("/dev/hdisk{}", 2 * i + 1),
+            format!("/dev/hdisk{}", 2 * i + 2),
+        );
+        let was_set = store
+            .load()
+            .unwrap()
+            .pairs
+            .iter()
+            .any(|p| p.original.device == a);
+        let cmd = if was_set {
+            "swsrpdelvol"
+        } else {
+            "swsrpsetvol"
+        };
+        let mut child = std::process::Command::new(bin(cmd))
+            .env("ACM_ROOT", s.root())
+            .env("ACMSIM_HOME", s.sim_home())
+            .env_remove("SWSTGNODE")
+            .env_remove("ACMSIM_CLOCK")
+            .args([&a, &b])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // From at once to well after the change (a command takes a few ms).
+        std::thread::sleep(std::time::Duration::from_micros(round * 700 % 9000));
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let completed = String::from_utf8_lossy(&out.stdout).contains("completed");
+        let list = store.load().unwrap();
+        let now_set = list.pairs.iter().any(|p| p.original.device == a);
+        if completed {
+            assert_eq!(now_set, !was_set, "round {round}: {cmd} completed");
+        }
+        for p in &list.pairs {
+            assert!(
+                p.replica.device != p.original.device,
+                "round {round}: {p:?}"
+            );
+        }
+        // The copy is whole; a command killed after writing the list leaves
+        // it behind until the next change brings it to the list.
+        let copy = repository.load().unwrap().unwrap_or_default();
+        if completed {
+            assert_eq!(
+                copy, list,
+                "round {round}: the copy follows a completed change"
+            );
+        }
+    }
+    // Whatever was left, the commands carry on, and the copy is the list again.
+    ok(&s, "swsrpvolinfo", &[]);
+    ok(&s, "swsrpsetvol", &["/dev/hdisk9", "/dev/hdisk10"]);
+    assert_eq!(repository.load().unwrap().unwrap(), store.load().unwrap());
+}
