@@ -621,7 +621,12 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!(d.put.len(), 200);
+        assert_eq!(
+            d.put.len(),
+            201,
+            "100 items, 100 index records, the revision"
+        );
+        assert_eq!(revision_of(&d), Some(1));
         // Change one item found through its index: nothing else is read or written.
         let (_, d) = f
             .update_part(
@@ -645,7 +650,12 @@ mod tests {
             .unwrap();
         // k007 and its index record, and k017's index record under its old value.
         assert_eq!(d.removed.len(), 3, "{d:?}");
-        assert_eq!(d.put.len(), 2, "k017 and its new index record: {d:?}");
+        assert_eq!(
+            d.put.len(),
+            3,
+            "k017, its new index record, the revision: {d:?}"
+        );
+        assert_eq!(f.revision().unwrap(), 2);
         let n: Numbers = f.load().unwrap();
         assert_eq!(n.0.len(), 99);
         assert_eq!(n.0["k017"], 70);

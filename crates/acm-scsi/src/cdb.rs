@@ -14,6 +14,11 @@ pub const TEST_UNIT_READY: u8 = 0x00;
 pub const INQUIRY: u8 = 0x12;
 pub const READ_16: u8 = 0x88;
 pub const WRITE_16: u8 = 0x8A;
+/// SYNCHRONIZE CACHE (16) (SBC-3): the LUN's written data made durable.
+pub const SYNCHRONIZE_CACHE_16: u8 = 0x91;
+/// The IMMED bit of SYNCHRONIZE CACHE: accepted, and the command still
+/// completes only once the data is durable (which SBC-3 allows).
+const SYNC_IMMED: u8 = 0x02;
 /// SERVICE ACTION IN(16); READ CAPACITY(16) is its service action 10h.
 pub const SERVICE_ACTION_IN_16: u8 = 0x9E;
 pub const SA_READ_CAPACITY_16: u8 = 0x10;
@@ -56,6 +61,11 @@ pub enum Command {
         blocks: u32,
     },
     Write16 {
+        lba: u64,
+        blocks: u32,
+    },
+    /// The range is the initiator's; the whole LUN is made durable.
+    SynchronizeCache16 {
         lba: u64,
         blocks: u32,
     },
@@ -106,7 +116,8 @@ fn be64(cdb: &[u8], at: usize) -> u64 {
 fn cdb_len(opcode: u8) -> Option<usize> {
     match opcode {
         TEST_UNIT_READY | INQUIRY => Some(6),
-        READ_16 | WRITE_16 | SERVICE_ACTION_IN_16 | COPY_SESSION_OUT | COPY_SESSION_IN => Some(16),
+        READ_16 | WRITE_16 | SYNCHRONIZE_CACHE_16 | SERVICE_ACTION_IN_16 | COPY_SESSION_OUT
+        | COPY_SESSION_IN => Some(16),
         _ => None,
     }
 }
@@ -166,6 +177,16 @@ impl Command {
                     Command::Write16 { lba, blocks }
                 })
             }
+            SYNCHRONIZE_CACHE_16 => {
+                if cdb[1] & !SYNC_IMMED != 0 {
+                    return Err(field(1));
+                }
+                zero(cdb, 14..15)?;
+                Ok(Command::SynchronizeCache16 {
+                    lba: be64(cdb, 2),
+                    blocks: be32(cdb, 10),
+                })
+            }
             COPY_SESSION_OUT | COPY_SESSION_IN => {
                 if cdb[2] != COMMAND_SET_VERSION {
                     return Err(field(2));
@@ -215,6 +236,9 @@ impl Command {
             }
             Command::Read16 { lba, blocks } => cdb16(READ_16, 0, lba.to_be_bytes(), blocks),
             Command::Write16 { lba, blocks } => cdb16(WRITE_16, 0, lba.to_be_bytes(), blocks),
+            Command::SynchronizeCache16 { lba, blocks } => {
+                cdb16(SYNCHRONIZE_CACHE_16, 0, lba.to_be_bytes(), blocks)
+            }
             Command::CopyOut { action, param_len } => cdb16(
                 COPY_SESSION_OUT,
                 action.code(),
@@ -314,6 +338,7 @@ mod tests {
                 lba: 1,
                 blocks: u32::MAX,
             },
+            Command::SynchronizeCache16 { lba: 0, blocks: 0 },
         ];
         v.extend(
             OutAction::TABLE

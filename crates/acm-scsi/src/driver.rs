@@ -349,6 +349,12 @@ impl<T: Transport> Driver<T> {
         Ok(())
     }
 
+    /// SYNCHRONIZE CACHE(16) of the whole LUN: what was written is durable.
+    pub fn synchronize_cache(&mut self) -> Result<(), DriverError> {
+        let cdb = Command::SynchronizeCache16 { lba: 0, blocks: 0 }.encode();
+        self.exec(&cdb, Buf::None).map(|_| ())
+    }
+
     // ---- copy sessions ---------------------------------------------------
 
     pub fn box_info(&mut self) -> Result<BoxInfo, DriverError> {

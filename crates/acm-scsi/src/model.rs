@@ -435,6 +435,8 @@ pub trait CopyTarget {
     fn capacity(&mut self) -> Result<u64, CopyError>;
     fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), CopyError>;
     fn write(&mut self, lba: u64, data: &[u8]) -> Result<(), CopyError>;
+    /// SYNCHRONIZE CACHE: what was written to the LUN is durable on return.
+    fn synchronize(&mut self) -> Result<(), CopyError>;
 
     // Copy sessions.
     fn box_info(&mut self) -> Result<BoxInfo, CopyError>;
@@ -485,6 +487,9 @@ impl<T: CopyTarget + ?Sized> CopyTarget for &mut T {
     }
     fn write(&mut self, lba: u64, data: &[u8]) -> Result<(), CopyError> {
         (**self).write(lba, data)
+    }
+    fn synchronize(&mut self) -> Result<(), CopyError> {
+        (**self).synchronize()
     }
     fn box_info(&mut self) -> Result<BoxInfo, CopyError> {
         (**self).box_info()

@@ -129,6 +129,11 @@ fn execute<T: CopyTarget + ?Sized>(
             target.write(lba, buf)?;
             Ok(Completion::good(0))
         }
+        Command::SynchronizeCache16 { .. } => {
+            data_out(data, 0, CopyError::InvalidCdbField(0))?;
+            target.synchronize()?;
+            Ok(Completion::good(0))
+        }
         Command::CopyOut { action, param_len } => {
             let params = data_out(data, u64::from(param_len), CopyError::ParameterLength)?;
             match OutRequest::decode(action, params).map_err(param_error)? {

@@ -327,3 +327,23 @@ fn loopback_over_a_borrowed_target() {
     }
     assert_eq!(mock.calls, [Call::Reverse(9)]);
 }
+
+/// SYNCHRONIZE CACHE(16) reaches the target once, and its refusal comes back.
+#[test]
+fn synchronize_cache_trip() {
+    let mut d = driver(Mock::default());
+    d.synchronize_cache().unwrap();
+    assert!(matches!(calls(&d), [Call::Synchronize]));
+    let mut d = driver(Mock {
+        fail: Some(CopyError::HardwareError),
+        ..Mock::default()
+    });
+    let e = d.synchronize_cache().unwrap_err();
+    assert_eq!(e.copy_error(), Some(&CopyError::HardwareError));
+    // Reserved bits of byte 1 other than IMMED are refused, IMMED is not.
+    let mut cdb = acm_scsi::cdb::Command::SynchronizeCache16 { lba: 0, blocks: 0 }.encode();
+    cdb[1] = 0x02;
+    assert!(acm_scsi::cdb::Command::parse(&cdb).is_ok());
+    cdb[1] = 0x04;
+    assert!(acm_scsi::cdb::Command::parse(&cdb).is_err());
+}

@@ -169,9 +169,18 @@ impl Array {
     }
 
     /// Writes every changed box: LUN data first (fdatasync), then one store
-    /// transaction with the records that changed.
+    /// transaction with the records that changed. Data written with no change
+    /// of a record (a host write that no session tracks) is not synced here:
+    /// it is in the LUN file already (a crash of the service loses none of
+    /// it) and becomes durable at SYNCHRONIZE CACHE ([`Array::synchronize`])
+    /// or the next commit that writes records, as on a disk with a write
+    /// cache. What a record says of the data (a grain saved, a grain copied)
+    /// is never durable before the data.
     pub fn commit(&mut self) -> Result<(), SimError> {
         for b in self.boxes.values_mut() {
+            if !b.marks.any() && b.unlink.is_empty() {
+                continue;
+            }
             for olu in std::mem::take(&mut b.touched) {
                 if let Some(f) = b.files.get(&olu) {
                     f.sync_data().map_err(io)?;
@@ -183,6 +192,20 @@ impl Array {
             for p in std::mem::take(&mut b.unlink) {
                 let _ = fs::remove_file(p);
             }
+        }
+        Ok(())
+    }
+
+    /// SYNCHRONIZE CACHE of LUN `olu`: its file's data made durable
+    /// (`fdatasync`), whether or not a commit did it already.
+    pub fn synchronize(&mut self, bid: &Bid, olu: u32) -> Result<(), CopyError> {
+        // Opened if need be: data written before the array was last loaded
+        // counts too.
+        self.file(bid, olu)?
+            .sync_data()
+            .map_err(|_| CopyError::HardwareError)?;
+        if let Some(b) = self.boxes.get_mut(bid) {
+            b.touched.remove(&olu);
         }
         Ok(())
     }

@@ -850,8 +850,10 @@ impl Array {
             let (rate, last, carry) = (st.rate, st.last_tick_ns, st.carry_bytes);
             // Whether any session has work: the first one that has stops the look.
             let busy = st.sessions.keys().any(|id| self.has_work(&(bid, *id)));
-            if !busy {
-                // Nothing to copy: move the clock without writing the box.
+            // Nothing to copy, or a paused box (whose clock matters only from
+            // a change of rate, which writes the box): move the clock without
+            // writing the box.
+            if !busy || rate == Rate::Paused {
                 if let Some(b) = self.boxes.get_mut(&bid) {
                     b.state.last_tick_ns = now;
                     b.state.carry_bytes = 0;

@@ -79,6 +79,11 @@ impl CopyTarget for LunTarget<'_> {
             .write_view(&self.bid, self.olu, lba * m::BLOCK, data, None)
     }
 
+    fn synchronize(&mut self) -> Result<(), CopyError> {
+        self.lun()?;
+        self.array.synchronize(&self.bid, self.olu)
+    }
+
     fn box_info(&mut self) -> Result<m::BoxInfo, CopyError> {
         let kind = &self.lun()?.kind;
         Ok(m::BoxInfo {

@@ -13,6 +13,7 @@ pub enum Call {
     Capacity,
     Read { lba: u64, len: usize },
     Write { lba: u64, data: Vec<u8> },
+    Synchronize,
     BoxInfo,
     Start(StartRequest),
     Restart(RestartRequest),
@@ -139,6 +140,9 @@ impl CopyTarget for Mock {
             data: data.to_vec(),
         })?;
         self.in_range(lba, data.len())
+    }
+    fn synchronize(&mut self) -> Result<(), CopyError> {
+        self.call(Call::Synchronize)
     }
     fn box_info(&mut self) -> Result<BoxInfo, CopyError> {
         self.call(Call::BoxInfo)?;
