@@ -31,6 +31,7 @@
 #
 #   BENCH_SCALE_MAX=10000 scripts/bench-scale.sh     (the issue's targets; long)
 #   BENCH_SCALE_DIR=dir scripts/bench-scale.sh       (keeps the scratch roots in dir)
+#   BENCH_SCALE_BACKUP=no scripts/bench-scale.sh     (leaves the backup scene out)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 max=${BENCH_SCALE_MAX:-1000}
@@ -184,7 +185,12 @@ for ((n = 10; n <= max; n *= 10)); do
   echo "swsrpstat_${n}_pairs_ms ${stat[$n]}"
 done
 echo "swsrpstat_ratio_${max}_vs_10 $(ratio "${stat[$max]}" "${stat[10]}")"
-backup "$max"
+if [[ ${BENCH_SCALE_BACKUP:-yes} == yes ]]; then
+  backup "$max"
+else
+  note "backup scene left out (BENCH_SCALE_BACKUP=no)"
+  backstat_ms=n/a
+fi
 echo "swstbackstat_${max}_volumes_ms $backstat_ms"
 note "swsrpsetvol: ${setvol[10]} ms with 10 pairs, ${setvol[$max]} ms with $max"
 echo "setvol_ms_at_${max}_vs_10 $(ratio "${setvol[$max]}" "${setvol[10]}")"
