@@ -4,25 +4,17 @@
 //! Run through `scripts/bench-copy.sh` (which builds in release mode). The scratch
 //! directory is `$ACMSIM_BENCH_DIR` or a temporary directory under `target/`.
 
+mod common;
 use acm_scsi::model as m;
 use acm_sim::state::{LunKind, Rate, Sdv};
 use acm_sim::{Array, Bid};
+use common::scratch;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::time::Instant;
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
-
-fn scratch() -> tempfile::TempDir {
-    let base = std::env::var_os("ACMSIM_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-scratch")
-        });
-    std::fs::create_dir_all(&base).expect("scratch directory");
-    tempfile::tempdir_in(base).expect("scratch directory")
-}
 
 fn new_box(home: &Path, rate: Rate) -> (Array, Bid) {
     let mut a = Array::open(home).unwrap();
@@ -236,12 +228,7 @@ fn snapopcplus_overhead() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; anything else after `--` selects figures by name.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let want = |n: &str| args.is_empty() || args.iter().any(|a| n.contains(a.as_str()));
+    let want = common::wanted();
     if want("opc_full_copy") {
         opc_full_copy();
     }

@@ -23,12 +23,14 @@
 //! (default `target/bench-scratch`; needs ~2.5 GiB). Arguments select figures
 //! by name.
 
+mod common;
 use acm_scsi::driver::Driver;
 use acm_scsi::model as m;
 use acm_sim::client::SocketTransport;
 use acm_sim::service::{self, Options};
 use acm_sim::state::{LunKind, Rate, Sdv};
 use acm_sim::{Array, Bid};
+use common::scratch;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -36,16 +38,6 @@ use std::time::{Duration, Instant};
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 const WRITE: usize = 64 * 1024;
-
-fn scratch() -> tempfile::TempDir {
-    let base = std::env::var_os("ACMSIM_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-scratch")
-        });
-    std::fs::create_dir_all(&base).expect("scratch directory");
-    tempfile::tempdir_in(base).expect("scratch directory")
-}
 
 /// A session kind, or none.
 #[derive(Clone, Copy)]
@@ -189,11 +181,7 @@ fn sequential_gib(kinds: &[Scene]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let want = |n: &str| args.is_empty() || args.iter().any(|a| n.contains(a.as_str()));
+    let want = common::wanted();
     if want("host_write_64k") {
         spread_64k();
     }
