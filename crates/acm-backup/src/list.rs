@@ -258,6 +258,20 @@ fn lun_key(b: &BoxInfo) -> String {
     format!("{}/{}", b.box_id, b.olu)
 }
 
+/// Adds every device on the LUN of `b` (found through the LUN index) to `part`.
+fn pick_on_lun(
+    r: &acm_core::records::Reader<'_>,
+    part: &mut Records,
+    b: &BoxInfo,
+) -> Result<(), acm_core::store::StoreError> {
+    for (key, _) in r.prefix(IX_LUN, &format!("{}\0", lun_key(b)))? {
+        if let Some((_, name)) = key.split_once('\0') {
+            r.pick(part, DEVICE, name)?;
+        }
+    }
+    Ok(())
+}
+
 impl Document for BackupList {
     fn to_records(&self, _prior: &Records) -> Records {
         let mut out = Records::new();
@@ -382,11 +396,7 @@ impl ListStore {
                     r.pick(&mut part, DEVICE, d)?;
                 }
                 for b in extents {
-                    for (key, _) in r.prefix(IX_LUN, &format!("{}\0", lun_key(b)))? {
-                        if let Some((_, name)) = key.split_once('\0') {
-                            r.pick(&mut part, DEVICE, name)?;
-                        }
-                    }
+                    pick_on_lun(r, &mut part, b)?;
                 }
                 Ok(part)
             })
@@ -427,11 +437,7 @@ impl ListStore {
                     r.pick(&mut part, kind, device)?;
                 }
                 if let Some(b) = extent {
-                    for (key, _) in r.prefix(IX_LUN, &format!("{}\0", lun_key(b)))? {
-                        if let Some((_, name)) = key.split_once('\0') {
-                            r.pick(&mut part, DEVICE, name)?;
-                        }
-                    }
+                    pick_on_lun(r, &mut part, b)?;
                 }
                 if r.get(DEVICE, device)?.is_some() {
                     r.pick_kind(&mut part, HISTORY)?;

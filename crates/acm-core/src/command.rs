@@ -32,6 +32,11 @@ pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failu
 /// the panic `println!` raises on EPIPE. SIGPIPE itself stays ignored, so a
 /// command whose array service goes away mid-request still reports why.
 pub fn quiet_on_closed_stdout() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(install_quiet_hook);
+}
+
+fn install_quiet_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let text = info.payload_as_str().unwrap_or("");

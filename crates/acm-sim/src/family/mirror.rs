@@ -270,10 +270,7 @@ impl Family for Mirror {
                 }
                 meta = true;
             }
-            _ => {
-                let t = a.sess_mut(k)?;
-                (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-            }
+            _ => meta |= super::track(a, k, (g0, g1))?,
         }
         Ok(meta)
     }
@@ -284,12 +281,9 @@ impl Family for Mirror {
         a: &mut Array,
         k: &SKey,
         _s: &Session,
-        (g0, g1): (u64, u64),
+        grains: (u64, u64),
     ) -> Result<bool, CopyError> {
-        let mut meta = false;
-        let t = a.sess_mut(k)?;
-        (g0..g1).for_each(|g| meta |= t.changed.insert(g));
-        Ok(meta)
+        super::track(a, k, grains)
     }
 
     fn carries(&self, s: &Session, bid: &Bid, olu: u32) -> Option<bool> {

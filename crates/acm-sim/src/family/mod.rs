@@ -264,6 +264,15 @@ pub(crate) trait Family: Sync {
     fn settle(&self, a: &mut Array, k: &SKey) -> Result<(), CopyError>;
 }
 
+/// Records grains `g0..g1` of session `k` as changed (tracking); whether
+/// any was not recorded yet (then the session's bookkeeping changed).
+pub(crate) fn track(a: &mut Array, k: &SKey, (g0, g1): (u64, u64)) -> Result<bool, CopyError> {
+    let t = a.sess_mut(k)?;
+    let mut fresh = false;
+    (g0..g1).for_each(|g| fresh |= t.changed.insert(g));
+    Ok(fresh)
+}
+
 /// Whether extent `e` lies on a Snap Data Volume.
 pub(crate) fn on_sdv(a: &Array, e: &Extent) -> bool {
     a.lun(&e.box_id, e.olu)

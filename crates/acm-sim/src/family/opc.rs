@@ -199,8 +199,7 @@ impl Opc {
             meta = true;
         }
         if self.quick {
-            let t = a.sess_mut(k)?;
-            (g0..g1).for_each(|g| meta |= t.changed.insert(g));
+            meta |= super::track(a, k, (g0, g1))?;
         }
         Ok(meta)
     }
