@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A box identifier as stored: 40 ASCII bytes.
 pub type Bid = [u8; 40];
@@ -63,10 +63,80 @@ pub struct Array {
     /// changed wholesale. A host write or a start looks at the sessions of
     /// its LUNs, not at every session of the array.
     pub(crate) lun_index: std::cell::RefCell<Option<crate::datapath::LunIndex>>,
+    /// Commits go to the service's journal (see [`Array::commit`]).
+    write_back: bool,
+    /// When the store last took the journal's records.
+    checkpointed: Instant,
+    /// Which load of the home this is.
+    instance: u64,
     _lock: Lock,
     /// The connection that holds a running service's lease on the home.
     _lease: Option<std::os::unix::net::UnixStream>,
 }
+
+/// Whether `[off, off+len)` of `f` is a hole (or, on ext4, an unwritten
+/// preallocated extent): it reads as zeros without reading. A LUN never
+/// written there is, and a copy-on-write of it would otherwise pay the
+/// kernel's zero-filling read (on this kind of machine, ten times a write).
+/// A file system without `SEEK_DATA` says data everywhere, and is read.
+fn hole_throughout(f: &File, off: u64, len: u64) -> bool {
+    use nix::unistd::{lseek, Whence};
+    let Ok(at) = i64::try_from(off) else {
+        return false;
+    };
+    match lseek(f, at, Whence::SeekData) {
+        Ok(next) => next as u64 >= off.saturating_add(len),
+        Err(nix::errno::Errno::ENXIO) => true,
+        Err(_) => false,
+    }
+}
+
+/// Makes `[off, off+len)` of `f` read as zeros: an unwritten extent where the
+/// file system can (the space stays allocated), written zeros where not.
+fn zero_range(f: &File, off: u64, len: u64) -> Result<(), CopyError> {
+    use nix::fcntl::{fallocate, FallocateFlags};
+    let (Ok(o), Ok(l)) = (i64::try_from(off), i64::try_from(len)) else {
+        return Err(CopyError::HardwareError);
+    };
+    if fallocate(f, FallocateFlags::FALLOC_FL_ZERO_RANGE, o, l).is_ok() {
+        return Ok(());
+    }
+    let zeros = vec![0u8; len.min(1 << 20) as usize];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(zeros.len() as u64) as usize;
+        f.write_all_at(&zeros[..n], off + done)
+            .map_err(|_| CopyError::HardwareError)?;
+        done += n as u64;
+    }
+    Ok(())
+}
+
+/// A checkpoint between its halves (see [`Array::checkpoint_begin`]).
+pub(crate) struct Checkpoint {
+    array: u64,
+    files: Vec<File>,
+    unlink: Vec<PathBuf>,
+    upto: crate::store::JournalMark,
+}
+
+impl Checkpoint {
+    /// Syncs the data the journal's records describe.
+    pub(crate) fn sync(&self) -> Result<(), SimError> {
+        for f in &self.files {
+            f.sync_data().map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+/// Tells loaded arrays apart, so that half a checkpoint is never finished on
+/// another.
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A journal this long is checkpointed at the next commit, whatever its age:
+/// it bounds the memory the records not yet in the store take.
+const JOURNAL_LIMIT: u64 = 64 << 20;
 
 fn io(e: impl std::fmt::Display) -> SimError {
     SimError::Io(e.to_string())
@@ -108,7 +178,9 @@ impl Array {
     pub(crate) fn open_owned(home: &Path) -> Result<Array, SimError> {
         fs::create_dir_all(home).map_err(io)?;
         let lock = Lock::acquire(&home.join("lock"), "acmsim serve")?;
-        Self::load(home, lock, None)
+        let mut a = Self::load(home, lock, None)?;
+        a.write_back()?;
+        Ok(a)
     }
 
     fn load(
@@ -141,6 +213,9 @@ impl Array {
             boxes,
             now_ns: clock_ns(),
             lun_index: Default::default(),
+            write_back: false,
+            checkpointed: Instant::now(),
+            instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         array.catch_up();
         array.commit()?;
@@ -168,15 +243,28 @@ impl Array {
             .any(|b| b.marks.any() || !b.touched.is_empty() || !b.unlink.is_empty())
     }
 
-    /// Writes every changed box: LUN data first (fdatasync), then one store
-    /// transaction with the records that changed. Data written with no change
-    /// of a record (a host write that no session tracks) is not synced here:
-    /// it is in the LUN file already (a crash of the service loses none of
-    /// it) and becomes durable at SYNCHRONIZE CACHE ([`Array::synchronize`])
-    /// or the next commit that writes records, as on a disk with a write
-    /// cache. What a record says of the data (a grain saved, a grain copied)
-    /// is never durable before the data.
+    /// Writes every changed box.
+    ///
+    /// Opened directly, a commit is durable when it returns: the LUN data
+    /// first (fdatasync), then one store transaction with the records that
+    /// changed. Data written with no change of a record (a host write that no
+    /// session tracks) is not synced here: it is in the LUN file already and
+    /// becomes durable at SYNCHRONIZE CACHE ([`Array::synchronize`]) or the
+    /// next commit that writes records, as on a disk with a write cache.
+    ///
+    /// In the service, a commit appends the records to the journal (see
+    /// `journal.rs`): what a command changed survives a crash of the service
+    /// before its status returns, and reaches the store at the next
+    /// [`Array::checkpoint`]. Either way, what a record says of the data (a
+    /// grain saved, a grain copied) is never durable before the data.
     pub fn commit(&mut self) -> Result<(), SimError> {
+        if self.write_back {
+            self.store.commit(self.boxes.values_mut())?;
+            if self.store.journal_len() > JOURNAL_LIMIT {
+                self.checkpoint()?;
+            }
+            return Ok(());
+        }
         for b in self.boxes.values_mut() {
             if !b.marks.any() && b.unlink.is_empty() {
                 continue;
@@ -188,16 +276,119 @@ impl Array {
             }
         }
         self.store.commit(self.boxes.values_mut())?;
+        self.unlink_done();
+        Ok(())
+    }
+
+    /// Commits durably before returning, in the service too: what a session
+    /// command (start, suspend, cancel, ...) changed is in the store, not only
+    /// in the journal, when its status returns, and a command whose commit
+    /// fails left nothing behind (the caller then drops this `Array`).
+    pub(crate) fn commit_durable(&mut self) -> Result<(), SimError> {
+        if !self.write_back {
+            return self.commit();
+        }
+        if !self.boxes.values().any(|b| b.marks.any()) {
+            return Ok(());
+        }
+        self.sync_touched()?;
+        self.store.commit_through(self.boxes.values_mut())?;
+        self.unlink_done();
+        self.checkpointed = Instant::now();
+        Ok(())
+    }
+
+    /// Removes the files the committed state no longer names.
+    fn unlink_done(&mut self) {
         for b in self.boxes.values_mut() {
             for p in std::mem::take(&mut b.unlink) {
                 let _ = fs::remove_file(p);
             }
         }
+    }
+
+    /// Syncs the data of every LUN written since the last sync.
+    fn sync_touched(&mut self) -> Result<(), SimError> {
+        for b in self.boxes.values_mut() {
+            for olu in std::mem::take(&mut b.touched) {
+                if let Some(f) = b.files.get(&olu) {
+                    f.sync_data().map_err(io)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the service's changes durable in the store: commits, syncs the
+    /// data written, commits the journal's records in one transaction and
+    /// empties the journal. Directly opened, a commit does all of it.
+    pub(crate) fn checkpoint(&mut self) -> Result<(), SimError> {
+        if !self.write_back {
+            return self.commit();
+        }
+        self.store.commit(self.boxes.values_mut())?;
+        self.sync_touched()?;
+        self.store.checkpoint()?;
+        self.unlink_done();
+        self.checkpointed = Instant::now();
+        Ok(())
+    }
+
+    /// The first half of a checkpoint that lets requests run while the data
+    /// is synced: commits, and hands out what the second half needs (the
+    /// files written so far, and how much of the journal they cover).
+    pub(crate) fn checkpoint_begin(&mut self) -> Result<Checkpoint, SimError> {
+        self.store.commit(self.boxes.values_mut())?;
+        let mut files = Vec::new();
+        let mut unlink = Vec::new();
+        for b in self.boxes.values_mut() {
+            for olu in std::mem::take(&mut b.touched) {
+                if let Some(f) = b.files.get(&olu) {
+                    files.push(f.try_clone().map_err(io)?);
+                }
+            }
+            unlink.append(&mut b.unlink);
+        }
+        Ok(Checkpoint {
+            array: self.instance,
+            files,
+            unlink,
+            upto: self.store.journal_mark(),
+        })
+    }
+
+    /// The second half: the data synced (without the service's lock), the
+    /// records it covers go to the store. A checkpoint begun on an array that
+    /// was since dropped and loaded again is let go: loading replayed it.
+    pub(crate) fn checkpoint_end(&mut self, c: Checkpoint) -> Result<(), SimError> {
+        if c.array != self.instance {
+            return Ok(());
+        }
+        self.store.checkpoint_to(c.upto)?;
+        for p in c.unlink {
+            let _ = fs::remove_file(p);
+        }
+        self.checkpointed = Instant::now();
+        Ok(())
+    }
+
+    /// Whether the service's journal holds changes older than `age`.
+    pub(crate) fn checkpoint_due(&self, age: Duration) -> bool {
+        self.write_back && self.store.journal_len() > 0 && self.checkpointed.elapsed() >= age
+    }
+
+    /// Turns the service's write-back journal on (see [`Array::commit`]).
+    pub(crate) fn write_back(&mut self) -> Result<(), SimError> {
+        self.store.write_back()?;
+        self.write_back = true;
+        self.checkpointed = Instant::now();
         Ok(())
     }
 
     /// SYNCHRONIZE CACHE of LUN `olu`: its file's data made durable
-    /// (`fdatasync`), whether or not a commit did it already.
+    /// (`fdatasync`), whether or not a commit did it already; in the service,
+    /// with every other LUN written since the last sync and then the journal,
+    /// so that no record is durable before its data.
     pub fn synchronize(&mut self, bid: &Bid, olu: u32) -> Result<(), CopyError> {
         // Opened if need be: data written before the array was last loaded
         // counts too.
@@ -206,6 +397,13 @@ impl Array {
             .map_err(|_| CopyError::HardwareError)?;
         if let Some(b) = self.boxes.get_mut(bid) {
             b.touched.remove(&olu);
+        }
+        if self.write_back {
+            self.store
+                .commit(self.boxes.values_mut())
+                .map_err(|_| CopyError::HardwareError)?;
+            self.sync_touched().map_err(|_| CopyError::HardwareError)?;
+            self.store.synced().map_err(|_| CopyError::HardwareError)?;
         }
         Ok(())
     }
@@ -315,8 +513,12 @@ impl Array {
         buf: &mut [u8],
     ) -> Result<(), CopyError> {
         self.check_readable(bid, olu, off, buf.len() as u64)?;
-        self.file(bid, olu)?
-            .read_exact_at(buf, off)
+        let f = self.file(bid, olu)?;
+        if hole_throughout(f, off, buf.len() as u64) {
+            buf.fill(0);
+            return Ok(());
+        }
+        f.read_exact_at(buf, off)
             .map_err(|_| CopyError::HardwareError)
     }
 
@@ -369,6 +571,13 @@ impl Array {
             .try_clone()
             .map_err(|_| CopyError::HardwareError)?;
         let dst = self.file(to.0, to.1)?;
+        if hole_throughout(&src, from.2, len) {
+            // Zeros: the destination reads as zeros already, or is made to.
+            if !hole_throughout(dst, to.2, len) {
+                zero_range(dst, to.2, len)?;
+            }
+            return self.stored(to.0, to.1, to.2, len);
+        }
         let mut done = 0u64;
         while done < len {
             let mut off_in = (from.2 + done) as i64;

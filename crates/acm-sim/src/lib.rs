@@ -16,6 +16,7 @@ pub mod client;
 pub mod datapath;
 pub(crate) mod family;
 pub mod grains;
+pub(crate) mod journal;
 pub mod service;
 pub mod session;
 pub mod state;

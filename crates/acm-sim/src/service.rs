@@ -43,6 +43,16 @@ pub fn log_path(home: &Path) -> PathBuf {
 
 /// How often the background thread moves copies and checks for an idle exit.
 const TICK: Duration = Duration::from_millis(50);
+/// How long records wait in the journal before the store takes them;
+/// `ACMSIM_CHECKPOINT_MS` changes it (tests that kill the service mid-way
+/// through checkpoints).
+fn checkpoint_age() -> Duration {
+    std::env::var("ACMSIM_CHECKPOINT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(1))
+}
 
 /// How the service runs.
 #[derive(Debug, Clone)]
@@ -198,7 +208,7 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
     let mut g = shared.lock();
     g.closed = true;
     let result = match g.array.take() {
-        Some(mut a) => a.commit().map_err(ServeError::from),
+        Some(mut a) => a.checkpoint().map_err(ServeError::from),
         None => Ok(()),
     };
     let _ = fs::remove_file(&sock);
@@ -220,6 +230,7 @@ fn stop_now(shared: &Shared) {
 /// Moves copies in real time; stops the service when told to by a signal, when
 /// its home is gone, or when it has been idle long enough.
 fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64, u64)>) {
+    let age = checkpoint_age();
     loop {
         std::thread::sleep(TICK);
         if shared.stop.load(Ordering::SeqCst) {
@@ -229,6 +240,7 @@ fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64
             .map(|m| Some((m.dev(), m.ino())) != home_id)
             .unwrap_or(true);
         let mut copying = false;
+        let mut checkpoint = None;
         {
             let mut g = shared.lock();
             if let Some(a) = g.array.as_mut() {
@@ -240,7 +252,24 @@ fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64
                         eprintln!("acmsim serve: cannot commit background copy: {e}");
                     }
                 }
+                if a.checkpoint_due(age) {
+                    checkpoint = Some(a.checkpoint_begin());
+                }
             }
+        }
+        // The data is synced without the lock, so requests go on meanwhile.
+        match checkpoint.take() {
+            Some(Ok(c)) => {
+                let done = c.sync().and_then(|()| match shared.lock().array.as_mut() {
+                    Some(a) => a.checkpoint_end(c),
+                    None => Ok(()),
+                });
+                if let Err(e) = done {
+                    eprintln!("acmsim serve: cannot checkpoint the journal: {e}");
+                }
+            }
+            Some(Err(e)) => eprintln!("acmsim serve: cannot checkpoint the journal: {e}"),
+            None => {}
         }
         if copying {
             shared.touch();
@@ -372,7 +401,21 @@ fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
         Err(e) => return Err(e.to_string()),
     };
     if completed {
-        a.commit().map_err(|e| e.to_string())?;
+        // Host I/O is acknowledged from the journal; a session command (the
+        // vendor CDBs) only once the store holds what it changed.
+        let done = if matches!(
+            x.cdb.first(),
+            Some(&acm_scsi::cdb::COPY_SESSION_OUT | &acm_scsi::cdb::COPY_SESSION_IN)
+        ) {
+            a.commit_durable()
+        } else {
+            a.commit()
+        };
+        if let Err(e) = done {
+            // Memory holds what the store does not: load it again.
+            g.array = None;
+            return Err(e.to_string());
+        }
     } else if a.is_dirty() {
         // A refused command leaves no trace: forget what it changed in memory
         // and load the committed state again on the next request.
@@ -392,7 +435,7 @@ fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
 fn lease(shared: &Shared, stream: &mut UnixStream) {
     let mut g = shared.lock();
     if let Some(mut a) = g.array.take() {
-        if let Err(e) = a.commit() {
+        if let Err(e) = a.checkpoint() {
             let _ = wire::send_text(stream, ReplyKind::Error, &e.to_string());
             return;
         }

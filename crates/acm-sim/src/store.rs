@@ -16,10 +16,13 @@
 //! hold no grain are not stored. A commit is one write transaction over every
 //! box that changed: the records that serialise differently from what was
 //! last written, and the chunks whose grains changed. redb makes the commit
-//! durable before it returns, and a crash leaves the previous commit.
+//! durable before it returns, and a crash leaves the previous commit. In the
+//! array service, host I/O's commits go to the journal (`journal.rs`) and
+//! reach the store at checkpoints; session commands commit through.
 
 use crate::array::{bid_of, Loaded, SimError};
 use crate::grains::{GrainSet, CHUNK_GRAINS};
+use crate::journal::{self, Journal, Op};
 use crate::state::{BoxState, Lun, LunKind, Session};
 use acm_core::store::StoreError;
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
@@ -75,6 +78,12 @@ impl Marks {
 pub(crate) struct Store {
     db: Database,
     path: PathBuf,
+    /// The service's write-back journal; `None` when every commit is durable.
+    journal: Option<Journal>,
+    /// What the journal holds that the store does not yet.
+    pending: Vec<Op>,
+    /// Counts checkpoints, so a mark from before the last one is known stale.
+    checkpoints: u64,
 }
 
 fn damaged(path: &Path, detail: impl std::fmt::Display) -> SimError {
@@ -149,24 +158,6 @@ fn header_record(st: &mut BoxState) -> Vec<u8> {
 
 type Grains<'t> = Table<'t, (&'static str, u8, u32, u32), &'static [u8]>;
 
-/// Writes the changed chunks of one set.
-fn flush_set(
-    grains: &mut Grains<'_>,
-    id: &str,
-    set: u8,
-    owner: u32,
-    gs: &mut GrainSet,
-) -> Result<(), redb::Error> {
-    for (c, words) in gs.take_dirty_chunks() {
-        if words.iter().all(|w| *w == 0) {
-            grains.remove((id, set, owner, c))?;
-        } else {
-            grains.insert((id, set, owner, c), words_to_bytes(words).as_slice())?;
-        }
-    }
-    Ok(())
-}
-
 /// Removes every chunk of one set.
 fn drop_set(grains: &mut Grains<'_>, id: &str, set: u8, owner: u32) -> Result<(), redb::Error> {
     let keys: Vec<u32> = grains
@@ -203,7 +194,13 @@ impl Store {
             }
         }
         let db = Database::create(&path).map_err(|e| damaged(&path, e))?;
-        let store = Store { db, path };
+        let mut store = Store {
+            db,
+            path,
+            journal: None,
+            pending: Vec::new(),
+            checkpoints: 0,
+        };
         if fresh {
             let txn = store.db.begin_write().map_err(|e| store.bad(e))?;
             {
@@ -216,7 +213,27 @@ impl Store {
             txn.commit().map_err(|e| store.bad(e))?;
         }
         store.check_version()?;
+        store.replay(home)?;
         Ok(store)
+    }
+
+    /// Commits what a service's journal holds (a service that stopped without
+    /// a checkpoint: killed, or its machine lost power) and empties it. The
+    /// data it describes is synced first, file system wide: which files a
+    /// dead service touched is not known.
+    fn replay(&mut self, home: &Path) -> Result<(), SimError> {
+        let path = journal::journal_path(home);
+        let ops = journal::replay(&path).map_err(|e| damaged(&path, e))?;
+        if !ops.is_empty() {
+            if let Ok(dir) = std::fs::File::open(home) {
+                let _ = nix::unistd::syncfs(&dir);
+            }
+            self.apply(&ops)?;
+        }
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(|e| damaged(&path, e))?;
+        }
+        Ok(())
     }
 
     fn bad(&self, e: impl std::fmt::Display) -> SimError {
@@ -327,96 +344,162 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes what changed in `boxes` in one durable transaction.
-    pub fn commit<'a>(&self, boxes: impl Iterator<Item = &'a mut Loaded>) -> Result<(), SimError> {
-        let bad = |e: redb::Error| self.bad(e);
-        let mut changed: Vec<&mut Loaded> = boxes.filter(|b| b.marks.any()).collect();
-        if changed.is_empty() {
+    /// The records that changed in `boxes`, as [`Op`]s, in the order they
+    /// must be written; `saved` follows them.
+    fn changes<'a>(boxes: impl Iterator<Item = &'a mut Loaded>) -> Vec<Op> {
+        let mut ops = Vec::new();
+        for b in boxes.filter(|b| b.marks.any()) {
+            let id = b.state.box_id.clone();
+            let marks = std::mem::take(&mut b.marks);
+            if marks.all || marks.header {
+                let rec = header_record(&mut b.state);
+                if rec != b.saved.header {
+                    b.saved.header = rec.clone();
+                    ops.push(Op::Box {
+                        id: id.clone(),
+                        rec,
+                    });
+                }
+            }
+            let olus: BTreeSet<u32> = if marks.all {
+                b.state
+                    .luns
+                    .keys()
+                    .chain(b.saved.luns.keys())
+                    .copied()
+                    .collect()
+            } else {
+                marks.luns
+            };
+            for olu in olus {
+                match b.state.luns.get_mut(&olu) {
+                    Some(lun) => {
+                        let rec = lun_record(lun);
+                        if b.saved.luns.get(&olu) != Some(&rec) {
+                            b.saved.luns.insert(olu, rec.clone());
+                            ops.push(Op::Lun {
+                                id: id.clone(),
+                                olu,
+                                rec: Some(rec),
+                            });
+                        }
+                        if let LunKind::Sdv(sdv) = &mut lun.kind {
+                            chunks(&mut ops, &id, ALLOCATED, olu, &mut sdv.allocated);
+                        }
+                    }
+                    None => {
+                        if b.saved.luns.remove(&olu).is_some() {
+                            ops.push(Op::Lun {
+                                id: id.clone(),
+                                olu,
+                                rec: None,
+                            });
+                        }
+                    }
+                }
+            }
+            let sids: BTreeSet<u32> = if marks.all {
+                b.state
+                    .sessions
+                    .keys()
+                    .chain(b.saved.sessions.keys())
+                    .copied()
+                    .collect()
+            } else {
+                marks.sessions
+            };
+            for sid in sids {
+                match b.state.sessions.get_mut(&sid) {
+                    Some(s) => {
+                        let rec = session_record(s);
+                        if b.saved.sessions.get(&sid) != Some(&rec) {
+                            b.saved.sessions.insert(sid, rec.clone());
+                            ops.push(Op::Session {
+                                id: id.clone(),
+                                sid,
+                                rec: Some(rec),
+                            });
+                        }
+                        chunks(&mut ops, &id, PENDING, sid, &mut s.pending);
+                        chunks(&mut ops, &id, CHANGED, sid, &mut s.changed);
+                    }
+                    None => {
+                        if b.saved.sessions.remove(&sid).is_some() {
+                            ops.push(Op::Session {
+                                id: id.clone(),
+                                sid,
+                                rec: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        ops
+    }
+
+    /// Writes `ops` in one durable transaction.
+    fn apply(&self, ops: &[Op]) -> Result<(), SimError> {
+        if ops.is_empty() {
             return Ok(());
         }
+        let bad = |e: redb::Error| self.bad(e);
         let txn = self.db.begin_write().map_err(|e| bad(e.into()))?;
         {
             let mut t_boxes = txn.open_table(BOXES).map_err(|e| bad(e.into()))?;
             let mut t_luns = txn.open_table(LUNS).map_err(|e| bad(e.into()))?;
             let mut t_sessions = txn.open_table(SESSIONS).map_err(|e| bad(e.into()))?;
             let mut t_grains = txn.open_table(GRAINS).map_err(|e| bad(e.into()))?;
-            for b in changed.iter_mut() {
-                let b = &mut **b;
-                let id = b.state.box_id.clone();
-                let id = id.as_str();
-                let marks = std::mem::take(&mut b.marks);
-                if marks.all || marks.header {
-                    let rec = header_record(&mut b.state);
-                    if rec != b.saved.header {
+            for op in ops {
+                match op {
+                    Op::Box { id, rec } => {
                         t_boxes
-                            .insert(id, rec.as_slice())
+                            .insert(id.as_str(), rec.as_slice())
                             .map_err(|e| bad(e.into()))?;
-                        b.saved.header = rec;
                     }
-                }
-                let olus: BTreeSet<u32> = if marks.all {
-                    b.state
-                        .luns
-                        .keys()
-                        .chain(b.saved.luns.keys())
-                        .copied()
-                        .collect()
-                } else {
-                    marks.luns
-                };
-                for olu in olus {
-                    match b.state.luns.get_mut(&olu) {
-                        Some(lun) => {
-                            let rec = lun_record(lun);
-                            if b.saved.luns.get(&olu) != Some(&rec) {
-                                t_luns
-                                    .insert((id, olu), rec.as_slice())
-                                    .map_err(|e| bad(e.into()))?;
-                                b.saved.luns.insert(olu, rec);
-                            }
-                            if let LunKind::Sdv(sdv) = &mut lun.kind {
-                                flush_set(&mut t_grains, id, ALLOCATED, olu, &mut sdv.allocated)
-                                    .map_err(bad)?;
-                            }
+                    Op::Lun { id, olu, rec } => match rec {
+                        Some(rec) => {
+                            t_luns
+                                .insert((id.as_str(), *olu), rec.as_slice())
+                                .map_err(|e| bad(e.into()))?;
                         }
                         None => {
-                            if b.saved.luns.remove(&olu).is_some() {
-                                t_luns.remove((id, olu)).map_err(|e| bad(e.into()))?;
-                                drop_set(&mut t_grains, id, ALLOCATED, olu).map_err(bad)?;
-                            }
+                            t_luns
+                                .remove((id.as_str(), *olu))
+                                .map_err(|e| bad(e.into()))?;
+                            drop_set(&mut t_grains, id, ALLOCATED, *olu).map_err(bad)?;
                         }
-                    }
-                }
-                let sids: BTreeSet<u32> = if marks.all {
-                    b.state
-                        .sessions
-                        .keys()
-                        .chain(b.saved.sessions.keys())
-                        .copied()
-                        .collect()
-                } else {
-                    marks.sessions
-                };
-                for sid in sids {
-                    match b.state.sessions.get_mut(&sid) {
-                        Some(s) => {
-                            let rec = session_record(s);
-                            if b.saved.sessions.get(&sid) != Some(&rec) {
-                                t_sessions
-                                    .insert((id, sid), rec.as_slice())
-                                    .map_err(|e| bad(e.into()))?;
-                                b.saved.sessions.insert(sid, rec);
-                            }
-                            flush_set(&mut t_grains, id, PENDING, sid, &mut s.pending)
-                                .map_err(bad)?;
-                            flush_set(&mut t_grains, id, CHANGED, sid, &mut s.changed)
-                                .map_err(bad)?;
+                    },
+                    Op::Session { id, sid, rec } => match rec {
+                        Some(rec) => {
+                            t_sessions
+                                .insert((id.as_str(), *sid), rec.as_slice())
+                                .map_err(|e| bad(e.into()))?;
                         }
                         None => {
-                            if b.saved.sessions.remove(&sid).is_some() {
-                                t_sessions.remove((id, sid)).map_err(|e| bad(e.into()))?;
-                                drop_set(&mut t_grains, id, PENDING, sid).map_err(bad)?;
-                                drop_set(&mut t_grains, id, CHANGED, sid).map_err(bad)?;
+                            t_sessions
+                                .remove((id.as_str(), *sid))
+                                .map_err(|e| bad(e.into()))?;
+                            drop_set(&mut t_grains, id, PENDING, *sid).map_err(bad)?;
+                            drop_set(&mut t_grains, id, CHANGED, *sid).map_err(bad)?;
+                        }
+                    },
+                    Op::Chunk {
+                        id,
+                        set,
+                        owner,
+                        chunk,
+                        words,
+                    } => {
+                        let key = (id.as_str(), *set, *owner, *chunk);
+                        match words {
+                            Some(w) => {
+                                t_grains
+                                    .insert(key, w.as_slice())
+                                    .map_err(|e| bad(e.into()))?;
+                            }
+                            None => {
+                                t_grains.remove(key).map_err(|e| bad(e.into()))?;
                             }
                         }
                     }
@@ -424,6 +507,157 @@ impl Store {
             }
         }
         txn.commit().map_err(|e| bad(e.into()))
+    }
+
+    /// Writes what changed in `boxes`: in one durable transaction, or, for a
+    /// service, into its journal until the next [`Store::checkpoint`].
+    pub fn commit<'a>(
+        &mut self,
+        boxes: impl Iterator<Item = &'a mut Loaded>,
+    ) -> Result<(), SimError> {
+        let ops = Self::changes(boxes);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        match self.journal.as_mut() {
+            Some(j) => {
+                let path = journal_path_of(&self.path);
+                j.append(&ops).map_err(|e| damaged(&path, e))?;
+                self.pending.extend(ops);
+                Ok(())
+            }
+            None => self.apply(&ops),
+        }
+    }
+
+    /// Writes what changed in `boxes` durably now, with whatever the journal
+    /// holds before it, in one transaction, and empties the journal. Nothing
+    /// of it is journaled: when it fails, nothing of the change is anywhere.
+    pub fn commit_through<'a>(
+        &mut self,
+        boxes: impl Iterator<Item = &'a mut Loaded>,
+    ) -> Result<(), SimError> {
+        let ops = Self::changes(boxes);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        if self.journal.is_none() {
+            return self.apply(&ops);
+        }
+        let mut all = std::mem::take(&mut self.pending);
+        let before = all.len();
+        all.extend(ops);
+        if let Err(e) = self.apply(&all) {
+            all.truncate(before);
+            self.pending = all;
+            return Err(e);
+        }
+        self.checkpoints += 1;
+        let path = journal_path_of(&self.path);
+        if let Some(j) = self.journal.as_mut() {
+            j.reset().map_err(|e| damaged(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// From now on, commits go to the journal (the service's write-back cache).
+    pub fn write_back(&mut self) -> Result<(), SimError> {
+        if self.journal.is_none() {
+            let path = journal_path_of(&self.path);
+            self.journal = Some(Journal::begin(&path).map_err(|e| damaged(&path, e))?);
+        }
+        Ok(())
+    }
+
+    /// Bytes the journal holds (0 when commits are durable as they are made).
+    pub fn journal_len(&self) -> u64 {
+        self.journal.as_ref().map_or(0, |j| j.len())
+    }
+
+    /// Commits what the journal holds in one durable transaction and empties
+    /// it. The data the records describe must be synced first.
+    pub fn checkpoint(&mut self) -> Result<(), SimError> {
+        let ops = std::mem::take(&mut self.pending);
+        self.checkpoints += 1;
+        self.apply(&ops)?;
+        if let Some(j) = self.journal.as_mut() {
+            if !ops.is_empty() || j.len() > JOURNAL_EMPTY {
+                let path = journal_path_of(&self.path);
+                j.reset().map_err(|e| damaged(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the journal is now: what a checkpoint begun now covers.
+    pub fn journal_mark(&self) -> JournalMark {
+        JournalMark {
+            ops: self.pending.len(),
+            bytes: self.journal_len(),
+            checkpoints: self.checkpoints,
+        }
+    }
+
+    /// Commits the journal's records up to `mark` in one durable transaction
+    /// and keeps only the rest in the journal (the data up to `mark` having
+    /// been synced).
+    pub fn checkpoint_to(&mut self, mark: JournalMark) -> Result<(), SimError> {
+        let Some(j) = self.journal.as_ref() else {
+            return Ok(());
+        };
+        if mark.checkpoints != self.checkpoints
+            || mark.ops > self.pending.len()
+            || mark.bytes > j.len()
+        {
+            return Ok(());
+        }
+        self.checkpoints += 1;
+        self.apply(&self.pending[..mark.ops])?;
+        self.pending.drain(..mark.ops);
+        let path = journal_path_of(&self.path);
+        if let Some(j) = self.journal.as_mut() {
+            j.keep_from(mark.bytes, &path)
+                .map_err(|e| damaged(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Makes the journal durable to here, the data it describes having been
+    /// synced (SYNCHRONIZE CACHE).
+    pub fn synced(&mut self) -> Result<(), SimError> {
+        if let Some(j) = self.journal.as_mut() {
+            let path = journal_path_of(&self.path);
+            j.synced().map_err(|e| damaged(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A place in the journal: how many pending records and bytes precede it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournalMark {
+    ops: usize,
+    bytes: u64,
+    checkpoints: u64,
+}
+
+/// A journal that holds only its boot frame is this long or shorter.
+const JOURNAL_EMPTY: u64 = 64;
+
+fn journal_path_of(store: &Path) -> PathBuf {
+    store.with_file_name("array.journal")
+}
+
+/// The changed chunks of one set, as ops.
+fn chunks(ops: &mut Vec<Op>, id: &str, set: u8, owner: u32, gs: &mut GrainSet) {
+    for (c, words) in gs.take_dirty_chunks() {
+        ops.push(Op::Chunk {
+            id: id.to_string(),
+            set,
+            owner,
+            chunk: c,
+            words: (!words.iter().all(|w| *w == 0)).then(|| words_to_bytes(words)),
+        });
     }
 }
 

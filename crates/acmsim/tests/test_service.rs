@@ -237,6 +237,8 @@ fn kill_9_of_the_service_loses_no_acknowledged_change() {
     let home = s.sim_home();
     std::env::set_var("ACMSIM", acmsim());
     std::env::remove_var("ACMSIM_CLOCK");
+    // Checkpoints every few writes: kills land in both halves of them too.
+    std::env::set_var("ACMSIM_CHECKPOINT_MS", "5");
     let lun =
         |olu| Driver::new(Box::new(SocketTransport::new(&home, "B1", olu)) as Box<dyn Transport>);
     // What each 64 KiB slot of LUN 0 must hold: the last acknowledged write,
