@@ -13,6 +13,10 @@
 //!   host_write_1gib_pwrite_mib_per_s      pwrite of 1 GiB in 64 KiB writes into a file
 //!   host_write_1gib_none_mib_per_s        1 GiB in 64 KiB WRITE(16)s, no session
 //!   host_write_1gib_none_vs_pwrite        none / pwrite throughput
+//!   host_write_1gib_pwrite_twice_vs_once  pwrite of 1 GiB into two files (a write to each
+//!                                         in turn: what a copy-on-write or a mirror writes
+//!                                         at the least) / into one: the physical bound of
+//!                                         the ratios below on this machine
 //!   host_write_1gib_KIND_vs_none          with a KIND session (opc, quickopc, snapopc,
 //!                                         snapopcplus, ec) / none throughput (target >= 0.8)
 //!
@@ -140,20 +144,30 @@ fn spread_64k() {
     println!("host_write_64k_snapopcplus_vs_none {:.3}", none / snap);
 }
 
-fn pwrite_gib() -> f64 {
+/// Seconds to `pwrite` 1 GiB in 64 KiB writes into each of `files` plain
+/// files, a write to each in turn (two: what a copy-on-write or a mirror
+/// writes at the least).
+fn pwrite_gib(files: usize) -> f64 {
     let dir = scratch();
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(dir.path().join("plain.img"))
-        .unwrap();
-    f.set_len(GIB).unwrap();
+    let fs: Vec<std::fs::File> = (0..files)
+        .map(|n| {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(dir.path().join(format!("plain{n}.img")))
+                .unwrap();
+            f.set_len(GIB).unwrap();
+            f
+        })
+        .collect();
     let buf = vec![0xa5u8; WRITE];
     let t = Instant::now();
     for i in 0..GIB / WRITE as u64 {
-        f.write_all_at(&buf, i * WRITE as u64).unwrap();
+        for f in &fs {
+            f.write_all_at(&buf, i * WRITE as u64).unwrap();
+        }
     }
     t.elapsed().as_secs_f64()
 }
@@ -165,12 +179,14 @@ fn sequential_gib(kinds: &[Scene]) {
             timed_writes(scratch().path(), GIB, scene, count, |i| i * WRITE as u64)
         })
     };
-    let plain = best(2, pwrite_gib);
+    let plain = best(2, || pwrite_gib(1));
+    let twice = best(2, || pwrite_gib(2));
     let none = run(Scene::None);
     let mib = GIB as f64 / MIB as f64;
     println!("host_write_1gib_pwrite_mib_per_s {:.0}", mib / plain);
     println!("host_write_1gib_none_mib_per_s {:.0}", mib / none);
     println!("host_write_1gib_none_vs_pwrite {:.3}", plain / none);
+    println!("host_write_1gib_pwrite_twice_vs_once {:.3}", plain / twice);
     for scene in kinds {
         if let Scene::Kind(_, name) = scene {
             let t = run(*scene);
