@@ -22,7 +22,6 @@
 //! journal: what follows it is not read.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -328,8 +327,7 @@ impl Journal {
         let mut body = vec![BOOT];
         body.extend_from_slice(&boot_id());
         self.append_frame(&body)?;
-        self.file.sync_data()?;
-        self.file.flush()
+        self.file.sync_data()
     }
 }
 

@@ -361,16 +361,7 @@ impl Store {
                     });
                 }
             }
-            let olus: BTreeSet<u32> = if marks.all {
-                b.state
-                    .luns
-                    .keys()
-                    .chain(b.saved.luns.keys())
-                    .copied()
-                    .collect()
-            } else {
-                marks.luns
-            };
+            let olus = to_compare(marks.all, b.state.luns.keys(), &b.saved.luns, marks.luns);
             for olu in olus {
                 match b.state.luns.get_mut(&olu) {
                     Some(lun) => {
@@ -398,16 +389,12 @@ impl Store {
                     }
                 }
             }
-            let sids: BTreeSet<u32> = if marks.all {
-                b.state
-                    .sessions
-                    .keys()
-                    .chain(b.saved.sessions.keys())
-                    .copied()
-                    .collect()
-            } else {
-                marks.sessions
-            };
+            let sids = to_compare(
+                marks.all,
+                b.state.sessions.keys(),
+                &b.saved.sessions,
+                marks.sessions,
+            );
             for sid in sids {
                 match b.state.sessions.get_mut(&sid) {
                     Some(s) => {
@@ -646,6 +633,21 @@ const JOURNAL_EMPTY: u64 = 64;
 
 fn journal_path_of(store: &Path) -> PathBuf {
     store.with_file_name("array.journal")
+}
+
+/// The records a commit compares: the marked ones, or (`all`) every one that
+/// is live or was last written.
+fn to_compare<'a>(
+    all: bool,
+    live: impl Iterator<Item = &'a u32>,
+    saved: &'a BTreeMap<u32, Vec<u8>>,
+    marked: BTreeSet<u32>,
+) -> BTreeSet<u32> {
+    if all {
+        live.chain(saved.keys()).copied().collect()
+    } else {
+        marked
+    }
 }
 
 /// The changed chunks of one set, as ops.
