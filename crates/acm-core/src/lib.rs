@@ -4,6 +4,7 @@
 //! where state lives ([`paths`]), how it is written so that a crash never leaves
 //! it half-written ([`store`]), and how sizes are read and printed ([`size`]).
 
+pub mod blockdev;
 pub mod cli;
 pub mod command;
 pub mod exclusion;

@@ -59,6 +59,9 @@ pub enum HostError {
         length: u64,
         size: u64,
     },
+    /// The kernel or one of its tools (losetup, mount, umount) refused.
+    #[error("{0}")]
+    System(String),
     #[error("{device}: I/O error: {source}")]
     Io {
         device: String,

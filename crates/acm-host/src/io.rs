@@ -220,6 +220,7 @@ mod tests {
                 size,
                 vxvm: false,
                 node: None,
+                block: None,
             };
             host.attach(&format!("/dev/hdisk{n}"), disk).unwrap();
         }

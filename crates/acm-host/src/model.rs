@@ -38,6 +38,11 @@ pub struct Disk {
     /// chooses the disk's transport ([`crate::scsi::transport_for`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// The Linux block device (`/dev/loopN`) of a *block disk*: a loop device
+    /// over the file the array service's block face serves for the LUN. A
+    /// block disk's mounts are the kernel's, not records of ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<String>,
 }
 
 /// An LVM volume group made of whole disks, concatenated in `disks` order.
@@ -190,6 +195,59 @@ impl Host {
         Ok(())
     }
 
+    /// Replaces what is recorded of block disks' mounts with what the kernel
+    /// says: `mounts_of(loop device)` gives its mount points.
+    pub fn adopt_kernel_mounts(&mut self, mounts_of: impl Fn(&str) -> Vec<String>) {
+        let block: Vec<(String, String)> = self
+            .disks
+            .iter()
+            .filter_map(|(dev, d)| d.block.clone().map(|b| (dev.clone(), b)))
+            .collect();
+        if block.is_empty() {
+            return;
+        }
+        let alias = |dev: &str| format!("{VXVM_DMP_PREFIX}{}", dev.trim_start_matches("/dev/"));
+        self.mounts
+            .retain(|_, d| !block.iter().any(|(dev, _)| d == dev || *d == alias(dev)));
+        for (dev, lo) in block {
+            for mp in mounts_of(&lo) {
+                self.mounts.entry(mp).or_insert_with(|| dev.clone());
+            }
+        }
+    }
+
+    /// The disk and Linux block device behind `target` (a disk, its VxVM
+    /// name, or a mount point of one) when it is a block disk.
+    pub fn block_disk(&self, target: &str) -> Option<(String, String)> {
+        let device = if target.starts_with("/dev/") {
+            let d = self.canonical(target);
+            if let Some(name) = d.strip_prefix(VXVM_DMP_PREFIX) {
+                format!("/dev/{name}")
+            } else {
+                d
+            }
+        } else {
+            let mp = mount_point(target).ok()?;
+            self.mounts.get(&mp)?.clone()
+        };
+        let b = self.disks.get(&device)?.block.clone()?;
+        Some((device, b))
+    }
+
+    /// Checks that `target` could be mounted at `mount_point` (see
+    /// [`Host::mount`]) without recording it; returns the device and the
+    /// mount point. What a block disk's real mount is checked against first.
+    pub fn check_mount(
+        &self,
+        target: &str,
+        mount_point: Option<&str>,
+    ) -> Result<(String, String), HostError> {
+        let mut h = self.clone();
+        let mp = h.mount(target, mount_point)?;
+        let dev = h.mounts.get(&mp).cloned().unwrap_or_default();
+        Ok((dev, mp))
+    }
+
     /// Detaches a disk; refused while it is in a volume group or mounted.
     pub fn detach(&mut self, device: &str) -> Result<(), HostError> {
         self.disk(device)?;
@@ -228,6 +286,13 @@ impl Host {
             ));
         }
         for (i, d) in disks.iter().enumerate() {
+            if self.disk(d)?.block.is_some() {
+                return Err(HostError::invalid(
+                    d,
+                    "is a block disk (a Linux block device holding its own file system) \
+                     and cannot join a simulated volume group",
+                ));
+            }
             if self.disk(d)?.vxvm {
                 return Err(HostError::invalid(
                     d,

@@ -101,6 +101,7 @@ pub fn probe_node(node: &str) -> Result<Disk, HostError> {
         size: blocks * BLOCK,
         vxvm: false,
         node: Some(node.to_string()),
+        block: None,
     })
 }
 

@@ -125,7 +125,9 @@ impl HostStore {
     /// a reader sees the last committed change.
     pub fn load(&self) -> Result<Host, HostError> {
         self.import_earlier()?;
-        Ok(self.file.load()?)
+        let mut h: Host = self.file.load()?;
+        adopt_kernel_mounts(&mut h);
+        Ok(h)
     }
 
     /// The part of the host that resolving `devices` needs: those disks (a
@@ -134,7 +136,7 @@ impl HostStore {
     /// gives on the whole host.
     pub fn load_for(&self, devices: &[&str]) -> Result<Host, HostError> {
         self.import_earlier()?;
-        Ok(self.file.load_part(|r| {
+        let mut h: Host = self.file.load_part(|r| {
             let mut part = Records::new();
             r.pick_kind(&mut part, VG)?;
             r.pick_kind(&mut part, MOUNT)?;
@@ -155,7 +157,9 @@ impl HostStore {
                 }
             }
             Ok(part)
-        })?)
+        })?;
+        adopt_kernel_mounts(&mut h);
+        Ok(h)
     }
 
     /// The device node recorded for the disk on LUN `olu` of `box_id`, if any:
@@ -182,6 +186,10 @@ impl HostStore {
         f: impl FnOnce(&mut Host) -> Result<T, HostError>,
     ) -> Result<T, HostError> {
         self.import_earlier()?;
+        let f = |h: &mut Host| {
+            adopt_kernel_mounts(h);
+            f(h)
+        };
         Ok(self.file.update(&holder(), HostError::from, f)?.0)
     }
 
@@ -206,10 +214,24 @@ impl HostStore {
                     r.pick_kind(&mut part, MOUNT)?;
                     Ok(part)
                 },
-                |h: &mut Host| h.attach(device, disk),
+                |h: &mut Host| {
+                    adopt_kernel_mounts(h);
+                    h.attach(device, disk)
+                },
             )
             .map(|(out, _)| out)
     }
+}
+
+/// A block disk's mounts are the kernel's: what `/proc/self/mountinfo` says
+/// of its loop device replaces what was recorded.
+fn adopt_kernel_mounts(h: &mut Host) {
+    h.adopt_kernel_mounts(|lo| {
+        acm_core::blockdev::mounts_of(lo)
+            .into_iter()
+            .map(|m| m.mount_point.to_string_lossy().into_owned())
+            .collect()
+    });
 }
 
 /// The running program's name, recorded in the lock file for whoever waits on it.

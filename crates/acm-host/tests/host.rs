@@ -10,6 +10,7 @@ fn disk(olu: u32, size: u64) -> Disk {
         size,
         vxvm: false,
         node: None,
+        block: None,
     }
 }
 

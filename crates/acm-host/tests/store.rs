@@ -11,6 +11,7 @@ fn disk(olu: u32) -> Disk {
         size: 1 << 20,
         vxvm: false,
         node: None,
+        block: None,
     }
 }
 

@@ -113,6 +113,28 @@ fn idle_exit() -> u64 {
         .unwrap_or(DEFAULT_IDLE_EXIT)
 }
 
+/// Asks the service of `home` (started when none runs) to expose LUN `olu`
+/// of box `target` as a block device; returns the loop device (`/dev/loopN`)
+/// and the file in the block face behind it.
+pub fn block(home: &Path, target: &str, olu: u32) -> Result<(String, PathBuf), String> {
+    let mut s = match connect(home) {
+        Ok(s) => s,
+        Err(_) => start(home, Some(idle_exit()))?,
+    };
+    wire::send_block(&mut s, target, olu).map_err(|e| format!("the array service: {e}"))?;
+    match wire::read_reply(&mut s).map_err(|e| format!("the array service: {e}"))? {
+        Reply::Done(text) => {
+            let mut t = text.split_whitespace();
+            match (t.next(), t.next()) {
+                (Some(dev), Some(file)) => Ok((dev.to_string(), PathBuf::from(file))),
+                _ => Err(format!("the array service answered BLOCK oddly: {text}")),
+            }
+        }
+        Reply::Error(why) => Err(why),
+        Reply::Completion(_) => Err("the array service answered BLOCK oddly".into()),
+    }
+}
+
 /// Asks a running service for the home; `None` when no service answers.
 /// The returned connection holds the lease until it is dropped.
 pub fn lease(home: &Path) -> Result<Option<UnixStream>, String> {

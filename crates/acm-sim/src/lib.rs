@@ -12,6 +12,7 @@
 //! console's administration. `docs/simulator.md` explains the model.
 
 pub mod array;
+pub mod block;
 pub mod client;
 pub mod datapath;
 pub(crate) mod family;

@@ -14,6 +14,7 @@
 //! tells the whole story.
 
 use crate::array::{Array, SimError};
+use crate::block;
 use crate::target;
 use crate::wire::{self, Completed, Direction, ReplyKind, Request};
 use acm_scsi::transport::Data;
@@ -23,7 +24,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The socket the service listens on, in the home it serves.
@@ -81,12 +82,40 @@ struct Shared {
     started: SystemTime,
     /// The listening socket, shut down to wake the accept loop at a stop.
     listener_fd: std::os::fd::RawFd,
+    /// The block face, mounted at the first BLOCK request. Its own lock: a
+    /// face is never touched under the state lock (its I/O takes that lock).
+    face: Mutex<Option<block::Face>>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Resident> {
         // A request thread that panicked leaves the state as it was committed.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn face(&self) -> MutexGuard<'_, Option<block::Face>> {
+        self.face.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why the service may not stop now: a block disk is mounted (stopping
+    /// would pull the disk from under a mounted file system).
+    fn held(&self) -> Option<String> {
+        let mounted = self
+            .face()
+            .as_ref()
+            .map(|f| f.mounted())
+            .unwrap_or_default();
+        if mounted.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = mounted
+            .iter()
+            .map(|(dev, mp)| format!("{dev} on {}", mp.display()))
+            .collect();
+        Some(format!(
+            "block disks are mounted ({}): unmount them first",
+            list.join(", ")
+        ))
     }
 
     fn touch(&self) {
@@ -180,6 +209,7 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         last_activity: Mutex::new(Instant::now()),
         started: SystemTime::now(),
         listener_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
+        face: Mutex::new(None),
     });
     unsafe {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
@@ -204,7 +234,14 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         let shared = shared.clone();
         std::thread::spawn(move || connection(&shared, stream));
     }
-    // Stopping: wait for the request in flight, commit, let go of the home.
+    // Stopping: the block face first (its detaches flush through the state
+    // lock), then wait for the request in flight, commit, let go of the home.
+    let face = shared.face().take();
+    if let Some(f) = face {
+        if let Err(e) = f.shut() {
+            eprintln!("acmsim serve: {e}");
+        }
+    }
     let mut g = shared.lock();
     g.closed = true;
     let result = match g.array.take() {
@@ -276,12 +313,23 @@ fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64
         }
         let idle = idle_exit.is_some_and(|limit| {
             shared.clients.load(Ordering::SeqCst) == 0
+                && shared.face().is_none()
                 && shared
                     .last_activity
                     .lock()
                     .map(|t| t.elapsed() >= limit)
                     .unwrap_or(false)
         });
+        if SIGNALLED.load(Ordering::SeqCst) && !gone {
+            if let Some(why) = shared.held() {
+                eprintln!(
+                    "acmsim serve (pid {}): not stopping: {why}",
+                    std::process::id()
+                );
+                SIGNALLED.store(false, Ordering::SeqCst);
+                continue;
+            }
+        }
         if SIGNALLED.load(Ordering::SeqCst) || gone || idle {
             let why = if gone {
                 "its home is gone"
@@ -312,7 +360,7 @@ fn peer_allowed(stream: &UnixStream) -> Result<(), String> {
     }
 }
 
-fn connection(shared: &Shared, mut stream: UnixStream) {
+fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
     if shared.stop.load(Ordering::SeqCst) {
         return;
     }
@@ -349,6 +397,17 @@ fn connection(shared: &Shared, mut stream: UnixStream) {
                 let text = status_text(shared);
                 wire::send_text(&mut stream, ReplyKind::Done, &text).is_ok()
             }
+            Request::Stop if shared.held().is_some() => {
+                let why = shared.held().unwrap_or_default();
+                wire::send_text(&mut stream, ReplyKind::Error, &why).is_ok()
+            }
+            Request::Block(target, olu) => {
+                let sent = match export(shared, &target, olu) {
+                    Ok(text) => wire::send_text(&mut stream, ReplyKind::Done, &text),
+                    Err(why) => wire::send_text(&mut stream, ReplyKind::Error, &why),
+                };
+                sent.is_ok()
+            }
             Request::Stop => {
                 let text = format!("stopping (pid {})", std::process::id());
                 let _ = wire::send_text(&mut stream, ReplyKind::Done, &text);
@@ -364,9 +423,23 @@ fn connection(shared: &Shared, mut stream: UnixStream) {
     shared.clients.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// Runs one CDB on the resident array; the status is sent only after what the
-/// command changed is committed.
+/// Runs one CDB from the socket on the resident array; the status is sent
+/// only after what the command changed is committed.
 fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
+    run_cdb(shared, &x.target, x.olu, &x.cdb, x.data, Some(x.clock))
+}
+
+/// Runs one CDB: `clock` is the request's (0: the real clock; seconds: a
+/// fixed one), or `None` for I/O of the block face, which leaves the array's
+/// clock as the last command set it.
+fn run_cdb(
+    shared: &Shared,
+    target: &str,
+    olu: u32,
+    cdb: &[u8],
+    data: Direction,
+    clock: Option<u64>,
+) -> Result<Completed, String> {
     let mut g = shared.lock();
     if g.closed {
         return Err("the array service is stopping".into());
@@ -377,25 +450,27 @@ fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
     let Some(a) = g.array.as_mut() else {
         return Err("the array is not loaded".into());
     };
-    let fixed = x.clock != 0;
-    shared.real_clock.store(!fixed, Ordering::SeqCst);
-    a.set_now_ns(if fixed {
-        x.clock.saturating_mul(1_000_000_000)
-    } else {
-        real_now_ns()
-    });
-    a.catch_up();
-    a.commit().map_err(|e| e.to_string())?;
-    let mut data_in = match x.data {
+    if let Some(clock) = clock {
+        let fixed = clock != 0;
+        shared.real_clock.store(!fixed, Ordering::SeqCst);
+        a.set_now_ns(if fixed {
+            clock.saturating_mul(1_000_000_000)
+        } else {
+            real_now_ns()
+        });
+        a.catch_up();
+        a.commit().map_err(|e| e.to_string())?;
+    }
+    let mut data_in = match data {
         Direction::In(n) => vec![0u8; n],
         _ => Vec::new(),
     };
-    let data = match &x.data {
+    let data = match &data {
         Direction::None => Data::None,
         Direction::Out(d) => Data::Out(d),
         Direction::In(_) => Data::In(&mut data_in),
     };
-    let outcome = target::execute_on(a, &x.target, x.olu, &x.cdb, data);
+    let outcome = target::execute_on(a, target, olu, cdb, data);
     let (completion, completed) = match outcome {
         Ok(v) => v,
         Err(e) => return Err(e.to_string()),
@@ -404,7 +479,7 @@ fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
         // Host I/O is acknowledged from the journal; a session command (the
         // vendor CDBs) only once the store holds what it changed.
         let done = if matches!(
-            x.cdb.first(),
+            cdb.first(),
             Some(&acm_scsi::cdb::COPY_SESSION_OUT | &acm_scsi::cdb::COPY_SESSION_IN)
         ) {
             a.commit_durable()
@@ -429,6 +504,69 @@ fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
         residual: residual as u32,
         data_in,
     })
+}
+
+/// The block face's path to the array: the service's own request path.
+struct FaceIo(Weak<Shared>);
+
+impl block::Backend for FaceIo {
+    fn execute(
+        &self,
+        target: &str,
+        olu: u32,
+        cdb: &[u8],
+        data: Direction,
+    ) -> Result<Completed, String> {
+        let shared = self.0.upgrade().ok_or("the array service is stopping")?;
+        shared.touch();
+        run_cdb(&shared, target, olu, cdb, data, None)
+    }
+}
+
+/// Exposes LUN `olu` of box `target` as a block device: mounts the face when
+/// it is not yet, exports the LUN there and attaches a loop device to it
+/// (or finds the one attached). Answers "LOOPDEV FILE".
+fn export(shared: &Arc<Shared>, target: &str, olu: u32) -> Result<String, String> {
+    let (name, bid, size) = {
+        let mut g = shared.lock();
+        if g.closed {
+            return Err("the array service is stopping".into());
+        }
+        if g.array.is_none() {
+            g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
+        }
+        let a = g.array.as_ref().ok_or("the array is not loaded")?;
+        let bid = match crate::array::bid_of(target) {
+            Ok(b) if a.state(&b).is_some() => b,
+            _ => a.bid_by_name(target).map_err(|e| e.to_string())?,
+        };
+        let st = a.state(&bid).ok_or("the box vanished")?;
+        let lun = st
+            .luns
+            .get(&olu)
+            .ok_or_else(|| format!("box {} has no LUN {olu}", st.name))?;
+        let id = acm_scsi::model::BoxId(bid);
+        (
+            block::file_name(&st.name, olu),
+            id.as_str().to_string(),
+            lun.size_bytes,
+        )
+    };
+    let file = {
+        let mut f = shared.face();
+        if f.is_none() {
+            let io = FaceIo(Arc::downgrade(shared));
+            *f = Some(block::Face::mount(&block::mount_point(&shared.home), io)?);
+        }
+        let face = f.as_ref().ok_or("the block face is not mounted")?;
+        face.export(&name, &bid, olu, size)
+    };
+    // losetup opens the file through the face: no lock may be held here.
+    let dev = match acm_core::blockdev::loop_of(&file) {
+        Some(d) => d,
+        None => acm_core::blockdev::loop_attach(&file)?,
+    };
+    Ok(format!("{dev} {}", file.display()))
 }
 
 /// Hands the home to the client until it closes the connection.

@@ -40,6 +40,9 @@ pub enum Op {
     Status = 3,
     /// Commit and stop.
     Stop = 4,
+    /// Expose one LUN as a Linux block device (the array's block face); the
+    /// reply names the loop device and the file behind it.
+    Block = 5,
 }
 
 impl Op {
@@ -49,6 +52,7 @@ impl Op {
             2 => Op::Lease,
             3 => Op::Status,
             4 => Op::Stop,
+            5 => Op::Block,
             _ => return None,
         })
     }
@@ -221,6 +225,27 @@ pub enum Request {
     Lease,
     Status,
     Stop,
+    /// Box name or identifier, and OLU.
+    Block(String, u32),
+}
+
+/// Asks for the block device of LUN `olu` of box `target`.
+pub fn send_block(w: &mut impl Write, target: &str, olu: u32) -> io::Result<()> {
+    let mut b = Vec::with_capacity(8 + target.len());
+    b.push(target.len().min(255) as u8);
+    b.extend_from_slice(&target.as_bytes()[..target.len().min(255)]);
+    b.extend_from_slice(&olu.to_be_bytes());
+    write_frame(w, REQUEST_MAGIC, Op::Block as u8, &b)
+}
+
+fn target_name(c: &mut Body<'_>) -> Result<String, WireError> {
+    let tlen = c.u8()? as usize;
+    if tlen == 0 || tlen > MAX_TARGET {
+        return Err(malformed(format!("a target name of {tlen} bytes")));
+    }
+    Ok(std::str::from_utf8(c.take(tlen)?)
+        .map_err(|_| malformed("the target name is not UTF-8"))?
+        .to_string())
 }
 
 /// Reads one request; `None` when the client closed the connection.
@@ -240,15 +265,18 @@ pub fn read_request(r: &mut impl Read) -> Result<Option<Request>, WireError> {
         Op::Lease => empty(Request::Lease),
         Op::Status => empty(Request::Status),
         Op::Stop => empty(Request::Stop),
+        Op::Block => {
+            let mut c = Body(&body);
+            let target = target_name(&mut c)?;
+            let olu = c.u32()?;
+            if !c.0.is_empty() {
+                return Err(malformed("bytes after the OLU"));
+            }
+            Ok(Some(Request::Block(target, olu)))
+        }
         Op::Execute => {
             let mut c = Body(&body);
-            let tlen = c.u8()? as usize;
-            if tlen == 0 || tlen > MAX_TARGET {
-                return Err(malformed(format!("a target name of {tlen} bytes")));
-            }
-            let target = std::str::from_utf8(c.take(tlen)?)
-                .map_err(|_| malformed("the target name is not UTF-8"))?
-                .to_string();
+            let target = target_name(&mut c)?;
             let olu = c.u32()?;
             let clock = c.u64()?;
             let timeout_ms = c.u32()?;

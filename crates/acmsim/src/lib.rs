@@ -187,7 +187,18 @@ enum HostCmd {
         /// Also make it a VxVM disk (/dev/vx/dmp/hdiskN).
         #[arg(long)]
         vxvm: bool,
+        /// Also expose it as a Linux block device (a loop device over the
+        /// array service's block face), for real file systems and tools.
+        #[arg(long)]
+        block: bool,
     },
+    /// Print the Linux block device of a block disk (first token), then the
+    /// file in the array service's block face behind it.
+    Blockdev { device: String },
+    /// After an array service was killed with block disks attached: unmount
+    /// and detach the stale loop devices, clear the dead block face, attach
+    /// the disks again, check their file systems and mount them back.
+    Recover,
     /// Attach the LUN behind the SCSI generic device NODE (/dev/sgN) of a real
     /// array as DEVICE: its box and OLU come from the device's INQUIRY
     /// (VPD 83h), its size from READ CAPACITY; the disk is then reached with
@@ -206,9 +217,13 @@ enum HostCmd {
         mount_point: Option<String>,
     },
     /// Mount a logical volume (at its mount point) or a device at MOUNT_POINT.
+    /// A block disk is mounted by the kernel (mount(8)).
     Mount {
         target: String,
         mount_point: Option<String>,
+        /// Mount options for a block disk's real mount (as mount -o: ro, ...).
+        #[arg(short = 'o', long = "options")]
+        options: Option<String>,
     },
     /// Unmount by mount point or device.
     Umount { target: String },
@@ -841,6 +856,7 @@ fn discover(name: &str, olu: u32, vxvm: bool) -> Result<Disk, Failure> {
         size: blocks * m::BLOCK,
         vxvm,
         node: None,
+        block: None,
     })
 }
 
@@ -852,18 +868,63 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             olu,
             device,
             vxvm,
+            block,
         } => {
-            let disk = discover(&name, olu, vxvm)?;
-            store.attach(&device, disk)?;
-            println!("{device} attached ({name} LUN {olu})");
+            let mut disk = discover(&name, olu, vxvm)?;
+            if !block {
+                store.attach(&device, disk)?;
+                println!("{device} attached ({name} LUN {olu})");
+                return Ok(());
+            }
+            // Refused as the attach would be, before any loop device exists.
+            store.load()?.attach(&device, disk.clone())?;
+            let (lo, _) = block_device(&name, olu)?;
+            disk.block = Some(lo.clone());
+            if let Err(e) = store.attach(&device, disk) {
+                let _ = acm_core::blockdev::loop_detach(&lo);
+                return Err(e.into());
+            }
+            println!("{device} attached ({name} LUN {olu}) as {lo}");
         }
+        HostCmd::Blockdev { device } => {
+            let h = store.load()?;
+            let (_, lo) = h
+                .block_disk(&device)
+                .filter(|_| device.starts_with("/dev/"))
+                .ok_or_else(|| host_refused(format!("{device} is not a block disk")))?;
+            let backing = acm_core::blockdev::loops()
+                .into_iter()
+                .find(|l| l.device == lo)
+                .map(|l| l.backing);
+            match backing {
+                Some(file) if std::fs::metadata(&file).is_ok() => {
+                    println!("{lo} {}", file.display())
+                }
+                _ => {
+                    return Err(host_refused(format!(
+                        "{device}: its block device {lo} is stale (the array service that \
+                         served it stopped); run acmsim host recover"
+                    )))
+                }
+            }
+        }
+        HostCmd::Recover => recover(&store)?,
         HostCmd::AttachNode { device, node } => {
             let disk = acm_host::scsi::probe_node(&node)?;
             let (box_id, olu) = (disk.box_id.clone(), disk.olu);
             store.attach(&device, disk)?;
             println!("{device} attached ({node}: box {box_id} LUN {olu})");
         }
-        HostCmd::Detach { device } => store.update(|h| h.detach(&device))?,
+        HostCmd::Detach { device } => store.update(|h| {
+            let lo = h.disks.get(&device).and_then(|d| d.block.clone());
+            h.detach(&device)?;
+            match lo {
+                Some(lo) if acm_core::blockdev::device_number(&lo).is_some() => {
+                    acm_core::blockdev::loop_detach(&lo).map_err(HostError::System)
+                }
+                _ => Ok(()),
+            }
+        })?,
         HostCmd::Vg(v) => match v {
             VgCmd::Create { vg, devices } => {
                 let refs: Vec<&str> = devices.iter().map(String::as_str).collect();
@@ -885,6 +946,7 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
         HostCmd::Mount {
             target,
             mount_point,
+            options,
         } => {
             // A bare name is a logical volume: `lv01` means `/dev/lv01`.
             let target = if target.starts_with('/') {
@@ -892,19 +954,64 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             } else {
                 format!("/dev/{target}")
             };
-            let mp = store.update(|h| h.mount(&target, mount_point.as_deref()))?;
+            let h = store.load()?;
+            let mp = match h
+                .block_disk(&target)
+                .filter(|_| target.starts_with("/dev/"))
+            {
+                Some((_, lo)) => {
+                    let (_, mp) = h.check_mount(&target, mount_point.as_deref())?;
+                    acm_core::blockdev::mount(&lo, std::path::Path::new(&mp), options.as_deref())
+                        .map_err(host_refused)?;
+                    mp
+                }
+                None if options.is_some() => {
+                    return Err(invalid(format!(
+                        "{target} is not a block disk: mount options apply to block disks only"
+                    )))
+                }
+                None => store.update(|h| h.mount(&target, mount_point.as_deref()))?,
+            };
             println!("{mp} mounted");
         }
-        HostCmd::Umount { target } => store.update(|h| h.umount(&target))?,
+        HostCmd::Umount { target } => {
+            let h = store.load()?;
+            match h.block_disk(&target) {
+                Some((dev, lo)) => {
+                    let points: Vec<String> = if target.starts_with("/dev/") {
+                        h.mounts
+                            .iter()
+                            .filter(|(_, d)| **d == dev)
+                            .map(|(mp, _)| mp.clone())
+                            .collect()
+                    } else {
+                        vec![target.trim_end_matches('/').to_string()]
+                    };
+                    if points.is_empty() {
+                        return Err(HostError::NotMounted(target).into());
+                    }
+                    // The deepest first, as umount(8) needs.
+                    for mp in points.iter().rev() {
+                        acm_core::blockdev::umount(std::path::Path::new(mp))
+                            .map_err(|e| host_refused(format!("{dev} ({lo}): {e}")))?;
+                    }
+                }
+                None => store.update(|h| h.umount(&target))?,
+            }
+        }
         HostCmd::List => {
             let h = store.load()?;
             for (dev, d) in &h.disks {
                 println!(
-                    "disk {dev} {} {} {}{}",
+                    "disk {dev} {} {} {}{}{}",
                     d.box_name,
                     d.olu,
                     format_size(d.size).replace(' ', ""),
-                    if d.vxvm { " vxvm" } else { "" }
+                    if d.vxvm { " vxvm" } else { "" },
+                    d.block
+                        .as_deref()
+                        .map(|b| format!(" {b}"))
+                        .unwrap_or_default()
                 );
             }
             for (vg, g) in &h.volume_groups {
@@ -923,6 +1030,109 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             for (mp, dev) in &h.mounts {
                 println!("mount {mp} {dev}");
             }
+        }
+    }
+    Ok(())
+}
+
+fn host_refused(text: impl Into<String>) -> Failure {
+    Failure("SIM1004", text.into())
+}
+
+/// The loop device the array service attaches for LUN `olu` of box `name`.
+fn block_device(name: &str, olu: u32) -> Result<(String, std::path::PathBuf), Failure> {
+    acm_sim::client::block(&paths::sim_home(), name, olu).map_err(|e| Failure("SIM1009", e))
+}
+
+/// Whether a block disk's loop device still reaches a live block face.
+fn block_alive(lo: &str) -> bool {
+    acm_core::blockdev::loops()
+        .into_iter()
+        .find(|l| l.device == lo)
+        .is_some_and(|l| std::fs::metadata(&l.backing).is_ok())
+}
+
+/// `acmsim host recover`: see `docs/operators.md` ("Block disks after a killed
+/// array service"). Every step says what it did; the first that fails stops
+/// the recovery with its reason, and running it again goes on from there.
+fn recover(store: &HostStore) -> Result<(), Failure> {
+    use acm_core::blockdev;
+    let h = store.load()?;
+    let stale: Vec<(String, Disk)> = h
+        .disks
+        .iter()
+        .filter(|(_, d)| d.block.as_deref().is_some_and(|b| !block_alive(b)))
+        .map(|(n, d)| (n.clone(), d.clone()))
+        .collect();
+    if stale.is_empty() {
+        println!("acmsim: no stale block disk");
+        return Ok(());
+    }
+    let mut remount: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (dev, d) in &stale {
+        let lo = d.block.clone().unwrap_or_default();
+        let mut points = Vec::new();
+        if blockdev::device_number(&lo).is_some() {
+            let mounts = blockdev::mounts_of(&lo);
+            for m in mounts.iter().rev() {
+                let mp = m.mount_point.to_string_lossy().into_owned();
+                let ro = m.options.split(',').any(|o| o == "ro");
+                if blockdev::umount(&m.mount_point).is_err() {
+                    // Writes to a dead disk fail; a lazy unmount still lets go.
+                    let c = std::ffi::CString::new(mp.as_bytes())
+                        .map_err(|_| invalid("a mount point with a NUL byte"))?;
+                    // SAFETY: a valid C string; MNT_DETACH only detaches the mount.
+                    if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
+                        return Err(host_refused(format!(
+                            "{dev}: cannot unmount {mp}: {}",
+                            std::io::Error::last_os_error()
+                        )));
+                    }
+                }
+                println!("{dev}: unmounted {mp} from the stale {lo}");
+                points.push((mp, if ro { "ro".to_string() } else { String::new() }));
+            }
+            points.reverse();
+            if blockdev::loops().iter().any(|l| l.device == lo) {
+                blockdev::loop_detach(&lo).map_err(host_refused)?;
+                println!("{dev}: detached the stale {lo}");
+            }
+        }
+        remount.push((dev.clone(), points));
+    }
+    let face = acm_sim::block::mount_point(&paths::sim_home());
+    acm_sim::block::clear_stale(&face).map_err(host_refused)?;
+    for ((dev, d), (_, points)) in stale.iter().zip(&remount) {
+        let (lo, _) = block_device(&d.box_name, d.olu)?;
+        store.update(|h| {
+            if let Some(x) = h.disks.get_mut(dev) {
+                x.block = Some(lo.clone());
+            }
+            Ok(())
+        })?;
+        println!("{dev}: attached again as {lo}");
+        if points.is_empty() {
+            continue;
+        }
+        // The file system was cut off mid-flight: check (and repair) it
+        // before it is mounted again. fsck's 1 is "errors corrected".
+        let fsck = std::process::Command::new("fsck")
+            .args(["-a", "-T", &lo])
+            .stdin(std::process::Stdio::null())
+            .status()
+            .map_err(|e| host_refused(format!("{dev}: cannot run fsck: {e}")))?;
+        let code = fsck.code().unwrap_or(8);
+        println!("{dev}: fsck -a {lo} exit {code}");
+        if code >= 4 {
+            return Err(host_refused(format!(
+                "{dev}: the file system check of {lo} left errors (exit {code}); \
+                 repair it (fsck {lo}) and mount it by hand"
+            )));
+        }
+        for (mp, opts) in points {
+            let o = (!opts.is_empty()).then_some(opts.as_str());
+            blockdev::mount(&lo, std::path::Path::new(mp), o).map_err(host_refused)?;
+            println!("{dev}: mounted {lo} on {mp}");
         }
     }
     Ok(())

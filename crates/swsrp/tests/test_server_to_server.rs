@@ -53,6 +53,7 @@ fn two_servers() -> Scratch {
                         size: d.size,
                         vxvm: false,
                         node: None,
+                        block: None,
                     },
                 )?;
             }
@@ -395,6 +396,7 @@ fn the_other_servers_volume_check_refuses_a_changed_device_unless_m() {
                     size: other.size,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )
         })

@@ -316,6 +316,7 @@ fn refusals_of_swstrestore() {
                     size: LUN * 2,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )
         });
@@ -392,6 +393,7 @@ fn box_information_changes_and_inactive_volume_groups_are_refused() {
                 size: LUN,
                 vxvm: false,
                 node: None,
+                block: None,
             },
         )
     });

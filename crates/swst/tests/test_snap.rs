@@ -98,6 +98,7 @@ fn snap_world(pool_grains: u64) -> World {
                     size,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )?;
         }
@@ -492,6 +493,7 @@ fn sdv_refusals() {
                 size: LUN,
                 vxvm: false,
                 node: None,
+                block: None,
             },
         )
     });

@@ -418,6 +418,7 @@ fn refusals() {
                 size: d.size,
                 vxvm: false,
                 node: None,
+                block: None,
             },
         )
     });

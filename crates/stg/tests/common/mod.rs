@@ -97,6 +97,7 @@ pub fn two(luns: u32) -> Scratch {
                         size: LUN,
                         vxvm: false,
                         node: None,
+                        block: None,
                     },
                 )?;
             }

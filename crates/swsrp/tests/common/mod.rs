@@ -59,6 +59,7 @@ pub fn world_with(luns: u32, big: u32) -> (Scratch, String) {
                     size: *size,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )?;
         }
@@ -191,6 +192,7 @@ pub fn world2(luns: u32, sdvs: u32, remote: u32) -> (Scratch, Boxes) {
                     size: LUN,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )?;
         }

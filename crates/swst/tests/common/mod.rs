@@ -74,6 +74,7 @@ pub fn world(luns: u32) -> Scratch {
                     size: LUN,
                     vxvm: false,
                     node: None,
+                    block: None,
                 },
             )?;
         }
