@@ -227,6 +227,23 @@ enum HostCmd {
     },
     /// Unmount by mount point or device.
     Umount { target: String },
+    /// Freeze the file system of a block disk mounted at MOUNT_POINT
+    /// (fsfreeze(8)): writes are flushed to the array and new ones wait. It
+    /// is thawed after --limit seconds whatever happens (a watchdog process),
+    /// so a frozen file system cannot stay frozen. A simulated mount has
+    /// nothing in flight: freezing it does nothing.
+    Freeze {
+        mount_point: String,
+        #[arg(long, default_value_t = 60)]
+        limit: u64,
+    },
+    /// Thaw a file system frozen by `host freeze` (nothing when not frozen).
+    Thaw {
+        mount_point: String,
+        /// Wait this many seconds first (the freeze's watchdog).
+        #[arg(long, hide = true)]
+        after: Option<u64>,
+    },
     /// Disks, volume groups and mounts of the host.
     List,
 }
@@ -909,6 +926,8 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             }
         }
         HostCmd::Recover => recover(&store)?,
+        HostCmd::Freeze { mount_point, limit } => freeze(&store, &mount_point, limit)?,
+        HostCmd::Thaw { mount_point, after } => thaw(&store, &mount_point, after)?,
         HostCmd::AttachNode { device, node } => {
             let disk = acm_host::scsi::probe_node(&node)?;
             let (box_id, olu) = (disk.box_id.clone(), disk.olu);
@@ -1032,6 +1051,119 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+/// The watchdog's pid file of a frozen mount point.
+fn freeze_file(mp: &str) -> std::path::PathBuf {
+    let name: String = mp
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    paths::sim_host_dir()
+        .join("freeze")
+        .join(format!("{name}.pid"))
+}
+
+/// The block disk mounted at `mp`, or `None` for a simulated mount.
+fn frozen_target(store: &HostStore, mp: &str) -> Result<Option<String>, Failure> {
+    let h = store.load()?;
+    let mp = mp.trim_end_matches('/').to_string();
+    if !h.mounts.contains_key(&mp) {
+        return Err(HostError::NotMounted(mp).into());
+    }
+    Ok(h.block_disk(&mp).map(|_| mp))
+}
+
+fn freeze(store: &HostStore, mp: &str, limit: u64) -> Result<(), Failure> {
+    let Some(mp) = frozen_target(store, mp)? else {
+        println!("{mp} frozen (a simulated mount: nothing to flush)");
+        return Ok(());
+    };
+    if limit == 0 || limit > 86_400 {
+        return Err(invalid("--limit: give seconds from 1 to 86400"));
+    }
+    let pid_file = freeze_file(&mp);
+    if let Some(dir) = pid_file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Failure("SIM1007", e.to_string()))?;
+    }
+    // The watchdog first: a freeze must never outlive its bound.
+    let exe = std::env::current_exe().map_err(|e| Failure("SIM1007", e.to_string()))?;
+    use std::os::unix::process::CommandExt;
+    let dog = std::process::Command::new(exe)
+        .args(["host", "thaw", &mp, "--after", &limit.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Failure("SIM1007", format!("cannot start the thaw watchdog: {e}")))?;
+    acm_core::store::write_atomic(&pid_file, format!("{}\n", dog.id()).as_bytes())
+        .map_err(|e| Failure("SIM1007", e.to_string()))?;
+    let out = std::process::Command::new("fsfreeze")
+        .args(["--freeze", &mp])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Failure("SIM1007", format!("cannot run fsfreeze: {e}")))?;
+    if !out.status.success() {
+        kill(dog.id() as i32);
+        let _ = std::fs::remove_file(&pid_file);
+        return Err(host_refused(format!(
+            "fsfreeze --freeze {mp} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    println!("{mp} frozen (thawed in {limit} seconds at the latest)");
+    Ok(())
+}
+
+fn kill(pid: i32) {
+    // SAFETY: kill(2) with a pid we started; a pid gone already is ESRCH.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+fn thaw(store: &HostStore, mp: &str, after: Option<u64>) -> Result<(), Failure> {
+    let mp = mp.trim_end_matches('/').to_string();
+    let pid_file = freeze_file(&mp);
+    if let Some(s) = after {
+        std::thread::sleep(std::time::Duration::from_secs(s));
+        // Thawed and maybe frozen again since: only the current watchdog acts.
+        let mine = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+            == Some(std::process::id());
+        if !mine {
+            return Ok(());
+        }
+    } else if frozen_target(store, &mp)?.is_none() {
+        println!("{mp} thawed (a simulated mount)");
+        return Ok(());
+    }
+    let out = std::process::Command::new("fsfreeze")
+        .args(["--unfreeze", &mp])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Failure("SIM1007", format!("cannot run fsfreeze: {e}")))?;
+    if let Some(pid) = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+    {
+        if pid != std::process::id() as i32 {
+            kill(pid);
+        }
+    }
+    let _ = std::fs::remove_file(&pid_file);
+    // EINVAL: it was not frozen, which is what thawing wants.
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && !err.contains("Invalid argument") {
+        return Err(host_refused(format!(
+            "fsfreeze --unfreeze {mp} failed: {}",
+            err.trim()
+        )));
+    }
+    println!("{mp} thawed");
     Ok(())
 }
 
