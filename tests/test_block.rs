@@ -411,6 +411,8 @@ fn ext4_replica_on_another_box() {
     s.script_setting("FJSVswsrp", "SourceVolume=freeze\n");
     // Between boxes the copy is REC: synchronise, then swsrpmake suspends it.
     s.ok("swsrpstartsync", &["/dev/hdisk1", "/dev/hdisk9"]);
+    // Synchronous transfer, so host writes under way keep it equivalent.
+    s.ok("swsrpchsync", &["-F", "Sync", "/dev/hdisk1", "/dev/hdisk9"]);
     let t0 = Instant::now();
     while !s.ok("swsrpstat", &["/dev/hdisk1"]).contains("equivalent") {
         assert!(

@@ -38,6 +38,11 @@ pub enum SimError {
     Refused(#[from] CopyError),
 }
 
+/// Writes at least this large, and aligned to [`DIRECT_ALIGN`], bypass the
+/// page cache ([`Array::write_direct`]).
+const DIRECT_MIN: usize = 64 << 10;
+const DIRECT_ALIGN: usize = 4096;
+
 pub(crate) struct Loaded {
     pub dir: PathBuf,
     pub state: BoxState,
@@ -46,6 +51,9 @@ pub(crate) struct Loaded {
     /// What the store holds of this box.
     pub(crate) saved: Saved,
     files: HashMap<u32, File>,
+    /// The same files opened with O_DIRECT, for large aligned writes; `None`
+    /// where the file system refuses O_DIRECT (tmpfs).
+    direct: HashMap<u32, Option<File>>,
     touched: BTreeSet<u32>,
     /// Files to remove once the state is saved (REC journals no longer listed in it).
     pub(crate) unlink: Vec<PathBuf>,
@@ -200,6 +208,7 @@ impl Array {
                     marks: Marks::default(),
                     saved,
                     files: HashMap::new(),
+                    direct: HashMap::new(),
                     touched: BTreeSet::new(),
                     unlink: Vec::new(),
                 },
@@ -531,10 +540,63 @@ impl Array {
         data: &[u8],
     ) -> Result<(), CopyError> {
         self.check_io(bid, olu, off, data.len() as u64)?;
-        self.file(bid, olu)?
-            .write_all_at(data, off)
-            .map_err(|_| CopyError::HardwareError)?;
+        if !self.write_direct(bid, olu, off, data)? {
+            self.file(bid, olu)?
+                .write_all_at(data, off)
+                .map_err(|_| CopyError::HardwareError)?;
+        }
         self.stored(bid, olu, off, data.len() as u64)
+    }
+
+    /// Writes a large aligned extent with O_DIRECT, so streaming host writes
+    /// do not fill the page cache (first-touch page allocation is what bounds
+    /// a buffered stream on a virtual machine); the kernel keeps buffered
+    /// readers coherent. Says whether it wrote; `false` leaves the write to
+    /// the buffered path (small or unaligned, or O_DIRECT refused).
+    fn write_direct(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        data: &[u8],
+    ) -> Result<bool, CopyError> {
+        if data.len() < DIRECT_MIN
+            || !off.is_multiple_of(DIRECT_ALIGN as u64)
+            || !data.len().is_multiple_of(DIRECT_ALIGN)
+        {
+            return Ok(false);
+        }
+        let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
+        let f = b.direct.entry(olu).or_insert_with(|| {
+            use std::os::unix::fs::OpenOptionsExt;
+            OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_DIRECT)
+                .open(lun_path(&b.dir, olu))
+                .ok()
+        });
+        let Some(f) = f.as_ref() else {
+            return Ok(false);
+        };
+        // O_DIRECT wants the memory aligned too: a bounce buffer when not.
+        let aligned = (data.as_ptr() as usize).is_multiple_of(DIRECT_ALIGN);
+        let result = if aligned {
+            f.write_all_at(data, off)
+        } else {
+            let mut bounce = vec![0u8; data.len() + DIRECT_ALIGN];
+            let skip = bounce.as_ptr().align_offset(DIRECT_ALIGN);
+            let buf = &mut bounce[skip..skip + data.len()];
+            buf.copy_from_slice(data);
+            f.write_all_at(buf, off)
+        };
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                b.direct.insert(olu, None);
+                Ok(false)
+            }
+            Err(_) => Err(CopyError::HardwareError),
+        }
     }
 
     /// Records that bytes were stored: the file needs syncing at commit, and any
@@ -667,6 +729,7 @@ impl Array {
                 },
                 saved: Saved::default(),
                 files: HashMap::new(),
+                direct: HashMap::new(),
                 touched: BTreeSet::new(),
                 unlink: Vec::new(),
             },

@@ -1184,8 +1184,8 @@ fn block_alive(lo: &str) -> bool {
         .is_some_and(|l| std::fs::metadata(&l.backing).is_ok())
 }
 
-/// `acmsim host recover`: see `docs/operators.md` ("Block disks after a killed
-/// array service"). Every step says what it did; the first that fails stops
+/// `acmsim host recover`: see `docs/block-disks.md` ("After a killed array
+/// service"). Every step says what it did; the first that fails stops
 /// the recovery with its reason, and running it again goes on from there.
 fn recover(store: &HostStore) -> Result<(), Failure> {
     use acm_core::blockdev;
