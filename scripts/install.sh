@@ -64,3 +64,18 @@ for script in "$here"/crates/acm-replication/sh/*; do
   chmod 0755 "$rep_dir/$name"
   echo "installed $rep_dir/$name"
 done
+
+# The PostgreSQL online backup sample (swst_pg_iv, swst_pg_bk, swst_pg_rs and
+# its pg.conf; docs/postgresql.md), the same way: a pg.conf a site edited stays.
+samp_dir="$prefix/etc/opt/FJSVswsts/samp"
+install -d "$samp_dir"
+swst_bin="${prefix%/}/opt/FJSVswsts/bin"
+for script in "$here"/crates/acm-backup/samp/*; do
+  name=$(basename "$script")
+  [[ -e $samp_dir/$name ]] && continue
+  sed -e 's|^acmsim=\${ACMSIM:-acmsim}$|acmsim=${ACMSIM:-'"$console"'}|' \
+      -e 's|^swst_bin=\${SWST_BIN:-/opt/FJSVswsts/bin}$|swst_bin=${SWST_BIN:-'"$swst_bin"'}|' \
+      "$script" > "$samp_dir/$name"
+  case $name in *.conf | *.lib) chmod 0644 "$samp_dir/$name" ;; *) chmod 0755 "$samp_dir/$name" ;; esac
+  echo "installed $samp_dir/$name"
+done

@@ -1,8 +1,11 @@
 //! Block disks: real ext4 file systems on simulated LUNs, backed up,
 //! replicated and restored by the product's commands and default scripts, and
-//! checked by e2fsck and by the files' own checksums.
+//! checked by e2fsck and by the files' own checksums; and a real PostgreSQL
+//! cluster backed up online by the sample scripts under pgbench, destroyed,
+//! restored, recovered and checked by pg_amcheck and pgbench's invariant.
 //!
-//! Needs root, `/dev/fuse`, loop devices and e2fsprogs/util-linux; under
+//! Needs root, `/dev/fuse`, loop devices and e2fsprogs/util-linux (and
+//! PostgreSQL for its test); under
 //! `CI=true` a missing one fails the test, elsewhere the test says why it
 //! skipped. Each test has its own home and service; the scene's drop unmounts
 //! what it mounted and stops the service, so no loop device is left behind.
@@ -111,7 +114,11 @@ impl Scene {
     }
 
     fn cmd(&self, program: &str) -> Command {
-        let mut c = Command::new(net::bin(program));
+        self.cmd_at(&net::bin(program))
+    }
+
+    fn cmd_at(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
         c.env("ACM_ROOT", self.root())
             .env("ACMSIM_HOME", self.home())
             .env("ACMSIM", net::bin("acmsim"))
@@ -286,6 +293,10 @@ fn e2fsck_clean(dev: &str) {
 /// One box with `luns` LUNs of 64 MiB, each attached as a block disk
 /// /dev/hdisk1.. ; /dev/hdisk1 gets ext4, mounted at mnt/tv.
 fn scene_with_fs(luns: u32) -> Scene {
+    scene_with_fs_of(luns, "64M")
+}
+
+fn scene_with_fs_of(luns: u32, size: &str) -> Scene {
     let s = Scene::new();
     s.acmsim(&["box", "create", "BOX1"]);
     s.acmsim(&[
@@ -293,7 +304,7 @@ fn scene_with_fs(luns: u32) -> Scene {
         "create",
         "BOX1",
         "--size",
-        "64M",
+        size,
         "--count",
         &luns.to_string(),
     ]);
@@ -509,4 +520,252 @@ fn kill_9_of_the_service_then_recover_keeps_what_fsync_acknowledged() {
     assert!(s
         .acmsim(&["host", "recover"])
         .contains("no stale block disk"));
+}
+
+/// PostgreSQL's programs, when installed (Debian keeps them out of PATH).
+fn pg_bin() -> Option<PathBuf> {
+    let out = sh(
+        "readlink -f \"$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | tail -n 1)\"",
+    );
+    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let dir = p.parent()?.to_path_buf();
+    let all = ["initdb", "pg_ctl", "psql", "pgbench", "pg_amcheck"]
+        .iter()
+        .all(|t| dir.join(t).is_file());
+    let user = sh("id postgres").status.success();
+    (all && user).then_some(dir)
+}
+
+/// Stops the cluster when the test ends, however it ends.
+struct Cluster {
+    bin: PathBuf,
+    data: PathBuf,
+}
+
+impl Cluster {
+    fn pg(&self, tool: &str, args: &[&str]) -> Output {
+        Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(tool))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn pg_ok(&self, tool: &str, args: &[&str]) -> String {
+        let out = self.pg(tool, args);
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn ctl(&self, args: &[&str]) -> String {
+        let d = self.data.to_string_lossy().into_owned();
+        let mut a = vec!["-D", &d];
+        a.extend_from_slice(args);
+        self.pg_ok("pg_ctl", &a)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let d = self.data.to_string_lossy().into_owned();
+        let _ = self.pg("pg_ctl", &["-D", &d, "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+#[test]
+fn postgresql_online_backup_under_pgbench_then_restore_and_recover() {
+    need_block_disks!();
+    let Some(bin) = pg_bin() else {
+        acm_testkit_missing(
+            "PostgreSQL (initdb, pg_ctl, psql, pgbench, pg_amcheck, a postgres user)",
+        );
+        return;
+    };
+    let s = scene_with_fs_of(2, "256M");
+    let tv = s.mnt("tv");
+    let (sock, archive) = (s.dir.path().join("sock"), s.dir.path().join("archive"));
+    std::fs::create_dir_all(&sock).unwrap();
+    std::fs::create_dir_all(&archive).unwrap();
+    sh_ok(&format!(
+        "chmod 755 {d} {d}/mnt && chown -R postgres {tv} {sock} {archive}",
+        d = s.dir.path().display(),
+        tv = tv.display(),
+        sock = sock.display(),
+        archive = archive.display()
+    ));
+    let data = tv.join("data");
+    let pg = Cluster {
+        bin: bin.clone(),
+        data: data.clone(),
+    };
+    pg.pg_ok(
+        "initdb",
+        &["-D", &data.to_string_lossy(), "-A", "trust", "-N"],
+    );
+    let port = net::free_port().to_string();
+    let mut conf = std::fs::OpenOptions::new()
+        .append(true)
+        .open(data.join("postgresql.conf"))
+        .unwrap();
+    writeln!(
+        conf,
+        "port = {port}\nlisten_addresses = ''\nunix_socket_directories = '{}'\n\
+         archive_mode = on\narchive_command = 'cp %p {}/%f'\nfsync = on",
+        sock.display(),
+        archive.display()
+    )
+    .unwrap();
+    drop(conf);
+    let log = sock.join("pg.log").to_string_lossy().into_owned();
+    pg.ctl(&["-l", &log, "-w", "start"]);
+    let host = sock.to_string_lossy().into_owned();
+    pg.pg_ok(
+        "pgbench",
+        &["-h", &host, "-p", &port, "-i", "-s", "4", "-q", "postgres"],
+    );
+
+    // The sample, installed and configured as a site would.
+    let samp = s.root().join("etc/opt/FJSVswsts/samp");
+    std::fs::create_dir_all(&samp).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/acm-backup/samp");
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, samp.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        samp.join("pg.conf"),
+        format!(
+            "PGDATA={}\nMOUNT_POINT={}\nPGHOST={host}\nPGPORT={port}\nPGDATABASE=postgres\n\
+             PGOSUSER=postgres\nPGUSER=postgres\nARCHIVE={}\nPGBIN={}\n",
+            data.display(),
+            tv.display(),
+            archive.display(),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    let sample = |name: &str, args: &[&str]| {
+        let out = s
+            .cmd_at(&samp.join(name))
+            .env("SWST_BIN", net::bin_dir())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let iv = sample("swst_pg_iv", &[]);
+    assert!(
+        iv.contains(&format!("data {} /dev/hdisk1", data.display())),
+        "{iv}"
+    );
+    assert!(
+        iv.contains("wal ") && iv.lines().all(|l| l.ends_with(" /dev/hdisk1")),
+        "{iv}"
+    );
+
+    backup_setup(&s);
+    s.script_setting("FJSVswsts", "TransactionVolume=freeze\nFreezeLimit=60\n");
+    let mut bench = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join("pgbench"))
+        .args([
+            "-h", &host, "-p", &port, "-c", "2", "-T", "8", "-n", "postgres",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let out = sample("swst_pg_bk", &["-a", "/dev/hdisk1"]);
+    let line = out.trim();
+    assert!(
+        line.starts_with("swst_pg_bk completed. (/dev/hdisk1 -> /dev/hdisk2 at ")
+            && line.ends_with(" )"),
+        "{out}"
+    );
+    assert!(bench.wait().unwrap().success(), "pgbench failed");
+    let psql = |sql: &str| {
+        pg.pg_ok(
+            "psql",
+            &[
+                "-X", "-At", "-h", &host, "-p", &port, "-d", "postgres", "-c", sql,
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let before: i64 = psql("SELECT count(*) FROM pgbench_history")
+        .parse()
+        .unwrap();
+    assert!(before > 0, "pgbench ran");
+    psql("SELECT pg_switch_wal()");
+    pg.ctl(&["-m", "fast", "-w", "stop"]);
+
+    // The cluster destroyed: its volume overwritten.
+    s.acmsim(&["host", "umount", &tv.to_string_lossy()]);
+    let lo = s.blockdev("/dev/hdisk1");
+    sh_ok(&format!(
+        "dd if=/dev/urandom of={lo} bs=1M count=48 oflag=direct status=none"
+    ));
+
+    let out = sample("swst_pg_rs", &["/dev/hdisk1"]);
+    assert_eq!(out.trim(), "swst_pg_rs completed.");
+    assert!(data.join("backup_label").is_file());
+    let log = sock.join("pg2.log").to_string_lossy().into_owned();
+    pg.ctl(&["-l", &log, "-w", "-t", "120", "start"]);
+    // The archive is replayed to its end; then the cluster is promoted.
+    let t0 = Instant::now();
+    while psql("SELECT pg_is_in_recovery()") != "f" {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "recovery never ended"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = pg.pg(
+        "pg_amcheck",
+        &[
+            "-h",
+            &host,
+            "-p",
+            &port,
+            "-d",
+            "postgres",
+            "--install-missing",
+            "--heapallindexed",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "pg_amcheck: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        psql(
+            "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = \
+             (SELECT sum(delta) FROM pgbench_history)"
+        ),
+        "t",
+        "pgbench's invariant"
+    );
+    let after: i64 = psql("SELECT count(*) FROM pgbench_history")
+        .parse()
+        .unwrap();
+    assert!(after > 0, "the recovered cluster holds pgbench's history");
+    pg.ctl(&["-m", "fast", "-w", "stop"]);
 }
