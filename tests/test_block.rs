@@ -769,3 +769,65 @@ fn postgresql_online_backup_under_pgbench_then_restore_and_recover() {
     assert!(after > 0, "the recovered cluster holds pgbench's history");
     pg.ctl(&["-m", "fast", "-w", "stop"]);
 }
+
+/// Reads (or writes) one 4 KiB block of a block device with O_DIRECT, as a
+/// file system's I/O reaches it; the error when it fails.
+fn direct_io(lo: &str, block: u64, write: bool) -> Result<(), String> {
+    let cmd = if write {
+        format!("dd if=/dev/zero of={lo} bs=4096 seek={block} count=1 oflag=direct conv=notrunc status=none")
+    } else {
+        format!("dd if={lo} of=/dev/null bs=4096 skip={block} count=1 iflag=direct status=none")
+    };
+    let out = sh(&cmd);
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn faults_reach_the_block_device_and_a_stop_detaches_cleanly() {
+    need_block_disks!();
+    let s = Scene::new();
+    s.acmsim(&["box", "create", "BOX1"]);
+    s.acmsim(&["lun", "create", "BOX1", "--size", "16M"]);
+    s.acmsim(&["host", "attach", "BOX1", "0", "/dev/hdisk1", "--block"]);
+    let lo = s.blockdev("/dev/hdisk1");
+    direct_io(&lo, 10, false).unwrap();
+    // A bad sector at LBA 88 (inside 4 KiB block 11): reading it is EIO, the
+    // blocks around it read; writing over it repairs it, as on the array.
+    s.acmsim(&["fault", "badsector", "BOX1", "0", "88"]);
+    let err = direct_io(&lo, 11, false).unwrap_err();
+    assert!(err.contains("Input/output error"), "{err}");
+    direct_io(&lo, 10, false).unwrap();
+    direct_io(&lo, 12, false).unwrap();
+    direct_io(&lo, 11, true).unwrap();
+    direct_io(&lo, 11, false).unwrap();
+    // A hardware error fails every I/O; cleared, the disk works again.
+    s.acmsim(&["fault", "hwerror", "BOX1", "0"]);
+    assert!(direct_io(&lo, 3, false).is_err());
+    assert!(direct_io(&lo, 3, true).is_err());
+    s.acmsim(&["fault", "hwerror", "BOX1", "0", "--clear"]);
+    direct_io(&lo, 3, true).unwrap();
+
+    // Nothing mounted: the stop detaches the loop device and the face.
+    let face = s.home().join("block");
+    assert_eq!(acm_block_loops(&face).len(), 1);
+    s.acmsim(&["stop"]);
+    assert!(
+        acm_block_loops(&face).is_empty(),
+        "the stop detached the loop device"
+    );
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(
+        !mounts.contains(&*face.to_string_lossy()),
+        "the face is unmounted"
+    );
+    // And the host says so: its disk is stale until attached again.
+    let out = s.run("acmsim", &["host", "blockdev", "/dev/hdisk1"]);
+    assert!(!out.status.success());
+    let out = s.acmsim(&["host", "recover"]);
+    assert!(out.contains("attached again as /dev/loop"), "{out}");
+    direct_io(&s.blockdev("/dev/hdisk1"), 0, false).unwrap();
+}
