@@ -377,6 +377,32 @@ fn ext4_opc_backup_under_a_writer_then_restore_with_the_default_scripts() {
     );
     assert_files(&tv, &files);
     assert_live_prefix(&tv);
+
+    // A copy left mounted on the backup volume: the next backup's
+    // OpcBackup.pre unmounts it before the copy overwrites it (once the
+    // restore's physical copy is done).
+    s.acmsim(&["rate", "BOX1", "unlimited"]);
+    let t0 = Instant::now();
+    while s.ok("swstreststat", &["/dev/hdisk1"]).contains("executing") {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the restore never ended");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let bk = s.mnt("left");
+    s.acmsim(&[
+        "host",
+        "mount",
+        "/dev/hdisk2",
+        &bk.to_string_lossy(),
+        "-o",
+        "ro",
+    ]);
+    s.ok("swstbackup", &["/dev/hdisk1"]);
+    let list = s.acmsim(&["host", "list"]);
+    assert!(
+        !list.contains(&format!("mount {} /dev/hdisk2", bk.display())),
+        "OpcBackup.pre unmounted the backup volume: {list}"
+    );
+    check_copy(&s, "/dev/hdisk2", &files);
 }
 
 #[test]
