@@ -40,7 +40,7 @@ pub enum SimError {
 
 /// Writes at least this large, and aligned to [`DIRECT_ALIGN`], bypass the
 /// page cache ([`Array::write_direct`]).
-const DIRECT_MIN: usize = 64 << 10;
+const DIRECT_MIN: usize = 256 << 10;
 const DIRECT_ALIGN: usize = 4096;
 
 pub(crate) struct Loaded {
