@@ -384,7 +384,10 @@ fn ext4_opc_backup_under_a_writer_then_restore_with_the_default_scripts() {
     s.acmsim(&["rate", "BOX1", "unlimited"]);
     let t0 = Instant::now();
     while s.ok("swstreststat", &["/dev/hdisk1"]).contains("executing") {
-        assert!(t0.elapsed() < Duration::from_secs(60), "the restore never ended");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the restore never ended"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let bk = s.mnt("left");

@@ -16,6 +16,8 @@ use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+mod show;
+
 #[derive(Parser)]
 #[command(version = acm_core::VERSION)]
 #[command(
@@ -61,6 +63,13 @@ enum Cmd {
         bytes: Option<u64>,
         #[arg(long)]
         all: bool,
+    },
+    /// Every box, LUN, host disk and copy session with its progress, as
+    /// tables; with --svg, also drawn to FILE (boxes, LUNs, and one arrow per
+    /// session labelled with its type, state and percent).
+    Show {
+        #[arg(long, value_name = "FILE")]
+        svg: Option<std::path::PathBuf>,
     },
     /// List copy sessions of a box (or of one LUN).
     Sessions {
@@ -618,6 +627,18 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
             Ok(())
         }),
         Cmd::Sessions { name, olu } => sessions(&name, olu),
+        Cmd::Show { svg } => {
+            let a = open()?;
+            let host = HostStore::open().load()?;
+            let picture = show::Picture::read(&a, &host)?;
+            drop(a);
+            if let Some(file) = svg {
+                acm_core::store::write_atomic(&file, picture.svg().as_bytes())
+                    .map_err(|e| Failure("SIM1007", e.to_string()))?;
+            }
+            print!("{}", picture.text());
+            Ok(())
+        }
         Cmd::Pool {
             name,
             size,

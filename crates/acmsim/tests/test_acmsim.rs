@@ -370,3 +370,124 @@ fn a_disk_on_a_device_node_goes_through_sg_io() {
     // The other disks are still the simulated box's.
     ok(&s, &["checksum", "/dev/hdisk2"]);
 }
+
+/// Two boxes, four LUNs on the host, an OPC within a box and a REC between
+/// the boxes, with copies paused so the percentages are fixed.
+fn pictured_scene(s: &Scratch) {
+    ok(s, &["box", "create", "BOX1"]);
+    ok(s, &["box", "create", "BOX2"]);
+    ok(
+        s,
+        &["lun", "create", "BOX1", "--size", "64M", "--count", "3"],
+    );
+    ok(s, &["lun", "create", "BOX2", "--size", "64M"]);
+    ok(s, &["path", "BOX1", "BOX2", "up"]);
+    ok(s, &["rate", "BOX1", "paused"]);
+    for (box_name, olu, dev) in [
+        ("BOX1", "0", "/dev/hdisk1"),
+        ("BOX1", "1", "/dev/hdisk2"),
+        ("BOX1", "2", "/dev/hdisk3"),
+        ("BOX2", "0", "/dev/hdisk4"),
+    ] {
+        ok(s, &["host", "attach", box_name, olu, dev]);
+    }
+    ok(s, &["copy", "start", "opc", "/dev/hdisk1", "/dev/hdisk2"]);
+    ok(s, &["copy", "start", "rec", "/dev/hdisk1", "/dev/hdisk4"]);
+}
+
+#[test]
+fn show_prints_every_box_lun_disk_and_session() {
+    let s = Scratch::new();
+    pictured_scene(&s);
+    let out = ok(&s, &["show"]);
+    let t = acm_testkit::tokens(&out);
+    assert_eq!(t[0], ["Box", "OLU", "Size", "Kind", "Host"]);
+    assert_eq!(t[1], ["BOX1", "0", "64.0Mbyte", "standard", "/dev/hdisk1"]);
+    assert_eq!(t[4], ["BOX2", "0", "64.0Mbyte", "standard", "/dev/hdisk4"]);
+    let sessions = out.split("\n\n").nth(1).expect("a session table");
+    let t = acm_testkit::tokens(sessions);
+    assert_eq!(
+        t[0],
+        [
+            "Session",
+            "Type",
+            "Source",
+            "Destination",
+            "State",
+            "Copied"
+        ]
+    );
+    assert_eq!(t[1], ["BOX1#1", "OPC", "BOX1:0", "BOX1:1", "copying", "0%"]);
+    assert_eq!(t[2][1..4], ["REC", "BOX1:0", "BOX2:0"]);
+    assert_eq!(t.len(), 3);
+}
+
+/// Renders an SVG file with headless Chromium; the PNG's bytes.
+fn render(svg: &std::path::Path, dir: &std::path::Path, name: &str) -> Option<Vec<u8>> {
+    let png = dir.join(format!("{name}.png"));
+    let profile = dir.join(format!("{name}-profile"));
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1000,300",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", svg.display()))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    std::fs::read(&png).ok()
+}
+
+#[test]
+fn show_svg_draws_the_array_and_a_browser_renders_it() {
+    let s = Scratch::new();
+    pictured_scene(&s);
+    let svg = s.path().join("array.svg");
+    ok(&s, &["show", "--svg", &svg.to_string_lossy()]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg "), "{}", &text[..80.min(text.len())]);
+    assert!(text.contains(">BOX1</text>") && text.contains(">BOX2</text>"));
+    assert_eq!(
+        text.matches("marker-end=").count(),
+        2,
+        "one arrow per session"
+    );
+    assert!(text.contains("OPC copying, 0%") && text.contains("REC copying, 0%"));
+    // The same size of picture with nothing in it, to compare with.
+    let blank = s.path().join("blank.svg");
+    std::fs::write(
+        &blank,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="250"><rect width="100%" height="100%" fill="#ffffff"/></svg>"##,
+    )
+    .unwrap();
+    let have = std::process::Command::new("sh")
+        .args(["-c", "command -v chromium"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        acm_testkit::missing_prerequisite("chromium (Debian's package) to render the SVG");
+        return;
+    }
+    let drawn = render(&svg, s.path(), "drawn").expect("chromium renders the picture");
+    let empty = render(&blank, s.path(), "blank").expect("chromium renders a blank page");
+    assert!(drawn.starts_with(b"\x89PNG"), "a PNG");
+    // Boxes, LUNs, arrows and text compress far worse than a white page.
+    assert!(
+        drawn.len() > 3 * empty.len(),
+        "the picture is not empty: {} bytes against {} for a blank one",
+        drawn.len(),
+        empty.len()
+    );
+}
