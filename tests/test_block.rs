@@ -840,6 +840,27 @@ fn faults_reach_the_block_device_and_a_stop_detaches_cleanly() {
     s.acmsim(&["fault", "hwerror", "BOX1", "0", "--clear"]);
     direct_io(&lo, 3, true).unwrap();
 
+    // A tool writing the face's file directly, unaligned: read, modified and
+    // written whole blocks through the array; the loop device sees it.
+    let listed = s.acmsim(&["host", "blockdev", "/dev/hdisk1"]);
+    let file = PathBuf::from(listed.split_whitespace().nth(1).unwrap());
+    {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&file)
+            .unwrap();
+        f.write_all_at(b"unaligned bytes", 1001).unwrap();
+        let mut back = [0u8; 15];
+        f.read_exact_at(&mut back, 1001).unwrap();
+        assert_eq!(&back, b"unaligned bytes");
+    }
+    let sector = sh_ok(&format!(
+        "dd if={lo} bs=512 skip=1 count=1 iflag=direct status=none | od -An -c | tr -d ' \n'"
+    ));
+    assert!(sector.contains("unalignedbytes"), "{sector}");
+
     // Nothing mounted: the stop detaches the loop device and the face.
     let face = s.home().join("block");
     assert_eq!(acm_block_loops(&face).len(), 1);

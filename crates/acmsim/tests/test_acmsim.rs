@@ -491,3 +491,39 @@ fn show_svg_draws_the_array_and_a_browser_renders_it() {
         empty.len()
     );
 }
+
+#[test]
+fn block_disk_commands_refuse_simulated_disks() {
+    let s = Scratch::new();
+    host(&s);
+    let err = refused(&s, &["host", "blockdev", "/dev/hdisk1"], "SIM1004", 1);
+    assert!(err.contains("/dev/hdisk1 is not a block disk"), "{err}");
+    let mp = s.path().join("m").to_string_lossy().into_owned();
+    let err = refused(
+        &s,
+        &["host", "mount", "/dev/hdisk1", &mp, "-o", "ro"],
+        "SIM1001",
+        1,
+    );
+    assert!(
+        err.contains("mount options apply to block disks only"),
+        "{err}"
+    );
+    // A simulated mount freezes and thaws as a no-op, and says so.
+    ok(&s, &["host", "mount", "/dev/hdisk1", &mp]);
+    let out = ok(&s, &["host", "freeze", &mp]);
+    assert!(out.contains("a simulated mount"), "{out}");
+    let out = ok(&s, &["host", "thaw", &mp]);
+    assert!(out.contains("a simulated mount"), "{out}");
+    refused(&s, &["host", "freeze", "/not/mounted"], "SIM1004", 1);
+    // Nothing is stale where nothing is a block disk.
+    assert!(ok(&s, &["host", "recover"]).contains("no stale block disk"));
+    // A block disk cannot be asked of a LUN that is not there.
+    let err = refused(
+        &s,
+        &["host", "attach", "B1", "9", "/dev/hdisk9", "--block"],
+        "SIM1001",
+        1,
+    );
+    assert!(err.contains("no LUN 9"), "{err}");
+}
