@@ -861,6 +861,13 @@ fn faults_reach_the_block_device_and_a_stop_detaches_cleanly() {
     ));
     assert!(sector.contains("unalignedbytes"), "{sector}");
 
+    // The service says what it serves.
+    let status = s.acmsim(&["status"]);
+    assert!(
+        status.contains(&format!("block {} {lo}", s.home().join("block").display())),
+        "{status}"
+    );
+
     // Nothing mounted: the stop detaches the loop device and the face.
     let face = s.home().join("block");
     assert_eq!(acm_block_loops(&face).len(), 1);

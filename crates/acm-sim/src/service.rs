@@ -600,13 +600,29 @@ fn status_text(shared: &Shared) -> String {
             None => "(not loaded)".to_string(),
         }
     };
+    // The block face and the Linux devices over it (`-` before the first).
+    let block = match shared.face().as_ref() {
+        Some(f) => {
+            let devs: Vec<String> = f.loops().into_iter().map(|l| l.device).collect();
+            format!(
+                "{} {}",
+                block::mount_point(&shared.home).display(),
+                if devs.is_empty() {
+                    "-".to_string()
+                } else {
+                    devs.join(",")
+                }
+            )
+        }
+        None => "-".to_string(),
+    };
     let started = shared
         .started
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     format!(
-        "pid {}\nhome {}\nsocket {}\nstarted {}\nboxes {}\nclients {}\nrequests {}\n",
+        "pid {}\nhome {}\nsocket {}\nstarted {}\nboxes {}\nclients {}\nrequests {}\nblock {}\n",
         std::process::id(),
         shared.home.display(),
         socket_path(&shared.home).display(),
@@ -614,5 +630,6 @@ fn status_text(shared: &Shared) -> String {
         boxes,
         shared.clients.load(Ordering::SeqCst).saturating_sub(1),
         shared.requests.load(Ordering::SeqCst),
+        block,
     )
 }
