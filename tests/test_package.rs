@@ -16,10 +16,7 @@ fn need(tools: &[&str]) -> bool {
             .output()
             .is_ok_and(|o| o.status.success());
         if !found {
-            if std::env::var_os("CI").is_some_and(|v| v == "true") {
-                panic!("{t}: required under CI=true");
-            }
-            println!("skipped: {t} is not installed");
+            acm_testkit::missing_prerequisite(&format!("{t} is not installed"));
             return false;
         }
     }
@@ -58,10 +55,7 @@ fn the_debian_package_installs_upgrades_keeping_conffiles_and_purges() {
         return;
     }
     if unsafe { libc::geteuid() } != 0 {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("root: required under CI=true (dpkg --root installs as root)");
-        }
-        println!("skipped: dpkg --root needs root");
+        acm_testkit::missing_prerequisite("dpkg --root needs root");
         return;
     }
     let t = tempfile::tempdir().unwrap();

@@ -194,6 +194,24 @@ pub fn missing_prerequisite(what: &str) {
     println!("skipped: {what}");
 }
 
+/// A binary of the workspace built beside this test binary
+/// (`target/<profile>/NAME`). A test that needs it fails, naming the build
+/// to run, rather than passing without checking anything.
+pub fn sibling_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let p = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join(name);
+    assert!(
+        p.is_file(),
+        "{} is not built: run `cargo build -p {name}` (`cargo test --workspace` builds it)",
+        p.display()
+    );
+    p
+}
+
 /// Retries `f` for up to five seconds until it succeeds; the last error otherwise.
 ///
 /// For tests that take a command lock in-process: a sibling test thread that is

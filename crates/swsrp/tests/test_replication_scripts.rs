@@ -18,20 +18,6 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn acmsim() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("acmsim");
-    if p.is_file() {
-        Some(p)
-    } else {
-        acm_testkit::missing_prerequisite(&format!(
-            "{} is not built (cargo build -p acmsim)",
-            p.display()
-        ));
-        None
-    }
-}
-
 fn sh(s: &Scratch, sim: &Path, name: &str, args: &[&str], node: Option<&str>) -> Output {
     let mut c = s.cmd(Path::new("sh"));
     c.arg(script(name)).args(args).env("ACMSIM", sim);
@@ -73,7 +59,7 @@ fn state(s: &Scratch, node: Option<&str>, file: &str) -> PathBuf {
 
 #[test]
 fn source_scripts_round_trip_a_physical_disk() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host();
     let all = mounts(&s);
     let out = sh(&s, &sim, "RepSrc.pre", &["/dev/hdisk1", "reserve"], None);
@@ -96,7 +82,7 @@ fn source_scripts_round_trip_a_physical_disk() {
 
 #[test]
 fn destination_scripts_handle_a_volume_group_and_the_node() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host();
     let all = mounts(&s);
     let out = sh(&s, &sim, "RepDst.pre", &["/dev/hdisk2", ""], Some("node1"));
@@ -119,7 +105,7 @@ fn destination_scripts_handle_a_volume_group_and_the_node() {
 
 #[test]
 fn argument_counts() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host();
     for (name, args) in [
         ("RepSrc.pre", &["/dev/hdisk1"][..]),

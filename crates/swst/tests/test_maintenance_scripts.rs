@@ -19,20 +19,6 @@ fn script(name: &str) -> PathBuf {
 }
 
 /// `target/<profile>/acmsim` beside `target/<profile>/deps/<this test>`.
-fn acmsim() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let p = exe.parent()?.parent()?.join("acmsim");
-    if p.is_file() {
-        Some(p)
-    } else {
-        acm_testkit::missing_prerequisite(&format!(
-            "{} is not built (cargo build -p acmsim)",
-            p.display()
-        ));
-        None
-    }
-}
-
 fn run_script(s: &Scratch, sim: &Path, name: &str, args: &[&str], node: Option<&str>) -> Output {
     let mut c = s.cmd(Path::new("sh"));
     c.arg(script(name)).args(args).env("ACMSIM", sim);
@@ -90,7 +76,7 @@ fn state_dir(s: &Scratch, node: Option<&str>) -> PathBuf {
 
 #[test]
 fn backup_scripts_unmount_and_remount_a_volume_group() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host_world();
     assert_eq!(mounts(&s), all_mounted());
     let out = run_script(
@@ -116,7 +102,7 @@ fn backup_scripts_unmount_and_remount_a_volume_group() {
 
 #[test]
 fn restore_scripts_handle_disks_and_the_logical_node() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host_world();
     // A disk of a volume group stands for the group's file systems.
     let out = run_script(
@@ -161,7 +147,7 @@ fn restore_scripts_handle_disks_and_the_logical_node() {
 
 #[test]
 fn restore_post_varies_a_volume_group_on() {
-    let Some(sim) = acmsim() else { return };
+    let sim = acm_testkit::sibling_bin("acmsim");
     let s = host_world();
     let out = run_script(&s, &sim, "OpcRestore.pre", &["/dev/vg01"], None);
     assert_eq!(code(&out), Some(0), "{out:?}");
