@@ -199,6 +199,23 @@ pub fn umount(mount_point: &Path) -> Result<(), String> {
     tool("umount", &[&mount_point.to_string_lossy()]).map(|_| ())
 }
 
+/// Detaches the mount at `mount_point` at once (MNT_DETACH): what still
+/// uses it keeps it until done. For a mount whose device is gone, where a
+/// plain unmount would try to write to it.
+pub fn umount_lazy(mount_point: &Path) -> Result<(), String> {
+    let c = std::ffi::CString::new(mount_point.as_os_str().as_encoded_bytes())
+        .map_err(|_| "a mount point with a NUL byte".to_string())?;
+    // SAFETY: a valid C string; MNT_DETACH only detaches the mount.
+    if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
+        return Err(format!(
+            "cannot unmount {}: {}",
+            mount_point.display(),
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `path` is a mount point of a FUSE file system (alive or not).
 pub fn is_fuse_mount(path: &Path) -> bool {
     mounts()

@@ -226,9 +226,16 @@ impl HostStore {
 /// A block disk's mounts are the kernel's: what `/proc/self/mountinfo` says
 /// of its loop device replaces what was recorded.
 fn adopt_kernel_mounts(h: &mut Host) {
+    // Read once, and only when the host has a block disk to ask about.
+    let table = std::cell::OnceCell::new();
     h.adopt_kernel_mounts(|lo| {
-        acm_core::blockdev::mounts_of(lo)
-            .into_iter()
+        let Some(n) = acm_core::blockdev::device_number(lo) else {
+            return Vec::new();
+        };
+        table
+            .get_or_init(acm_core::blockdev::mounts)
+            .iter()
+            .filter(|m| m.number == n)
             .map(|m| m.mount_point.to_string_lossy().into_owned())
             .collect()
     });

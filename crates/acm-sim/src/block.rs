@@ -455,16 +455,7 @@ pub fn clear_stale(dir: &Path) -> Result<(), String> {
         ));
     }
     if blockdev::is_fuse_mount(dir) {
-        let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
-            .map_err(|_| "a mount point with a NUL byte".to_string())?;
-        // SAFETY: a valid C string; MNT_DETACH only detaches the mount.
-        if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
-            return Err(format!(
-                "cannot unmount the stale block face at {}: {}",
-                dir.display(),
-                std::io::Error::last_os_error()
-            ));
-        }
+        blockdev::umount_lazy(dir).map_err(|e| format!("the stale block face: {e}"))?;
     }
     Ok(())
 }

@@ -397,10 +397,6 @@ fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
                 let text = status_text(shared);
                 wire::send_text(&mut stream, ReplyKind::Done, &text).is_ok()
             }
-            Request::Stop if shared.held().is_some() => {
-                let why = shared.held().unwrap_or_default();
-                wire::send_text(&mut stream, ReplyKind::Error, &why).is_ok()
-            }
             Request::Block(target, olu) => {
                 let sent = match export(shared, &target, olu) {
                     Ok(text) => wire::send_text(&mut stream, ReplyKind::Done, &text),
@@ -408,12 +404,16 @@ fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
                 };
                 sent.is_ok()
             }
-            Request::Stop => {
-                let text = format!("stopping (pid {})", std::process::id());
-                let _ = wire::send_text(&mut stream, ReplyKind::Done, &text);
-                stop_now(shared);
-                false
-            }
+            Request::Stop => match shared.held() {
+                // A mounted block disk keeps the service serving.
+                Some(why) => wire::send_text(&mut stream, ReplyKind::Error, &why).is_ok(),
+                None => {
+                    let text = format!("stopping (pid {})", std::process::id());
+                    let _ = wire::send_text(&mut stream, ReplyKind::Done, &text);
+                    stop_now(shared);
+                    false
+                }
+            },
         };
         shared.touch();
         if !keep {
