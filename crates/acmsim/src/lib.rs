@@ -1097,13 +1097,13 @@ fn frozen_target(store: &HostStore, mp: &str) -> Result<Option<String>, Failure>
 }
 
 fn freeze(store: &HostStore, mp: &str, limit: u64) -> Result<(), Failure> {
+    if limit == 0 || limit > 86_400 {
+        return Err(invalid("--limit: give seconds from 1 to 86400"));
+    }
     let Some(mp) = frozen_target(store, mp)? else {
         println!("{mp} frozen (a simulated mount: nothing to flush)");
         return Ok(());
     };
-    if limit == 0 || limit > 86_400 {
-        return Err(invalid("--limit: give seconds from 1 to 86400"));
-    }
     let pid_file = freeze_file(&mp);
     if let Some(dir) = pid_file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Failure("SIM1007", e.to_string()))?;
@@ -1232,15 +1232,8 @@ fn recover(store: &HostStore) -> Result<(), Failure> {
                 let ro = m.options.split(',').any(|o| o == "ro");
                 if blockdev::umount(&m.mount_point).is_err() {
                     // Writes to a dead disk fail; a lazy unmount still lets go.
-                    let c = std::ffi::CString::new(mp.as_bytes())
-                        .map_err(|_| invalid("a mount point with a NUL byte"))?;
-                    // SAFETY: a valid C string; MNT_DETACH only detaches the mount.
-                    if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
-                        return Err(host_refused(format!(
-                            "{dev}: cannot unmount {mp}: {}",
-                            std::io::Error::last_os_error()
-                        )));
-                    }
+                    blockdev::umount_lazy(&m.mount_point)
+                        .map_err(|e| host_refused(format!("{dev}: {e}")))?;
                 }
                 println!("{dev}: unmounted {mp} from the stale {lo}");
                 points.push((mp, if ro { "ro".to_string() } else { String::new() }));

@@ -516,6 +516,8 @@ fn block_disk_commands_refuse_simulated_disks() {
     let out = ok(&s, &["host", "thaw", &mp]);
     assert!(out.contains("a simulated mount"), "{out}");
     refused(&s, &["host", "freeze", "/not/mounted"], "SIM1004", 1);
+    let err = refused(&s, &["host", "freeze", &mp, "--limit", "0"], "SIM1001", 1);
+    assert!(err.contains("--limit"), "{err}");
     // Nothing is stale where nothing is a block disk.
     assert!(ok(&s, &["host", "recover"]).contains("no stale block disk"));
     // A block disk cannot be asked of a LUN that is not there.
