@@ -23,8 +23,9 @@ cd "$(dirname "$0")/.."
 here=$(pwd)
 mib=${BENCH_MIB:-512}
 scratch=${ACMSIM_BENCH_DIR:-$here/target/bench-scratch}/block
-cargo build --release --quiet -p acmsim
-acmsim=$here/target/release/acmsim
+cargo build --release --quiet --bin acm
+"$here/target/release/acm" --link "$here/target/release/programs"
+acmsim=$here/target/release/programs/acmsim
 
 cleanup() {
   set +e

@@ -47,12 +47,13 @@ mkdir -p "$work"
 lun_size=64K
 
 cd "$here"
-cargo build --release --quiet -p acmsim -p swst -p swsrp
+cargo build --release --quiet --bin acm
 host_figures=${BENCH_SCALE_HOST:-yes}
 if [[ $host_figures == yes ]]; then
   cargo bench --quiet --no-run -p acm-sim --bench host 2>/dev/null
 fi
-bin="$here/target/release"
+bin="$here/target/release/programs"
+"$here/target/release/acm" --link "$bin"
 
 now_ns() { date +%s%N; }
 # ms_of CMD...: wall-clock milliseconds of one run; its output is discarded.

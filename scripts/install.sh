@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the suite's binaries at the product paths under PREFIX (default /).
+# Installs the suite at the product paths under PREFIX (default /).
 #
 #   scripts/install.sh [PREFIX]
 #   scripts/install.sh --uninstall [PREFIX]
 #
+# The multicall binary         -> PREFIX/opt/swstorage/bin/acm
+# and each program a link to it, where `acm --list` says:
 # swst*, swstestupdate, swstsdv -> PREFIX/opt/FJSVswsts/bin
 # swsrp*                        -> PREFIX/opt/FJSVswsrp/bin
 # stg*, acmcapture (and stgagent) -> PREFIX/opt/FJSVswstf/bin
@@ -14,14 +16,14 @@
 #                                  exists yet: customised scripts are kept)
 # PostgreSQL sample             -> PREFIX/etc/opt/FJSVswsts/samp (the same way)
 #
-# --uninstall removes the binaries, and the default scripts and sample files
+# --uninstall removes the binary and its links, and the default scripts and sample files
 # that are as installed (a customised one stays, and is named); state under
 # PREFIX/var and PREFIX/etc/opt/*/data is kept.
 #
 # DESTDIR stages an installation for a package: files go under
 # DESTDIR/PREFIX while the paths written into them name PREFIX.
-# ACM_BIN_DIR takes the binaries from a directory already built instead of
-# building the release (`cargo build --release`).
+# ACM_BIN_DIR takes the multicall binary `acm` from a directory already
+# built instead of building the release (`cargo build --release`).
 # For a scratch installation, use the same directory as PREFIX and ACM_ROOT.
 set -euo pipefail
 uninstall=no
@@ -42,23 +44,19 @@ else
   bin="$here/target/release"
 fi
 
-dest_of() {
-  case "$1" in
-    acmsim) echo /opt/acmsim/bin ;;
-    startacm|stopacm|acmsetup) echo /opt/swstorage/bin ;;
-    swsrp*) echo /opt/FJSVswsrp/bin ;;
-    swst*) echo /opt/FJSVswsts/bin ;;
-    stg*|acmcapture) echo /opt/FJSVswstf/bin ;;
-    *) return 1 ;;
-  esac
+multicall=/opt/swstorage/bin/acm
+
+# Each program and its directory, as the multicall binary lists them.
+programs() {
+  "$1" --list
 }
 
-# The suite's command names, from the crates' binaries.
-commands() {
-  echo acmsim
-  for f in crates/{swst,swsrp,stg}/src/bin/*.rs; do
-    basename "$f" .rs
-  done
+# A program's link: relative, so a staged tree (DESTDIR) and a scratch
+# PREFIX keep working wherever they are unpacked.
+link_target() {
+  local dir=$1 rel=""
+  while [[ $dir != / && -n $dir ]]; do rel="../$rel"; dir=$(dirname "$dir"); done
+  echo "${rel%/}$multicall"
 }
 
 root="$dest${prefix%/}"
@@ -82,13 +80,15 @@ shipped() {
 
 if [[ $uninstall == yes ]]; then
   removed=0
-  for name in $(commands); do
-    dir=$(dest_of "$name") || continue
-    if [[ -e $root$dir/$name ]]; then
-      rm -f "$root$dir/$name"
-      removed=$((removed + 1))
-    fi
-  done
+  if [[ -x $root$multicall ]]; then
+    while read -r name dir; do
+      if [[ -L $root$dir/$name ]]; then
+        rm -f "$root$dir/$name"
+        removed=$((removed + 1))
+      fi
+    done < <(programs "$root$multicall")
+    rm -f "$root$multicall"
+  fi
   while read -r src dir; do
     f="$root$dir/$(basename "$src")"
     [[ -e $f ]] || continue
@@ -106,15 +106,16 @@ if [[ $uninstall == yes ]]; then
   exit 0
 fi
 
+[[ -x $bin/acm ]] || { echo "install.sh: no multicall binary $bin/acm" >&2; exit 1; }
+install -d "$root$(dirname "$multicall")"
+install -m 0755 "$bin/acm" "$root$multicall"
 count=0
-for name in $(commands); do
-  path="$bin/$name"
-  [[ -f $path && -x $path ]] || continue
-  dir=$(dest_of "$name") || continue
+while read -r name dir; do
+  [[ $dir$name == "$multicall" ]] && continue
   install -d "$root$dir"
-  install -m 0755 "$path" "$root$dir/$name"
+  ln -sfn "$(link_target "$dir")" "$root$dir/$name"
   count=$((count + 1))
-done
+done < <(programs "$root$multicall")
 echo "installed $count commands under ${root}/opt"
 
 # The default scripts reach the simulated host through this installation's

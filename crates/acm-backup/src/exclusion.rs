@@ -16,32 +16,18 @@ use crate::list;
 use crate::messages;
 use crate::pairs::PairView as ReplicationPairView;
 use acm_core::exclusion::{self as core, Refusal};
-use acm_core::msg::Failure;
+use acm_core::msg::{Failure, Family};
+use acm_core::program::{self, Class};
 use std::path::Path;
 
 pub use acm_core::exclusion::{Guard, Mode, Running, RUN_DIR};
 
-/// The commands that run only when no command of either group runs.
-pub const CONFIGURATION: [&str; 5] = [
-    "swstsvrset",
-    "swstdevinfoset",
-    "swstsrsemtch",
-    "swstresback",
-    "swstresrst",
-];
-
-/// The commands that run together but not while a configuration command runs.
-pub const OPERATION: [&str; 9] = [
-    "swstbkpolset",
-    "swstbkpoldel",
-    "swstbackup",
-    "swstrestore",
-    "swstcancelrest",
-    "swsthistdel",
-    "swststartsync",
-    "swstcancelsync",
-    "swstcanceltrk",
-];
+/// Whether `command` is a configuration command (runs only when no command
+/// of either class runs) or an operation command (runs beside operations, not
+/// beside a configuration command): the classes of [`program::ALL`].
+pub fn is_operation(command: &str) -> bool {
+    program::is(command, Family::Backup, Class::Operation)
+}
 
 /// Name of the exclusion lock file in the data directory.
 pub const EXEC_LOCK: &str = "swstexec.lock";
@@ -49,21 +35,20 @@ pub const EXEC_LOCK: &str = "swstexec.lock";
 /// The mode of a command, or `None` for a command that is not restricted
 /// (the display commands).
 pub fn mode_of(command: &str) -> Option<Mode> {
-    if CONFIGURATION.contains(&command) {
-        Some(Mode::Exclusive)
-    } else if OPERATION.contains(&command) {
-        Some(Mode::Shared)
-    } else {
-        None
+    match program::find(command)? {
+        p if p.family() != Some(Family::Backup) => None,
+        p if p.class == Class::Configuration => Some(Mode::Exclusive),
+        p if p.class == Class::Operation => Some(Mode::Shared),
+        _ => None,
     }
 }
 
-/// Enters `command` (one of [`CONFIGURATION`] or [`OPERATION`]) in this server's
+/// Enters `command` (a configuration or operation command) in this server's
 /// data directory. An operation command on `device` is refused afterwards when
 /// replication management works on it ([`check_replication_idle`]).
 pub fn enter(command: &str, device: Option<&str>) -> Result<Guard, Failure> {
     let guard = enter_at(&list::data_dir(), command, device)?;
-    if let (true, Some(d)) = (OPERATION.contains(&command), device) {
+    if let (true, Some(d)) = (is_operation(command), device) {
         check_replication_idle(d)?;
     }
     Ok(guard)
@@ -92,19 +77,13 @@ pub fn running_at(dir: &Path) -> Vec<Running> {
 
 // ----- the cross-function rules with replication management -----
 
-/// The replication commands that work on volumes: while one of them runs for a
-/// volume, the backup commands refuse it.
-pub const REPLICATION_COMMANDS: [&str; 9] = [
-    "swsrpsetvol",
-    "swsrpdelvol",
-    "swsrpstartsync",
-    "swsrpmake",
-    "swsrpcancel",
-    "swsrpchsync",
-    "swsrprevsync",
-    "swsrprecoverres",
-    "swsrprecbuffset",
-];
+/// Whether `command` is a replication command that works on volumes
+/// (configuration or operation): while one runs for a volume, the backup
+/// commands refuse it.
+pub fn is_replication_command(command: &str) -> bool {
+    program::is(command, Family::Replication, Class::Configuration)
+        || program::is(command, Family::Replication, Class::Operation)
+}
 
 /// Whether a replication holder record's target names `device` of server `local`.
 /// The target is a whitespace-separated list of `dev[@server]` names (a leading
@@ -138,10 +117,10 @@ pub fn replication_target_hits(
 /// function is executing a process for the target volume"), per the holder
 /// records in replication management's data directory.
 pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
-    let dir = acm_core::paths::data_dir("FJSVswsrp");
+    let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
     let records: Vec<Running> = core::running(&dir)
         .into_iter()
-        .filter(|r| REPLICATION_COMMANDS.contains(&r.command.as_str()))
+        .filter(|r| is_replication_command(&r.command))
         .collect();
     if records.is_empty() {
         return Ok(());

@@ -12,7 +12,8 @@
 //!   (`docs/messages.md` lists them);
 //! - [`copy`]: the copy sessions behind the list, reached through the SCSI driver;
 //! - [`scripts`]: the pre- and post-processing scripts under `/etc/opt/FJSVswsts/sh`;
-//! - the commands, one function each, called by the one-line binaries, by
+//! - the commands, one function each, listed in [`ENTRIES`] (the multicall
+//!   binary runs them), by
 //!   domain: [`commands`] (environment definition: server, devices,
 //!   policies), [`backup`] (backup, status, history), [`restore`], [`sync`]
 //!   (synchronous processing and tracking), [`maintenance`] (resource match,
@@ -35,3 +36,114 @@ pub mod server;
 pub mod snap;
 pub mod sync;
 pub mod wait;
+
+use acm_core::program::Entry;
+
+/// This family's programs and their entry functions (the multicall binary
+/// dispatches through it; their identities are in [`acm_core::program::ALL`]).
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "swstbackstat",
+        main: backup::swstbackstat,
+    },
+    Entry {
+        name: "swstbackup",
+        main: backup::swstbackup,
+    },
+    Entry {
+        name: "swstbkpoldel",
+        main: commands::swstbkpoldel,
+    },
+    Entry {
+        name: "swstbkpoldisp",
+        main: commands::swstbkpoldisp,
+    },
+    Entry {
+        name: "swstbkpolset",
+        main: commands::swstbkpolset,
+    },
+    Entry {
+        name: "swstcancelrest",
+        main: restore::swstcancelrest,
+    },
+    Entry {
+        name: "swstcancelsync",
+        main: sync::swstcancelsync,
+    },
+    Entry {
+        name: "swstcanceltrk",
+        main: sync::swstcanceltrk,
+    },
+    Entry {
+        name: "swstdevdisp",
+        main: commands::swstdevdisp,
+    },
+    Entry {
+        name: "swstdevinfoset",
+        main: commands::swstdevinfoset,
+    },
+    Entry {
+        name: "swstestupdate",
+        main: snap::swstestupdate,
+    },
+    Entry {
+        name: "swstexecstat",
+        main: sync::swstexecstat,
+    },
+    Entry {
+        name: "swsthistdel",
+        main: backup::swsthistdel,
+    },
+    Entry {
+        name: "swsthistdisp",
+        main: backup::swsthistdisp,
+    },
+    Entry {
+        name: "swstresback",
+        main: maintenance::swstresback,
+    },
+    Entry {
+        name: "swstresrst",
+        main: maintenance::swstresrst,
+    },
+    Entry {
+        name: "swstrestore",
+        main: restore::swstrestore,
+    },
+    Entry {
+        name: "swstreststat",
+        main: restore::swstreststat,
+    },
+    Entry {
+        name: "swstsdv",
+        main: snap::swstsdv,
+    },
+    Entry {
+        name: "swstsrsemtch",
+        main: maintenance::swstsrsemtch,
+    },
+    Entry {
+        name: "swststartsync",
+        main: sync::swststartsync,
+    },
+    Entry {
+        name: "swstsvrdisp",
+        main: commands::swstsvrdisp,
+    },
+    Entry {
+        name: "swstsvrset",
+        main: commands::swstsvrset,
+    },
+    Entry {
+        name: "swstsyncstat",
+        main: sync::swstsyncstat,
+    },
+    Entry {
+        name: "swsttrkstat",
+        main: sync::swsttrkstat,
+    },
+    Entry {
+        name: "swstwait",
+        main: wait::swstwait,
+    },
+];

@@ -35,7 +35,7 @@ pub const LIST_LOCK: &str = "swstlist.lock";
 /// The product's data directory for backup management, honouring `SWSTGNODE`
 /// and `ACM_ROOT`.
 pub fn data_dir() -> PathBuf {
-    paths::data_dir("FJSVswsts")
+    paths::data_dir(acm_core::program::Package::Backup)
 }
 
 /// Box information: what identifies the storage behind a device.

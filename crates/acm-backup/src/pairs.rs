@@ -119,7 +119,7 @@ fn views(records: &Records) -> Result<Vec<PairView>, String> {
 
 /// This server's pairs (none when there is no list).
 pub fn all() -> Result<Vec<PairView>, Failure> {
-    let dir = acm_core::paths::data_dir("FJSVswsrp");
+    let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
     if let Some(earlier) = earlier(&dir)? {
         return Ok(earlier);
     }
@@ -131,7 +131,7 @@ pub fn all() -> Result<Vec<PairView>, Failure> {
 
 /// The pairs `device` (of server `local`) or the extent `info` is in.
 pub fn of_volume(device: &str, info: &BoxInfo, local: &str) -> Result<Vec<PairView>, Failure> {
-    let dir = acm_core::paths::data_dir("FJSVswsrp");
+    let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
     if let Some(earlier) = earlier(&dir)? {
         return Ok(earlier);
     }

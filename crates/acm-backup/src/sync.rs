@@ -762,7 +762,7 @@ pub fn swstexecstat(argv: Argv) -> ExitCode {
         for td in display_targets(&list, args)? {
             let command = running
                 .iter()
-                .filter(|r| exclusion::OPERATION.contains(&r.command.as_str()))
+                .filter(|r| exclusion::is_operation(&r.command))
                 .find(|r| r.target.as_deref().is_none_or(|d| d == td))
                 .map(|r| r.command.clone());
             let status = if command.is_some() { "EXEC" } else { "IDLE" };

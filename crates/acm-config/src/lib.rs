@@ -1,6 +1,6 @@
 //! Configuration management of the AdvancedCopy Manager agent (manual 8.2, 8.6.1):
 //! the `stg*` commands and `acmcapture`, one public function per command, each
-//! called by a one-line binary of the `stg` crate.
+//! listed in [`ENTRIES`], which the multicall binary runs.
 //!
 //! - [`management_server`]: `stgcmmodnode`, the Management Server as this node knows it;
 //! - [`environment`]: the environment display, `stgenvdisp`;
@@ -37,6 +37,93 @@ pub use package_backup::{stgmgrinfobkup, stgmgrinfodisp, stgmgrinfoset};
 pub use servers::{stgxfwcmaddsrv, stgxfwcmdelsrv, stgxfwcmdispsrv, stgxfwcmmodsrv};
 
 use acm_core::cli::{Args, Spec};
+use acm_core::program::Entry;
+use acm_manager::daemon;
+
+/// This family's programs and their entry functions (the multicall binary
+/// dispatches through it; their identities are in [`acm_core::program::ALL`]).
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "acmcapture",
+        main: acmcapture,
+    },
+    Entry {
+        name: "acmsetup",
+        main: daemon::acmsetup,
+    },
+    Entry {
+        name: "startacm",
+        main: daemon::startacm,
+    },
+    Entry {
+        name: "stgagent",
+        main: stgagent,
+    },
+    Entry {
+        name: "stgcmmodnode",
+        main: stgcmmodnode,
+    },
+    Entry {
+        name: "stgenvdisp",
+        main: stgenvdisp,
+    },
+    Entry {
+        name: "stgfwcom",
+        main: daemon::stgfwcom,
+    },
+    Entry {
+        name: "stgmgrinfobkup",
+        main: stgmgrinfobkup,
+    },
+    Entry {
+        name: "stgmgrinfodisp",
+        main: stgmgrinfodisp,
+    },
+    Entry {
+        name: "stgmgrinfoset",
+        main: stgmgrinfoset,
+    },
+    Entry {
+        name: "stgrepcnv",
+        main: stgrepcnv,
+    },
+    Entry {
+        name: "stgxfwcmaddsrv",
+        main: stgxfwcmaddsrv,
+    },
+    Entry {
+        name: "stgxfwcmdeldev",
+        main: stgxfwcmdeldev,
+    },
+    Entry {
+        name: "stgxfwcmdelsrv",
+        main: stgxfwcmdelsrv,
+    },
+    Entry {
+        name: "stgxfwcmdispdev",
+        main: stgxfwcmdispdev,
+    },
+    Entry {
+        name: "stgxfwcmdisppat",
+        main: stgxfwcmdisppat,
+    },
+    Entry {
+        name: "stgxfwcmdispsrv",
+        main: stgxfwcmdispsrv,
+    },
+    Entry {
+        name: "stgxfwcmmodsrv",
+        main: stgxfwcmmodsrv,
+    },
+    Entry {
+        name: "stgxfwcmsetdev",
+        main: stgxfwcmsetdev,
+    },
+    Entry {
+        name: "stopacm",
+        main: daemon::stopacm,
+    },
+];
 use acm_core::msg::Failure;
 
 /// The value of an option the command cannot do without; a usage error otherwise.

@@ -205,7 +205,7 @@ pub fn archive(t: DataType) -> Result<Vec<u8>, Failure> {
             add_file(&mut b, &policy, &format!("{top}/stgmgrinfo_policy.ini"))?;
         }
         DataType::BkupData => {
-            let data = paths::data_dir("FJSVswsts");
+            let data = paths::data_dir(acm_core::program::Package::Backup);
             require_dir(&data)?;
             let mut inner = tar::Builder::new(Vec::new());
             add_tree(&mut inner, &data, "FJSVswsts", false)?;
@@ -231,7 +231,7 @@ pub fn archive(t: DataType) -> Result<Vec<u8>, Failure> {
             add_dir_entry(&mut b, &format!("{top}/data"))?;
         }
         DataType::ReplData => {
-            let data = paths::data_dir("FJSVswsrp");
+            let data = paths::data_dir(acm_core::program::Package::Replication);
             require_dir(&data)?;
             add_tree(
                 &mut b,

@@ -13,6 +13,7 @@ pub mod input;
 pub mod log;
 pub mod msg;
 pub mod paths;
+pub mod program;
 pub mod records;
 pub mod script;
 pub mod size;

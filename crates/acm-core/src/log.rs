@@ -68,11 +68,13 @@ fn settings() -> (Level, u64) {
 
 /// The log file of `family`.
 pub fn path(family: Family) -> PathBuf {
+    use crate::program::Package;
     let (package, file) = match family {
-        Family::Backup => ("FJSVswsts", "swstcmd.log"),
-        Family::Replication => ("FJSVswsrp", "swsrpcmd.log"),
-        Family::Config => ("FJSVswstf", "swstfcmd.log"),
+        Family::Backup => (Package::Backup, "swstcmd.log"),
+        Family::Replication => (Package::Replication, "swsrpcmd.log"),
+        Family::Config => (Package::Framework, "swstfcmd.log"),
     };
+    let package = package.name();
     let dir = match paths::logical_node() {
         Ok(Some(n)) => format!("/var/opt/{package}/{n}/log"),
         _ => format!("/var/opt/{package}/log"),

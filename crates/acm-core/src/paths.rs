@@ -106,7 +106,8 @@ pub fn logical_node() -> Result<Option<String>, BadNodeName> {
 /// Commands refuse an invalid `SWSTGNODE` before they run
 /// ([`crate::command::run`]); should one reach here all the same, it names a
 /// directory that no valid node can have, still under the state root.
-pub fn data_dir(package: &str) -> PathBuf {
+pub fn data_dir(package: crate::program::Package) -> PathBuf {
+    let package = package.name();
     match logical_node() {
         Ok(Some(node)) => product(format!("/etc/opt/{package}/{node}/data")),
         Ok(None) => product(format!("/etc/opt/{package}/data")),

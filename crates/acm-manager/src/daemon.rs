@@ -161,8 +161,7 @@ fn start() -> Result<(), Failure> {
         )
     };
     Identity::load(&node::tls_dir()).map_err(|e| failed(e.to_string()))?;
-    // startacm is in /opt/swstorage/bin, stgfwcom in /opt/FJSVswstf/bin.
-    let exe = programs::find("stgfwcom")
+    let mut daemon = programs::command("stgfwcom")
         .ok_or_else(|| failed("the program stgfwcom is not installed".to_string()))?;
     let log_path = paths::product(LOG_FILE);
     if let Some(dir) = log_path.parent() {
@@ -175,14 +174,14 @@ fn start() -> Result<(), Failure> {
         .map_err(|e| failed(format!("{}: {e}", log_path.display())))?;
     let log2 = log.try_clone().map_err(|e| failed(e.to_string()))?;
     let _ = std::fs::remove_file(paths::product(PID_FILE));
-    let mut child = std::process::Command::new(&exe)
+    let mut child = daemon
         .arg("--daemon")
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
         .process_group(0)
         .spawn()
-        .map_err(|e| failed(format!("{}: {e}", exe.display())))?;
+        .map_err(|e| failed(format!("stgfwcom: {e}")))?;
     let started = Instant::now();
     loop {
         if running() == Some(child.id() as i32) {

@@ -7,7 +7,7 @@
 //! server, or is absent, the command runs here.
 //!
 //! On the Management Server, a display command of Table 8.2
-//! ([`ALL_SERVERS_DISPLAYS`]) run with neither `-h` nor a device shows every
+//! (`all_servers` in [`acm_core::program::ALL`]) run with neither `-h` nor a device shows every
 //! server registered for backup management (`swstsvrset` run there), one after
 //! the other, with one header line; the first server that fails stops the
 //! display, with that server's message and status.
@@ -20,19 +20,6 @@ use acm_core::command;
 use acm_core::msg::{Failure, Family};
 use std::io::Write;
 use std::process::ExitCode;
-
-/// The display commands that, on the Management Server without `-h` and
-/// without a device, show every registered server (Table 8.2).
-pub const ALL_SERVERS_DISPLAYS: &[&str] = &[
-    "swstbackstat",
-    "swstbkpoldisp",
-    "swstdevdisp",
-    "swstexecstat",
-    "swsthistdisp",
-    "swstreststat",
-    "swstsyncstat",
-    "swsttrkstat",
-];
 
 /// The backup management refusal of a server where `swstsvrset` was never
 /// run: Table 8.2's "all servers" leaves such a server out.
@@ -110,7 +97,7 @@ fn run_logged(
     let plan = match args.value("-h") {
         Some(h) if h != local => Plan::One(h.to_string()),
         None if args.operands.is_empty()
-            && ALL_SERVERS_DISPLAYS.contains(&spec.name)
+            && acm_core::program::find(spec.name).is_some_and(|p| p.all_servers)
             && node::is_manager() =>
         {
             Plan::All

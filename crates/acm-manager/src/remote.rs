@@ -25,7 +25,7 @@ use acm_core::ini::{ConfigError, Ini, FLAT};
 use acm_core::msg::{Failure, Family};
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// What a program printed, and its exit status.
@@ -161,14 +161,13 @@ pub fn spawn(
     env: &[(String, String)],
     family: Family,
 ) -> Result<Output, Failure> {
-    let path = programs::find(program).ok_or_else(|| {
+    let mut cmd = programs::command(program).ok_or_else(|| {
         Failure::refused(
             family,
             NO_PROGRAM,
             format!("The program {program} is not installed on this server."),
         )
     })?;
-    let mut cmd = Command::new(path);
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

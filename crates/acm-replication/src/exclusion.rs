@@ -19,27 +19,11 @@
 use crate::list;
 use crate::messages;
 use acm_core::exclusion::{self as core, Refusal};
-use acm_core::msg::Failure;
+use acm_core::msg::{Failure, Family};
+use acm_core::program::{self, Class};
 use std::path::Path;
 
 pub use acm_core::exclusion::{Guard, Mode, Running};
-
-/// Commands that exclude every other configuration and operation command.
-pub const CONFIGURATION: [&str; 4] = [
-    "swsrpsetvol",
-    "swsrpdelvol",
-    "swsrprecbuffset",
-    "swsrprecoverres",
-];
-
-/// Commands that run together but not beside a configuration command.
-pub const OPERATION: [&str; 5] = [
-    "swsrpstartsync",
-    "swsrpmake",
-    "swsrpcancel",
-    "swsrpchsync",
-    "swsrprevsync",
-];
 
 /// The command that excludes everything, displays included.
 pub const RECOVER: &str = "swsrprecoverres";
@@ -57,9 +41,11 @@ pub fn locks_of(command: &str) -> Vec<(&'static str, Mode)> {
         Mode::Shared
     };
     let mut v = vec![(RECOVER_LOCK, recover)];
-    if CONFIGURATION.contains(&command) {
+    // The classes of [`program::ALL`]: configuration commands exclude every
+    // other configuration and operation command; operations run together.
+    if program::is(command, Family::Replication, Class::Configuration) {
         v.push((EXEC_LOCK, Mode::Exclusive));
-    } else if OPERATION.contains(&command) {
+    } else if program::is(command, Family::Replication, Class::Operation) {
         v.push((EXEC_LOCK, Mode::Shared));
     }
     v

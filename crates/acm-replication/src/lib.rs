@@ -13,7 +13,8 @@
 //! - [`scripts`]: the RepSrc/RepDst pre/post-processing scripts (Table C.1);
 //! - [`peer`]: requests to the other server of a server-to-server pair;
 //! - [`messages`]: every message this crate prints (`docs/replication-messages.md`);
-//! - [`commands`]: one function per command, called by the one-line binaries.
+//! - [`commands`]: one function per command, listed in [`ENTRIES`] (the
+//!   multicall binary runs them).
 
 pub mod commands;
 pub mod copy;
@@ -26,3 +27,66 @@ pub mod repository;
 pub mod scripts;
 pub mod session;
 pub mod volume;
+
+use acm_core::program::Entry;
+
+/// This family's programs and their entry functions (the multicall binary
+/// dispatches through it; their identities are in [`acm_core::program::ALL`]).
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "swsrpcancel",
+        main: commands::swsrpcancel,
+    },
+    Entry {
+        name: "swsrpchsync",
+        main: commands::swsrpchsync,
+    },
+    Entry {
+        name: "swsrpdelvol",
+        main: commands::swsrpdelvol,
+    },
+    Entry {
+        name: "swsrpmake",
+        main: commands::swsrpmake,
+    },
+    Entry {
+        name: "swsrppeer",
+        main: peer::main,
+    },
+    Entry {
+        name: "swsrprecbuffset",
+        main: commands::swsrprecbuffset,
+    },
+    Entry {
+        name: "swsrprecbuffstat",
+        main: commands::swsrprecbuffstat,
+    },
+    Entry {
+        name: "swsrprecoverres",
+        main: commands::swsrprecoverres,
+    },
+    Entry {
+        name: "swsrprevsync",
+        main: commands::swsrprevsync,
+    },
+    Entry {
+        name: "swsrpsetvol",
+        main: commands::swsrpsetvol,
+    },
+    Entry {
+        name: "swsrpstartsync",
+        main: commands::swsrpstartsync,
+    },
+    Entry {
+        name: "swsrpstat",
+        main: commands::swsrpstat,
+    },
+    Entry {
+        name: "swsrpvolinfo",
+        main: commands::swsrpvolinfo,
+    },
+    Entry {
+        name: "swsrpwait",
+        main: commands::swsrpwait,
+    },
+];

@@ -26,7 +26,7 @@ pub use acm_backup::pairs::{FILE as LIST_FILE, FORMAT as LIST_FORMAT, LOCK as LI
 /// The product's data directory for replication management, honouring
 /// `SWSTGNODE` and `ACM_ROOT`.
 pub fn data_dir() -> PathBuf {
-    paths::data_dir("FJSVswsrp")
+    paths::data_dir(acm_core::program::Package::Replication)
 }
 
 /// One volume of a pair.

@@ -138,15 +138,15 @@ fn refusal(f: Failure) -> Response {
 
 /// The `swsrppeer` program: one request on standard input, its response on
 /// standard output. Root only, like every command it serves.
-pub fn main() -> std::process::ExitCode {
+pub fn main(argv: acm_core::cli::Argv) -> std::process::ExitCode {
     acm_core::paths::private_files();
     // It takes no argument: anything on its command line is a usage error.
-    if let Some(arg) = std::env::args_os().nth(1) {
+    if let Some(arg) = argv.first() {
         let f = Failure::usage(
             messages::F,
             format!(
                 "swsrppeer takes no argument (got {}); it reads one request on standard input",
-                acm_core::cli::escaped(&arg)
+                acm_core::cli::escaped(arg)
             ),
         );
         return acm_core::command::report(&f);

@@ -1,10 +1,9 @@
 //! The host's side of the array service: [`SocketTransport`] carries one CDB
 //! per call to `$ACMSIM_HOME/array.sock`, starting the service when none runs.
 //!
-//! The service is started as `acmsim serve --idle-exit SECONDS`, found as
-//! `$ACMSIM`, beside the running program, or where the installer puts it
-//! (`../../acmsim/bin/acmsim` from a product `bin` directory). Where no console
-//! can be found, or `ACMSIM_SERVICE=off`, the host opens the array in process
+//! The service is started as `acmsim serve --idle-exit SECONDS`: `$ACMSIM`,
+//! or the suite's multicall binary started as `acmsim` (the running one, the
+//! build tree's, or the installed one). Where no console can be found, or `ACMSIM_SERVICE=off`, the host opens the array in process
 //! ([`SimTransport`]), which the lease makes safe beside a running service.
 
 use crate::service::{pid_path, socket_path};
@@ -28,24 +27,16 @@ fn service_wanted() -> bool {
     std::env::var("ACMSIM_SERVICE").map_or(true, |v| v != "off")
 }
 
-/// The console that runs the service, if it can be found.
-pub fn console_program() -> Option<PathBuf> {
+/// The console that runs the service, if it can be found: `$ACMSIM` when it
+/// names one, else the suite's `acmsim` program (the multicall binary).
+pub fn console_command() -> Option<Command> {
     if let Some(p) = std::env::var_os("ACMSIM") {
         let p = PathBuf::from(p);
         if p.is_absolute() && p.is_file() {
-            return Some(p);
+            return Some(Command::new(p));
         }
     }
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    [
-        dir.join("acmsim"),
-        dir.join("../acmsim"),
-        dir.join("../../acmsim/bin/acmsim"),
-        PathBuf::from("/opt/acmsim/bin/acmsim"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
+    acm_core::program::command("acmsim")
 }
 
 fn not_found(e: &io::Error) -> bool {
@@ -64,10 +55,9 @@ pub fn connect(home: &Path) -> io::Result<UnixStream> {
 /// answers. Two clients starting it at once are fine: one wins the pid file,
 /// the other's `acmsim serve` finds it running.
 pub fn start(home: &Path, idle_exit: Option<u64>) -> Result<UnixStream, String> {
-    let console = console_program().ok_or_else(|| {
+    let mut cmd = console_command().ok_or_else(|| {
         "the array service is not running and no acmsim console was found to start it".to_string()
     })?;
-    let mut cmd = Command::new(&console);
     cmd.arg("serve")
         .env("ACMSIM_HOME", home)
         .env_remove("ACMSIM_CLOCK")
@@ -79,7 +69,7 @@ pub fn start(home: &Path, idle_exit: Option<u64>) -> Result<UnixStream, String> 
     }
     let out = cmd
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", console.display()))?;
+        .map_err(|e| format!("cannot run acmsim: {e}"))?;
     if !out.status.success() {
         return Err(format!(
             "the array service did not start: {}",
@@ -242,7 +232,7 @@ impl SocketTransport {
             match connect(&self.home) {
                 Ok(s) => self.conn = Some(s),
                 Err(e) if not_found(&e) => {
-                    if !service_wanted() || console_program().is_none() {
+                    if !service_wanted() || console_command().is_none() {
                         self.local = Some(SimTransport::new(&self.home, &self.target, self.olu));
                     } else {
                         self.conn = Some(

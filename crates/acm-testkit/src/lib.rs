@@ -194,22 +194,57 @@ pub fn missing_prerequisite(what: &str) {
     println!("skipped: {what}");
 }
 
-/// A binary of the workspace built beside this test binary
-/// (`target/<profile>/NAME`). A test that needs it fails, naming the build
+/// The build's multicall binary, `target/<profile>/acm` (a test binary runs
+/// from `target/<profile>/deps`). A test that needs it fails, naming the build
 /// to run, rather than passing without checking anything.
-pub fn sibling_bin(name: &str) -> PathBuf {
+pub fn multicall() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let p = exe
         .parent()
         .and_then(Path::parent)
         .expect("target directory")
-        .join(name);
+        .join(acm_core::program::MULTICALL);
     assert!(
         p.is_file(),
-        "{} is not built: run `cargo build -p {name}` (`cargo test --workspace` builds it)",
+        "{} is not built: run `cargo build` (`cargo test --workspace` builds it)",
         p.display()
     );
     p
+}
+
+/// A directory holding every program of the suite as a link to the build's
+/// multicall binary, named as installed (`target/<profile>/programs/swstbackup`):
+/// what the tests run and what a default script's `SWST_BIN` names.
+pub fn bin_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let acm = multicall();
+        let dir = acm.with_file_name("programs");
+        std::fs::create_dir_all(&dir).expect("programs directory");
+        for p in acm_core::program::ALL {
+            let link = dir.join(p.name);
+            if std::fs::read_link(&link).is_ok_and(|t| t == acm) {
+                continue;
+            }
+            // Another test binary may be making the same links: each link is
+            // made aside and renamed into place.
+            let tmp = dir.join(format!(".{}.{}", p.name, std::process::id()));
+            let _ = std::fs::remove_file(&tmp);
+            std::os::unix::fs::symlink(&acm, &tmp).expect("program link");
+            std::fs::rename(&tmp, &link).expect("program link");
+        }
+        dir
+    })
+    .clone()
+}
+
+/// Program `name` of the suite, as a link to the build's multicall binary.
+pub fn bin(name: &str) -> PathBuf {
+    assert!(
+        acm_core::program::find(name).is_some(),
+        "{name} is not a program of the suite (acm_core::program::ALL)"
+    );
+    bin_dir().join(name)
 }
 
 /// Retries `f` for up to five seconds until it succeeds; the last error otherwise.

@@ -404,6 +404,22 @@ fn invalid(text: impl Into<String>) -> Failure {
 }
 
 /// Runs `acmsim` with `args` (program name first); returns the exit status.
+/// This console again, for the service and the freeze watchdog it starts.
+fn myself() -> Result<std::process::Command, Failure> {
+    acm_core::program::command("acmsim")
+        .ok_or_else(|| Failure("SIM1007", "the acmsim program cannot be found".to_string()))
+}
+
+/// The console's row in the multicall binary's tables.
+pub const ENTRIES: &[acm_core::program::Entry] = &[acm_core::program::Entry {
+    name: "acmsim",
+    main: entry,
+}];
+
+fn entry(argv: acm_core::cli::Argv) -> ExitCode {
+    main(std::iter::once(OsString::from("acmsim")).chain(argv))
+}
+
 pub fn main<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -476,8 +492,7 @@ fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
         .append(true)
         .open(service::log_path(&home))
         .map_err(|e| Failure("SIM1007", e.to_string()))?;
-    let exe = std::env::current_exe().map_err(|e| Failure("SIM1007", e.to_string()))?;
-    let mut cmd = std::process::Command::new(exe);
+    let mut cmd = myself()?;
     cmd.arg("serve").arg("--foreground");
     if let Some(s) = idle_exit {
         cmd.arg("--idle-exit").arg(s.to_string());
@@ -500,13 +515,20 @@ fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
             break;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            // Lost a race with another start: that one serves the home.
-            if let Some(pid) = acm_sim::client::service_pid(&home) {
-                println!(
-                    "acmsim: the array service (pid {pid}) already serves {}",
-                    home.display()
-                );
-                return Ok(());
+            // Lost a race with another start: that one serves the home once
+            // it answers, unless it fails at start as this one did.
+            while let Some(pid) = acm_sim::client::service_pid(&home) {
+                if acm_sim::client::connect(&home).is_ok() {
+                    println!(
+                        "acmsim: the array service (pid {pid}) already serves {}",
+                        home.display()
+                    );
+                    return Ok(());
+                }
+                if t0.elapsed() > std::time::Duration::from_secs(20) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
             let tail = std::fs::read_to_string(service::log_path(&home)).unwrap_or_default();
             let last = tail.lines().last().unwrap_or("").trim().to_string();
@@ -1109,9 +1131,8 @@ fn freeze(store: &HostStore, mp: &str, limit: u64) -> Result<(), Failure> {
         std::fs::create_dir_all(dir).map_err(|e| Failure("SIM1007", e.to_string()))?;
     }
     // The watchdog first: a freeze must never outlive its bound.
-    let exe = std::env::current_exe().map_err(|e| Failure("SIM1007", e.to_string()))?;
     use std::os::unix::process::CommandExt;
-    let dog = std::process::Command::new(exe)
+    let dog = myself()?
         .args(["host", "thaw", &mp, "--after", &limit.to_string()])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

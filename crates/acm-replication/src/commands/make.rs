@@ -141,7 +141,8 @@ impl CheckIni {
     /// Reads `<root>/etc/opt/FJSVswsrp/data/DEFAULT/check.ini`: the defaults
     /// when there is none; a damaged one is refused (`swsrp0005`).
     pub fn load() -> Result<CheckIni, Failure> {
-        let path = acm_core::paths::data_dir("FJSVswsrp").join("DEFAULT/check.ini");
+        let path = acm_core::paths::data_dir(acm_core::program::Package::Replication)
+            .join("DEFAULT/check.ini");
         let bad = |e: ConfigError| Failure::bad_config(messages::F, &e);
         match Ini::load(&path, CHECK_INI).map_err(bad)? {
             None => Ok(CheckIni::default()),

@@ -236,12 +236,10 @@ pub fn check_backup_idle(v: &Volume, local: &str) -> Result<(), Failure> {
     if v.server != local {
         return Ok(());
     }
-    let dir = acm_core::paths::data_dir("FJSVswsts");
-    let processes = acm_core::exclusion::running(&dir).into_iter().filter(|r| {
-        let c = r.command.as_str();
-        acm_backup::exclusion::CONFIGURATION.contains(&c)
-            || acm_backup::exclusion::OPERATION.contains(&c)
-    });
+    let dir = acm_core::paths::data_dir(acm_core::program::Package::Backup);
+    let processes = acm_core::exclusion::running(&dir)
+        .into_iter()
+        .filter(|r| acm_backup::exclusion::mode_of(&r.command).is_some());
     for r in processes {
         let hit = match &r.target {
             None => true,

@@ -1,3 +1,0 @@
-fn main() -> std::process::ExitCode {
-    acmsim::main(std::env::args_os())
-}

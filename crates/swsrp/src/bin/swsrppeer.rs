@@ -1,3 +1,0 @@
-fn main() -> std::process::ExitCode {
-    acm_replication::peer::main()
-}

@@ -1,0 +1,110 @@
+//! The tests every command must pass (help, bad option, missing operand), and the
+//! root-only rule.
+
+use crate::common;
+
+macro_rules! program {
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
+    };
+}
+
+program!(cmmodnode, "stgcmmodnode", vec![]);
+program!(envdisp, "stgenvdisp", vec![]);
+program!(
+    addsrv,
+    "stgxfwcmaddsrv",
+    vec!["-n", "SV1", "-i", "127.0.0.1"]
+);
+program!(modsrv, "stgxfwcmmodsrv", vec!["-n", "SV1"]);
+program!(delsrv, "stgxfwcmdelsrv", vec![]);
+program!(dispsrv, "stgxfwcmdispsrv", vec![]);
+program!(setdev, "stgxfwcmsetdev", vec![]);
+program!(deldev, "stgxfwcmdeldev", vec!["-n", "SV1"]);
+program!(dispdev, "stgxfwcmdispdev", vec![]);
+program!(disppat, "stgxfwcmdisppat", vec!["-n", "SV1"]);
+program!(repcnv, "stgrepcnv", vec![]);
+program!(mgrinfoset, "stgmgrinfoset", vec!["-d", "/x"]);
+program!(mgrinfobkup, "stgmgrinfobkup", vec![]);
+program!(mgrinfodisp, "stgmgrinfodisp", vec![]);
+program!(capture, "acmcapture", vec![]);
+program!(agent, "stgagent", vec![]);
+program!(fwcom, "stgfwcom", vec![]);
+program!(startacm, "startacm", vec![]);
+program!(stopacm, "stopacm", vec![]);
+
+/// Every binary of this family: all are root-only.
+const ALL: [&str; 19] = [
+    "stgcmmodnode",
+    "stgenvdisp",
+    "stgxfwcmaddsrv",
+    "stgxfwcmmodsrv",
+    "stgxfwcmdelsrv",
+    "stgxfwcmdispsrv",
+    "stgxfwcmsetdev",
+    "stgxfwcmdeldev",
+    "stgxfwcmdispdev",
+    "stgxfwcmdisppat",
+    "stgrepcnv",
+    "stgmgrinfoset",
+    "stgmgrinfobkup",
+    "stgmgrinfodisp",
+    "acmcapture",
+    "stgagent",
+    "stgfwcom",
+    "startacm",
+    "stopacm",
+];
+
+#[test]
+fn missing_required_options_are_usage_errors() {
+    let s = common::two(1);
+    for (cmd, args) in [
+        ("stgxfwcmaddsrv", vec!["-n", "SV1", "-p", "1226"]),
+        ("stgxfwcmmodsrv", vec!["-n", "SV1"]),
+        ("stgxfwcmmodsrv", vec!["-f", "x", "-n", "SV1"]),
+        ("stgxfwcmdelsrv", vec![]),
+        ("stgxfwcmdeldev", vec!["-n", "SV1"]),
+        ("stgxfwcmdispdev", vec![]),
+        ("stgxfwcmdisppat", vec!["-n", "SV1"]),
+        ("stgmgrinfoset", vec!["-c", "ASCII"]),
+        ("stgmgrinfoset", vec!["-del", "-d", "/x"]),
+        ("acmcapture", vec![]),
+        ("stgagent", vec!["fly"]),
+        ("stgfwcom", vec![]),
+        ("stgfwcom", vec!["start", "now"]),
+        ("startacm", vec!["now"]),
+    ] {
+        let err = common::refused(&s, cmd, &args, "swstf0002", 2);
+        assert!(err.contains("Usage:"), "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn non_root_callers_are_refused_with_swstf0601() {
+    use std::os::unix::process::CommandExt;
+    if !acm_core::command::is_root() {
+        acm_testkit::missing_prerequisite("the swstf0601 test needs root to switch users");
+        return;
+    }
+    let s = common::registered(1);
+    let before = std::fs::read(common::repository(&s)).unwrap();
+    for cmd in ALL {
+        let mut c = std::process::Command::new(common::bin(cmd));
+        c.env("ACM_ROOT", s.root())
+            .env("ACMSIM_HOME", s.sim_home())
+            .args(["-n", "SV1"])
+            .uid(65534)
+            .gid(65534);
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            "swstf0601 This Command cannot be run. This is because the user is not a root user.",
+            "{cmd}"
+        );
+        assert!(out.stdout.is_empty(), "{cmd}");
+    }
+    assert_eq!(std::fs::read(common::repository(&s)).unwrap(), before);
+}

@@ -1,0 +1,71 @@
+//! The tests every command must pass (help, bad option, missing operand), and the
+//! root-only rule.
+
+use crate::common;
+
+macro_rules! program {
+    ($module:ident, $name:literal, $($missing:tt)+) => {
+        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
+    };
+}
+
+program!(setvol, "swsrpsetvol", vec!["-u", "/dev/hdisk1"]);
+program!(volinfo, "swsrpvolinfo", vec![]);
+program!(delvol, "swsrpdelvol", vec!["-e", "/dev/hdisk1"]);
+program!(recbuffstat, "swsrprecbuffstat", vec!["-L"]);
+program!(
+    recbuffset,
+    "swsrprecbuffset",
+    vec!["-Xbuffid", "1", "-Xbuffuse", "SEND"]
+);
+program!(startsync, "swsrpstartsync", vec!["-y", "/dev/hdisk1"]);
+program!(make, "swsrpmake", vec!["-T", "/dev/hdisk1"]);
+program!(stat, "swsrpstat", vec![]);
+program!(cancel, "swsrpcancel", vec!["-T", "/dev/hdisk1"]);
+program!(chsync, "swsrpchsync", vec!["-F", "Sync", "/dev/hdisk1"]);
+program!(revsync, "swsrprevsync", vec!["/dev/hdisk1"]);
+program!(recoverres, "swsrprecoverres", vec![]);
+program!(wait, "swsrpwait", vec!["-t", "1"]);
+
+#[test]
+fn non_root_callers_are_refused() {
+    use std::os::unix::process::CommandExt;
+    let s = common::world(2);
+    for (cmd, args) in [
+        ("swsrpsetvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpvolinfo", vec![]),
+        ("swsrpdelvol", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrprecbuffstat", vec!["/dev/hdisk1"]),
+        (
+            "swsrprecbuffset",
+            vec!["-Xbuffid", "1", "-Xbuffuse", "SEND", "/dev/hdisk1"],
+        ),
+        ("swsrpstartsync", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpmake", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrpstat", vec![]),
+        ("swsrpcancel", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        (
+            "swsrpchsync",
+            vec!["-F", "Sync", "/dev/hdisk1", "/dev/hdisk2"],
+        ),
+        ("swsrprevsync", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+        ("swsrprecoverres", vec![]),
+        ("swsrpwait", vec!["/dev/hdisk1", "/dev/hdisk2"]),
+    ] {
+        let out = std::process::Command::new(common::bin(cmd))
+            .args(&args)
+            .env("ACM_ROOT", s.root())
+            .env("ACMSIM_HOME", s.sim_home())
+            .env_remove("SWSTGNODE")
+            .uid(65534)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "swsrp0601 This Command cannot be run. This is because the user is not a root user.\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(!common::list_path(&s).exists());
+}
