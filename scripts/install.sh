@@ -98,8 +98,11 @@ if [[ $uninstall == yes ]]; then
       echo "kept $f (customised)"
     fi
   done < <(shipped)
-  for d in /opt/acmsim/bin /opt/acmsim /opt/swstorage/bin /opt/FJSVswsrp/bin /opt/FJSVswsts/bin \
-           /opt/FJSVswstf/bin /etc/opt/FJSVswsts/sh /etc/opt/FJSVswsrp/sh /etc/opt/FJSVswsts/samp; do
+  # Directories left empty go too (a directory still holding state stays).
+  for d in /opt/acmsim/bin /opt/acmsim /opt/swstorage/bin /opt/swstorage /opt/FJSVswsrp/bin \
+           /opt/FJSVswsrp /opt/FJSVswsts/bin /opt/FJSVswsts /opt/FJSVswstf/bin /opt/FJSVswstf /opt \
+           /etc/opt/FJSVswsts/sh /etc/opt/FJSVswsrp/sh /etc/opt/FJSVswsts/samp /etc/opt/FJSVswsts \
+           /etc/opt/FJSVswsrp /etc/opt /etc; do
     rmdir "$root$d" 2>/dev/null || true
   done
   echo "removed $removed commands under ${root}/opt"

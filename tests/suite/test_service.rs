@@ -168,6 +168,9 @@ fn malformed_frames_get_an_error_and_the_service_lives_on() {
 
 #[test]
 fn a_non_root_peer_is_refused() {
+    if !acm_testkit::need_root("the peer credentials test (it switches users)") {
+        return;
+    }
     let s = Scratch::new();
     scene(&s);
     ok(&s, &["serve"]);

@@ -19,49 +19,26 @@ program!(bkpoldel, "swstbkpoldel", vec!["-h", "job2"]);
 program!(wait, "swstwait", vec!["-t", "1"]);
 
 /// Every backup management command (manual 8.1, and swstwait): all are root-only.
-const ALL: [&str; 26] = [
-    "swstsvrset",
-    "swstsvrdisp",
-    "swstdevinfoset",
-    "swstdevdisp",
-    "swstbkpolset",
-    "swstbkpoldisp",
-    "swstbkpoldel",
-    "swstbackup",
-    "swstbackstat",
-    "swstrestore",
-    "swstcancelrest",
-    "swstreststat",
-    "swsthistdisp",
-    "swsthistdel",
-    "swststartsync",
-    "swstcancelsync",
-    "swstsyncstat",
-    "swstexecstat",
-    "swstcanceltrk",
-    "swsttrkstat",
-    "swstsrsemtch",
-    "swstresback",
-    "swstresrst",
-    "swstestupdate",
-    "swstsdv",
-    "swstwait",
-];
+fn all() -> Vec<&'static str> {
+    acm_core::program::of(acm_core::msg::Family::Backup)
+        .map(|p| p.name)
+        .collect()
+}
 
 #[test]
 fn non_root_callers_are_refused_with_swst0601() {
     use std::os::unix::process::CommandExt;
-    if !acm_core::command::is_root() {
-        acm_testkit::missing_prerequisite("the swst0601 test needs root to switch users");
+    if !acm_testkit::need_root("the swst0601 test (it switches users)") {
         return;
     }
     let s = common::configured(2);
     let before = std::fs::read(common::list_path(&s)).unwrap();
-    for cmd in ALL {
+    for cmd in all() {
         let mut c = std::process::Command::new(common::bin(cmd));
         c.env("ACM_ROOT", s.root())
             .env("ACMSIM_HOME", s.sim_home())
             .args(["-t", "/dev/hdisk1"])
+            .env_remove(acm_core::command::TEST_AS_ROOT)
             .uid(65534)
             .gid(65534);
         let out = c.output().unwrap();

@@ -11,7 +11,23 @@ use std::process::ExitCode;
 
 /// Whether the effective user is root: every product command is root-only.
 pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
+    nix::unistd::geteuid().is_root() || test_as_root()
+}
+
+/// The name of the test-only switch: in a debug build (what `cargo test`
+/// runs), `ACM_TEST_AS_ROOT=1` lets a developer who is not root run the suite,
+/// the commands acting as if root ran them. A release build has no such
+/// switch: [`is_root`] there is the effective user ID alone.
+pub const TEST_AS_ROOT: &str = "ACM_TEST_AS_ROOT";
+
+#[cfg(debug_assertions)]
+fn test_as_root() -> bool {
+    std::env::var_os(TEST_AS_ROOT).is_some_and(|v| v == "1")
+}
+
+#[cfg(not(debug_assertions))]
+fn test_as_root() -> bool {
+    false
 }
 
 /// Runs a command: `--help` alone prints the synopsis; otherwise the root check,

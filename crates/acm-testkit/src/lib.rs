@@ -194,6 +194,19 @@ pub fn missing_prerequisite(what: &str) {
     println!("skipped: {what}");
 }
 
+/// Whether the tests run as root: the effective user ID, whatever the
+/// test-only switch (`ACM_TEST_AS_ROOT`) tells the commands. A test that needs
+/// root (to switch users, to use loop devices) and runs without it is a
+/// [`missing_prerequisite`]: it fails under `CI=true`.
+pub fn need_root(what: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    missing_prerequisite(&format!("{what} needs root"));
+    false
+}
+
 /// The build's multicall binary, `target/<profile>/acm` (a test binary runs
 /// from `target/<profile>/deps`). A test that needs it fails, naming the build
 /// to run, rather than passing without checking anything.
