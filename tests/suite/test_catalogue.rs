@@ -35,9 +35,8 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
 }
 
-/// `name: u16 = N` constants and `refused(N` / `refused(NAME` calls of a
-/// catalogue: the numbers it can produce.
-fn catalogue_numbers(src: &str) -> BTreeSet<u32> {
+/// The `name: u16 = N` constants of a source text.
+fn u16_consts(src: &str) -> std::collections::BTreeMap<String, u32> {
     let mut consts = std::collections::BTreeMap::new();
     for line in src.lines() {
         let l = line.trim();
@@ -48,6 +47,31 @@ fn catalogue_numbers(src: &str) -> BTreeSet<u32> {
             if let Some((name, value)) = rest.split_once(": u16 = ") {
                 if let Ok(n) = value.trim_end_matches(';').parse::<u32>() {
                     consts.insert(name.to_string(), n);
+                }
+            }
+        }
+    }
+    consts
+}
+
+/// `name: u16 = N` constants (or `= common::NAME`, a number of the refusals
+/// both families share in `acm_core::msg::common`) and `refused(N` /
+/// `refused(NAME` calls of a catalogue: the numbers it can produce.
+fn catalogue_numbers(src: &str) -> BTreeSet<u32> {
+    let common = u16_consts(&read("crates/acm-core/src/msg.rs"));
+    let mut consts = std::collections::BTreeMap::new();
+    for line in src.lines() {
+        let l = line.trim();
+        if let Some(rest) = l
+            .strip_prefix("pub const ")
+            .or_else(|| l.strip_prefix("const "))
+        {
+            if let Some((name, value)) = rest.split_once(": u16 = ") {
+                let value = value.trim_end_matches(';');
+                if let Ok(n) = value.parse::<u32>() {
+                    consts.insert(name.to_string(), n);
+                } else if let Some(n) = value.strip_prefix("common::").and_then(|c| common.get(c)) {
+                    consts.insert(name.to_string(), *n);
                 }
             }
         }

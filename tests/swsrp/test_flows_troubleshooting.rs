@@ -1,5 +1,5 @@
-//! The troubleshooting procedures of manual 7.4.2 (concepts §3.13, §3.19) as
-//! whole scripted procedures through the binaries, against the simulated array:
+//! The troubleshooting procedures of manual 7.4.2 as whole scripted
+//! procedures through the commands, against the simulated array:
 //! a bad sector in the copy source (7.4.2.2), a copy destination out of physical
 //! space (7.4.2.3) and an REC halt with Manual Recovery (7.4.2.4). Automatic
 //! Recovery after a halt is covered end to end by

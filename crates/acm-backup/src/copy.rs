@@ -26,14 +26,8 @@ pub fn driver_for(info: &BoxInfo) -> Driver<Box<dyn Transport>> {
 
 /// The wire extent of box information.
 pub fn extent(info: &BoxInfo) -> Result<m::Extent, Failure> {
-    Ok(m::Extent {
-        box_id: m::BoxId::parse(&info.box_id).ok_or_else(|| {
-            messages::copy_failed("OPC", &format!("bad box identifier {}", info.box_id))
-        })?,
-        olu: info.olu,
-        start_lba: info.start_lba,
-        blocks: info.blocks,
-    })
+    info.extent()
+        .ok_or_else(|| messages::copy_failed("OPC", &format!("bad box identifier {}", info.box_id)))
 }
 
 /// What the array says about the copy from one volume to another.

@@ -1,16 +1,14 @@
 //! Devices as backup management sees them: an operand resolved through the
 //! simulated host to its box information, and the rules for registering it as a
-//! transaction or backup volume (manual 8.1.1.3 NOTES, concepts §2.3).
+//! transaction or backup volume (manual 8.1.1.3 NOTES).
 
 use crate::list::{BackupList, BoxInfo, Device, Role};
 use crate::messages;
 use acm_core::msg::Failure;
 use acm_host::{DeviceKind, Host, HostError, HostStore};
 
-/// Bytes per block of the extent size.
-pub const BLOCK: u64 = 512;
-/// Disks of 2 TB and over cannot be used (concepts §2.1).
-pub const MAX_SIZE: u64 = 2 << 40;
+use crate::list::MAX_SIZE;
+use acm_scsi::model::BLOCK;
 
 /// An operable device: a disk, a VxVM disk or a one-disk volume group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Which backup management commands may run at the same time (manual 8.1, the
-//! NOTES of each command; digest section 0.8).
+//! NOTES of each command).
 //!
 //! The five configuration commands (`swstsvrset`, `swstdevinfoset`,
 //! `swstsrsemtch`, `swstresback`, `swstresrst`) run only when none of the fourteen

@@ -5,7 +5,7 @@
 //! `swst0303`, ...); the environment definition commands' refusals have none, so
 //! the suite uses `swst1xxx` for them.
 
-use acm_core::msg::{Failure, Family};
+use acm_core::msg::{common, Failure, Family};
 
 const F: Family = Family::Backup;
 
@@ -16,24 +16,26 @@ fn refused(number: u16, text: impl Into<String>) -> Failure {
 // ----- server, state, exclusion (10xx) -----
 
 /// `-h` names another server.
-pub const FOREIGN_SERVER: u16 = 1001;
+pub const FOREIGN_SERVER: u16 = common::FOREIGN_SERVER;
 /// `swstsvrset` has not been run.
-pub const NOT_CONFIGURED: u16 = 1002;
+pub const NOT_CONFIGURED: u16 = common::NOT_SET_UP;
 /// Another command holds the exclusion lock.
-pub const BUSY: u16 = 1003;
+pub const BUSY: u16 = common::BUSY;
 /// The backup management list cannot be read or written.
 pub const LIST_ERROR: u16 = 1004;
+/// A pre/post-processing script could not be started.
+pub const SCRIPT_NOT_RUN: u16 = 1302;
+/// A pre/post-processing script ran past its time limit.
+pub const SCRIPT_TIMED_OUT: u16 = 1303;
+/// A wait cannot read the status (the common text).
+pub const WAIT_UNOBTAINABLE: u16 = common::WAIT_UNOBTAINABLE;
+/// A wait ran out of time (the common text).
+pub const WAIT_TIMEOUT: u16 = common::WAIT_TIMEOUT;
 /// The simulated host's state cannot be read.
 pub const HOST_ERROR: u16 = 1005;
 
 pub fn foreign_server(given: &str, local: &str) -> Failure {
-    refused(
-        FOREIGN_SERVER,
-        format!(
-            "-h {given}: the server {given} is not this Managed Server ({local}); \
-             execution on another Managed Server is not supported."
-        ),
-    )
+    common::foreign_server(F, given, local)
 }
 
 pub fn not_configured() -> Failure {
@@ -44,17 +46,11 @@ pub fn not_configured() -> Failure {
 }
 
 pub fn busy(running: &str) -> Failure {
-    refused(
-        BUSY,
-        format!("The command cannot be executed because {running} is running."),
-    )
+    common::busy(F, running)
 }
 
 pub fn list_error(detail: impl std::fmt::Display) -> Failure {
-    refused(
-        LIST_ERROR,
-        format!("The backup management list cannot be accessed: {detail}"),
-    )
+    common::list_error(F, LIST_ERROR, "backup management list", detail)
 }
 
 pub fn host_error(detail: impl std::fmt::Display) -> Failure {
@@ -244,7 +240,7 @@ pub fn no_transaction_volumes() -> Failure {
 
 /// A usage error (`swst0002`) for a combination `Spec` cannot express.
 pub fn usage(why: &str, synopsis: &str) -> Failure {
-    Failure::usage(F, format!("{why}. Usage: {synopsis}"))
+    common::usage(F, why, synopsis)
 }
 
 // ----- the array (06xx/07xx, the manual's IDs) -----
@@ -323,20 +319,12 @@ pub fn script_failed(script: &str, code: i32) -> Failure {
 
 /// A script could not be started.
 pub fn script_not_run(script: &str, why: impl std::fmt::Display) -> Failure {
-    refused(
-        1302,
-        format!("The processing script {script} cannot be executed: {why}"),
-    )
+    common::script_not_run(F, SCRIPT_NOT_RUN, script, why)
 }
 
 /// A script ran past the family's time limit and was killed.
 pub fn script_timed_out(script: &str, secs: u64) -> Failure {
-    refused(
-        1303,
-        format!(
-            "The processing script {script} did not end within {secs} seconds (TimeLimit of script.ini) and was stopped."
-        ),
-    )
+    common::script_timed_out(F, SCRIPT_TIMED_OUT, script, secs)
 }
 
 // ----- swstwait (30xx; exit 1, the timeout 3) -----
@@ -346,10 +334,7 @@ pub fn wait_failed(what: &str, status: &str) -> Failure {
 }
 
 pub fn wait_unobtainable(what: &str) -> Failure {
-    refused(
-        3003,
-        format!("The status of {what} cannot be obtained from the ETERNUS Disk storage system."),
-    )
+    common::wait_unobtainable(F, what)
 }
 
 pub fn wait_vanished(what: &str) -> Failure {
@@ -368,11 +353,7 @@ pub fn wait_nothing(device: &str, status: &str) -> Failure {
 
 /// The wait ran out of time: exit status 3, so a script tells it from a failure.
 pub fn wait_timeout(what: &str, want: &str, secs: u64) -> Failure {
-    Failure::timed_out(
-        F,
-        3006,
-        format!("{what} did not reach {want} within {secs} seconds."),
-    )
+    common::wait_timeout(F, what, want, secs)
 }
 
 // ----- device map files (14xx) -----

@@ -1,5 +1,5 @@
 //! Restore from the backup history: `swstrestore`, `swstcancelrest`,
-//! `swstreststat` (manual 8.1.2.3-8.1.2.5, concepts §3.5).
+//! `swstreststat` (manual 8.1.2.3-8.1.2.5).
 //!
 //! A restore is an OPC from the backup volume of one history generation onto the
 //! transaction volume (or, with `-r`, onto another device of the same size that is

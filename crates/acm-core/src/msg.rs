@@ -150,3 +150,93 @@ mod tests {
         assert_eq!(Failure::usage(Family::Config, "x").message.id, "swstf0002");
     }
 }
+
+/// The refusals backup and replication management print in the same words:
+/// written once here, each family passing its [`Family`] (the ID's prefix)
+/// and, where the two number a message differently, its number.
+pub mod common {
+    use super::{Failure, Family};
+    use std::fmt::Display;
+
+    /// `…1001`: `-h` names another server where this one cannot forward.
+    pub const FOREIGN_SERVER: u16 = 1001;
+    /// `swst1002`: backup management is not set up on a server (`swstsvrset`
+    /// never ran); Table 8.2's "all servers" display leaves such a server out.
+    pub const NOT_SET_UP: u16 = 1002;
+    /// `…1003`: a conflicting command of the family runs.
+    pub const BUSY: u16 = 1003;
+    /// `…3003`: a wait cannot read the status from the array.
+    pub const WAIT_UNOBTAINABLE: u16 = 3003;
+    /// `…3006`: a wait ran out of time (exit status 3).
+    pub const WAIT_TIMEOUT: u16 = 3006;
+
+    pub fn busy(f: Family, running: &str) -> Failure {
+        Failure::refused(
+            f,
+            BUSY,
+            format!("The command cannot be executed because {running} is running."),
+        )
+    }
+
+    pub fn usage(f: Family, why: &str, synopsis: &str) -> Failure {
+        Failure::usage(f, format!("{why}. Usage: {synopsis}"))
+    }
+
+    pub fn foreign_server(f: Family, given: &str, local: &str) -> Failure {
+        Failure::refused(
+            f,
+            FOREIGN_SERVER,
+            format!(
+                "-h {given}: the server {given} is not this Managed Server ({local}); \
+                 execution on another Managed Server is not supported."
+            ),
+        )
+    }
+
+    pub fn script_not_run(f: Family, number: u16, script: &str, why: impl Display) -> Failure {
+        Failure::refused(
+            f,
+            number,
+            format!("The processing script {script} cannot be executed: {why}"),
+        )
+    }
+
+    pub fn script_timed_out(f: Family, number: u16, script: &str, secs: u64) -> Failure {
+        Failure::refused(
+            f,
+            number,
+            format!(
+                "The processing script {script} did not end within {secs} seconds \
+                 (TimeLimit of script.ini) and was stopped."
+            ),
+        )
+    }
+
+    /// `what` (a volume, a pair) did not reach `want` in time.
+    pub fn wait_timeout(f: Family, what: &str, want: &str, secs: u64) -> Failure {
+        Failure::timed_out(
+            f,
+            WAIT_TIMEOUT,
+            format!("{what} did not reach {want} within {secs} seconds."),
+        )
+    }
+
+    pub fn wait_unobtainable(f: Family, what: &str) -> Failure {
+        Failure::refused(
+            f,
+            WAIT_UNOBTAINABLE,
+            format!(
+                "The status of {what} cannot be obtained from the ETERNUS Disk storage system."
+            ),
+        )
+    }
+
+    /// `list` ("backup management list") cannot be read or written.
+    pub fn list_error(f: Family, number: u16, list: &str, detail: impl Display) -> Failure {
+        Failure::refused(
+            f,
+            number,
+            format!("The {list} cannot be accessed: {detail}"),
+        )
+    }
+}

@@ -17,13 +17,9 @@ use crate::registry::{FileRepository, Repository};
 use crate::remote::{self, Output};
 use acm_core::cli::{self, Args, Argv, Spec};
 use acm_core::command;
-use acm_core::msg::{Failure, Family};
+use acm_core::msg::{self, Failure, Family, Message};
 use std::io::Write;
 use std::process::ExitCode;
-
-/// The backup management refusal of a server where `swstsvrset` was never
-/// run: Table 8.2's "all servers" leaves such a server out.
-pub const NOT_SET_UP: &str = "swst1002 ";
 
 /// This node's configuration as every command's entry reads it first:
 /// `swnode.ini`, the `stgxfws` line of `/etc/services` and `peers.ini`. A
@@ -205,7 +201,8 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
             Err(f) => return report(&f),
         };
         if out.status != 0 {
-            if out.stderr.starts_with(NOT_SET_UP.as_bytes()) {
+            let not_set_up = Message::new(Family::Backup, msg::common::NOT_SET_UP, "").id;
+            if out.stderr.starts_with(format!("{not_set_up} ").as_bytes()) {
                 // Not a server "registered using the Backup management
                 // functionality": not part of the display.
                 continue;

@@ -7,7 +7,7 @@
 //! `swsrpdelvol`, so the suite uses `swsrp1xxx` for them (numbers the manual
 //! does not use).
 
-use acm_core::msg::{Failure, Family};
+use acm_core::msg::{common, Failure, Family};
 use std::fmt::Display;
 
 pub const F: Family = Family::Replication;
@@ -19,11 +19,19 @@ fn refused(number: u16, text: impl Into<String>) -> Failure {
 // ----- server, state, exclusion (10xx) -----
 
 /// `-h` names another server.
-pub const FOREIGN_SERVER: u16 = 1001;
+pub const FOREIGN_SERVER: u16 = common::FOREIGN_SERVER;
 /// Another command holds the exclusion lock.
-pub const BUSY: u16 = 1003;
+pub const BUSY: u16 = common::BUSY;
 /// The replication management list cannot be read or written.
 pub const LIST_ERROR: u16 = 1004;
+/// A pre/post-processing script could not be started.
+pub const SCRIPT_NOT_RUN: u16 = 2615;
+/// A pre/post-processing script ran past its time limit.
+pub const SCRIPT_TIMED_OUT: u16 = 2616;
+/// A wait cannot read the status (the common text).
+pub const WAIT_UNOBTAINABLE: u16 = common::WAIT_UNOBTAINABLE;
+/// A wait ran out of time (the common text).
+pub const WAIT_TIMEOUT: u16 = common::WAIT_TIMEOUT;
 /// The simulated host's state cannot be read.
 pub const HOST_ERROR: u16 = 1005;
 /// The backup management list cannot be read.
@@ -85,27 +93,15 @@ pub const NO_GROUP: u16 = 1304;
 pub const UNCONFIRMED: u16 = 1305;
 
 pub fn foreign_server(given: &str, local: &str) -> Failure {
-    refused(
-        FOREIGN_SERVER,
-        format!(
-            "-h {given}: the server {given} is not this Managed Server ({local}); \
-             execution on another Managed Server is not supported."
-        ),
-    )
+    common::foreign_server(F, given, local)
 }
 
 pub fn busy(running: &str) -> Failure {
-    refused(
-        BUSY,
-        format!("The command cannot be executed because {running} is running."),
-    )
+    common::busy(F, running)
 }
 
 pub fn list_error(detail: impl Display) -> Failure {
-    refused(
-        LIST_ERROR,
-        format!("The replication management list cannot be accessed: {detail}"),
-    )
+    common::list_error(F, LIST_ERROR, "replication management list", detail)
 }
 
 pub fn host_error(detail: impl Display) -> Failure {
@@ -321,7 +317,7 @@ pub fn unconfirmed(original: &str, replica: &str) -> Failure {
 
 /// A usage error (`swsrp0002`, exit status 2).
 pub fn usage(why: &str, synopsis: &str) -> Failure {
-    Failure::usage(F, format!("{why}. Usage: {synopsis}"))
+    common::usage(F, why, synopsis)
 }
 
 // ----- the array (06xx/07xx, the manual's IDs) -----
@@ -422,20 +418,12 @@ pub fn post_script_failed(code: i32) -> Failure {
 
 /// A script could not be started.
 pub fn script_not_run(script: &str, why: impl Display) -> Failure {
-    refused(
-        2615,
-        format!("The processing script {script} cannot be executed: {why}"),
-    )
+    common::script_not_run(F, SCRIPT_NOT_RUN, script, why)
 }
 
 /// A script ran past the family's time limit and was killed.
 pub fn script_timed_out(script: &str, secs: u64) -> Failure {
-    refused(
-        2616,
-        format!(
-            "The processing script {script} did not end within {secs} seconds (TimeLimit of script.ini) and was stopped."
-        ),
-    )
+    common::script_timed_out(F, SCRIPT_TIMED_OUT, script, secs)
 }
 
 // ----- swsrpwait (30xx; exit 1, the timeout 3) -----
@@ -448,11 +436,8 @@ pub fn wait_halted(pair: &str, status: &str) -> Failure {
     refused(3002, format!("The copy of {pair} halted ({status})."))
 }
 
-pub fn wait_unobtainable(pair: &str) -> Failure {
-    refused(
-        3003,
-        format!("The status of {pair} cannot be obtained from the ETERNUS Disk storage system."),
-    )
+pub fn wait_unobtainable(what: &str) -> Failure {
+    common::wait_unobtainable(F, what)
 }
 
 pub fn wait_vanished(pair: &str) -> Failure {
@@ -470,12 +455,8 @@ pub fn wait_no_session(pair: &str) -> Failure {
 }
 
 /// The wait ran out of time: exit status 3, so a script tells it from a failure.
-pub fn wait_timeout(pair: &str, want: &str, secs: u64) -> Failure {
-    Failure::timed_out(
-        F,
-        3006,
-        format!("{pair} did not reach {want} within {secs} seconds."),
-    )
+pub fn wait_timeout(what: &str, want: &str, secs: u64) -> Failure {
+    common::wait_timeout(F, what, want, secs)
 }
 
 // ----- server-to-server replication (19xx) -----

@@ -59,13 +59,8 @@ impl Seen {
 
 /// The wire extent of a volume, `blocks` long.
 pub fn extent_of(info: &BoxInfo, blocks: u64) -> Result<m::Extent, Failure> {
-    Ok(m::Extent {
-        box_id: m::BoxId::parse(&info.box_id)
-            .ok_or_else(|| messages::array_error(&info.box_id, "bad box identifier"))?,
-        olu: info.olu,
-        start_lba: info.start_lba,
-        blocks,
-    })
+    info.extent_of(blocks)
+        .ok_or_else(|| messages::array_error(&info.box_id, "bad box identifier"))
 }
 
 /// The extent a copy of `pair` covers on volume `v`: the smaller of the two

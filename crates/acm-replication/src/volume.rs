@@ -10,10 +10,8 @@ use acm_backup::list::BoxInfo;
 use acm_core::msg::Failure;
 use acm_host::{DeviceKind, Host, HostError, HostStore};
 
-/// Bytes per block of the extent size.
-pub const BLOCK: u64 = 512;
-/// Disks of 2 TB and over cannot be used (concepts §2.1).
-pub const MAX_SIZE: u64 = 2 << 40;
+use acm_backup::list::MAX_SIZE;
+use acm_scsi::model::BLOCK;
 
 /// An operand split into device and server (the local server when omitted).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -489,7 +489,7 @@ mod tests {
         bad[15] = 4;
         assert_eq!(Command::parse(&bad), Err(CopyError::InvalidCdbField(15)));
         let inq = Command::CopyIn {
-            action: InAction::BoxInfo,
+            action: InAction::BoxIdentity,
             object: 0,
             alloc: 64,
         }

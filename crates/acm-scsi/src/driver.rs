@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::cdb::Command;
 use crate::model::{
-    BoxInfo, BufferUse, CancelRequest, CopyError, Identity, LunSelect, LunSessions, ModeChange,
+    BoxIdentity, BufferUse, CancelRequest, CopyError, Identity, LunSelect, LunSessions, ModeChange,
     MonitorStatus, PoolStat, RecBufferInfo, RestartRequest, SdvStat, SessionId, SessionInfo,
     StartRequest, BLOCK,
 };
@@ -357,9 +357,9 @@ impl<T: Transport> Driver<T> {
 
     // ---- copy sessions ---------------------------------------------------
 
-    pub fn box_info(&mut self) -> Result<BoxInfo, DriverError> {
-        match self.query(InAction::BoxInfo, 0)? {
-            InReply::BoxInfo(b) => Ok(b),
+    pub fn box_info(&mut self) -> Result<BoxIdentity, DriverError> {
+        match self.query(InAction::BoxIdentity, 0)? {
+            InReply::BoxIdentity(b) => Ok(b),
             other => Err(unexpected(&other)),
         }
     }

@@ -282,7 +282,7 @@ pub struct LunSessions {
 
 /// What the box says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoxInfo {
+pub struct BoxIdentity {
     pub box_id: BoxId,
     pub grain_bytes: u64,
     /// OLU number of the addressed LUN.
@@ -439,7 +439,7 @@ pub trait CopyTarget {
     fn synchronize(&mut self) -> Result<(), CopyError>;
 
     // Copy sessions.
-    fn box_info(&mut self) -> Result<BoxInfo, CopyError>;
+    fn box_info(&mut self) -> Result<BoxIdentity, CopyError>;
     fn start(&mut self, req: &StartRequest) -> Result<SessionId, CopyError>;
     fn restart(&mut self, req: &RestartRequest) -> Result<(), CopyError>;
     /// Suspends the sessions together (one session = an ordinary suspend; several =
@@ -491,7 +491,7 @@ impl<T: CopyTarget + ?Sized> CopyTarget for &mut T {
     fn synchronize(&mut self) -> Result<(), CopyError> {
         (**self).synchronize()
     }
-    fn box_info(&mut self) -> Result<BoxInfo, CopyError> {
+    fn box_info(&mut self) -> Result<BoxIdentity, CopyError> {
         (**self).box_info()
     }
     fn start(&mut self, req: &StartRequest) -> Result<SessionId, CopyError> {

@@ -164,7 +164,7 @@ fn execute<T: CopyTarget + ?Sized>(
             let buf = data_in(data, u64::from(alloc), LENGTH_FIELD)?;
             let r = match action {
                 InAction::Sessions => InReply::Sessions(target.sessions()?),
-                InAction::BoxInfo => InReply::BoxInfo(target.box_info()?),
+                InAction::BoxIdentity => InReply::BoxIdentity(target.box_info()?),
                 InAction::SdvStat => InReply::SdvStat(target.sdv_stat(object)?),
                 InAction::PoolStat => InReply::PoolStat(target.pool_stat()?),
                 InAction::RecBuffers => InReply::RecBuffers(target.rec_buffers()?),

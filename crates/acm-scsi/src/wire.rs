@@ -8,10 +8,10 @@
 //! guessed at.
 
 use crate::model::{
-    BoxId, BoxInfo, BufferUse, CancelRequest, CopyKind, DestAccess, DiskBufferState, ErrorReason,
-    Extent, HaltDetail, LunSessions, ModeChange, MonitorStatus, Phase, PoolStat, RecBufferInfo,
-    RecModes, Recovery, RestartRequest, SdvStat, SessionId, SessionInfo, Split, StartRequest,
-    Status, Transfer,
+    BoxId, BoxIdentity, BufferUse, CancelRequest, CopyKind, DestAccess, DiskBufferState,
+    ErrorReason, Extent, HaltDetail, LunSessions, ModeChange, MonitorStatus, Phase, PoolStat,
+    RecBufferInfo, RecModes, Recovery, RestartRequest, SdvStat, SessionId, SessionInfo, Split,
+    StartRequest, Status, Transfer,
 };
 
 /// Why a byte string does not decode. The offsets let the target answer with a
@@ -434,7 +434,7 @@ wire_codes!(OutAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InAction {
     Sessions,
-    BoxInfo,
+    BoxIdentity,
     SdvStat,
     PoolStat,
     RecBuffers,
@@ -446,7 +446,7 @@ pub enum InAction {
 
 wire_codes!(InAction {
     InAction::Sessions = 0x01,
-    InAction::BoxInfo = 0x02,
+    InAction::BoxIdentity = 0x02,
     InAction::SdvStat = 0x03,
     InAction::PoolStat = 0x04,
     InAction::RecBuffers = 0x05,
@@ -700,7 +700,7 @@ const LUN_SESSION_VALID: u8 = 0x01;
 pub fn descriptor_len(action: InAction) -> usize {
     match action {
         InAction::Sessions => SESSION_DESC_LEN,
-        InAction::BoxInfo => BOX_INFO_DESC_LEN,
+        InAction::BoxIdentity => BOX_INFO_DESC_LEN,
         InAction::SdvStat => SDV_STAT_DESC_LEN,
         InAction::PoolStat => POOL_STAT_DESC_LEN,
         InAction::RecBuffers => REC_BUFFER_DESC_LEN,
@@ -713,7 +713,7 @@ pub fn descriptor_len(action: InAction) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InReply {
     Sessions(Vec<SessionInfo>),
-    BoxInfo(BoxInfo),
+    BoxIdentity(BoxIdentity),
     SdvStat(SdvStat),
     PoolStat(PoolStat),
     RecBuffers(Vec<RecBufferInfo>),
@@ -725,7 +725,7 @@ impl InReply {
     pub fn action(&self) -> InAction {
         match self {
             InReply::Sessions(_) => InAction::Sessions,
-            InReply::BoxInfo(_) => InAction::BoxInfo,
+            InReply::BoxIdentity(_) => InAction::BoxIdentity,
             InReply::SdvStat(_) => InAction::SdvStat,
             InReply::PoolStat(_) => InAction::PoolStat,
             InReply::RecBuffers(_) => InAction::RecBuffers,
@@ -746,7 +746,7 @@ impl InReply {
         w.u16(descriptor_len(action) as u16);
         match self {
             InReply::Sessions(list) => list.iter().for_each(|s| session_desc(&mut w, s)),
-            InReply::BoxInfo(b) => {
+            InReply::BoxIdentity(b) => {
                 w.bytes(&b.box_id.0);
                 w.u32(b.olu);
                 w.u8(flag(b.sdv, BOX_SDV) | flag(b.access_volume, BOX_ACCESS_VOLUME));
@@ -827,13 +827,13 @@ impl InReply {
                     .map(|_| read_session(&mut r))
                     .collect::<Result<_, _>>()?,
             ),
-            InAction::BoxInfo => {
+            InAction::BoxIdentity => {
                 single(count)?;
                 let box_id = r.box_id()?;
                 let olu = r.u32()?;
                 let f = r.flags(BOX_SDV | BOX_ACCESS_VOLUME)?;
                 r.reserved(3)?;
-                InReply::BoxInfo(BoxInfo {
+                InReply::BoxIdentity(BoxIdentity {
                     box_id,
                     grain_bytes: r.u64()?,
                     olu,
@@ -1081,7 +1081,7 @@ mod tests {
         out_monitor_start: OutAction::MonitorStart => 0x0A;
         out_monitor_stop: OutAction::MonitorStop => 0x0B;
         in_sessions: InAction::Sessions => 0x01;
-        in_box_info: InAction::BoxInfo => 0x02;
+        in_box_info: InAction::BoxIdentity => 0x02;
         in_sdv_stat: InAction::SdvStat => 0x03;
         in_pool_stat: InAction::PoolStat => 0x04;
         in_rec_buffers: InAction::RecBuffers => 0x05;
@@ -1276,7 +1276,7 @@ mod tests {
             Ok(InReply::Monitor(MonitorStatus::Counting(0x1234)))
         );
         assert_eq!(
-            InReply::decode(InAction::BoxInfo, &bytes),
+            InReply::decode(InAction::BoxIdentity, &bytes),
             Err(DecodeError::Field(5))
         );
         let empty = InReply::Sessions(Vec::new()).encode();

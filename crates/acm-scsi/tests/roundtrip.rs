@@ -100,7 +100,7 @@ proptest! {
     fn box_info_trip(info in box_info()) {
         let mut d = driver(Mock { box_info: info.clone(), ..Mock::default() });
         prop_assert_eq!(d.box_info().ok(), Some(info));
-        prop_assert_eq!(calls(&d), &[Call::BoxInfo]);
+        prop_assert_eq!(calls(&d), &[Call::BoxIdentity]);
     }
 
     /// Up to 40 sessions: beyond the driver's first allocation of 16, so the

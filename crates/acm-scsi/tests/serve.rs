@@ -263,7 +263,7 @@ fn bad_enum_byte_points_into_the_list() {
 #[test]
 fn data_in_buffer_must_match_allocation_length() {
     let mut m = Mock::default();
-    let q = in_cdb(InAction::BoxInfo, 64);
+    let q = in_cdb(InAction::BoxIdentity, 64);
     for data in [
         Data::In(&mut [0; 63]),
         Data::In(&mut [0; 65]),
@@ -291,18 +291,26 @@ fn data_in_buffer_must_match_allocation_length() {
 #[test]
 fn short_allocation_truncates_without_error() {
     let mut m = Mock::default();
-    let full = InReply::BoxInfo(m.box_info.clone()).encode();
+    let full = InReply::BoxIdentity(m.box_info.clone()).encode();
     let mut buf = [0u8; 20];
-    let c = serve(&mut m, &in_cdb(InAction::BoxInfo, 20), Data::In(&mut buf));
+    let c = serve(
+        &mut m,
+        &in_cdb(InAction::BoxIdentity, 20),
+        Data::In(&mut buf),
+    );
     assert_eq!(c, Completion::good(0));
     assert_eq!(&buf[..], &full[..20]);
     // Longer than the reply: the residual counts the bytes not filled.
     let mut buf = [0u8; 100];
-    let c = serve(&mut m, &in_cdb(InAction::BoxInfo, 100), Data::In(&mut buf));
+    let c = serve(
+        &mut m,
+        &in_cdb(InAction::BoxIdentity, 100),
+        Data::In(&mut buf),
+    );
     assert_eq!(c, Completion::good(100 - full.len()));
     // Zero allocation length: nothing transferred, still GOOD.
     assert_eq!(
-        serve(&mut m, &in_cdb(InAction::BoxInfo, 0), Data::None),
+        serve(&mut m, &in_cdb(InAction::BoxIdentity, 0), Data::None),
         Completion::good(0)
     );
 }

@@ -84,9 +84,9 @@ impl CopyTarget for LunTarget<'_> {
         self.array.synchronize(&self.bid, self.olu)
     }
 
-    fn box_info(&mut self) -> Result<m::BoxInfo, CopyError> {
+    fn box_info(&mut self) -> Result<m::BoxIdentity, CopyError> {
         let kind = &self.lun()?.kind;
-        Ok(m::BoxInfo {
+        Ok(m::BoxIdentity {
             box_id: m::BoxId(self.bid),
             grain_bytes: self.array.grain(&self.bid),
             olu: self.olu,

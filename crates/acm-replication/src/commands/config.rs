@@ -225,7 +225,7 @@ pub fn add_pair(
     Ok(())
 }
 
-/// The group configuration conditions (manual 6.4.7, concepts §3.18): every pair
+/// The group configuration conditions (manual 6.4.7): every pair
 /// of a group has the same original and replica servers, the same operation
 /// server and copy direction, and no volume appears twice in a group.
 fn check_group(
@@ -485,10 +485,5 @@ fn same_lun(s: &m::Extent, v: &m::Extent) -> bool {
 }
 
 fn extent(info: &BoxInfo) -> Option<m::Extent> {
-    Some(m::Extent {
-        box_id: m::BoxId::parse(&info.box_id)?,
-        olu: info.olu,
-        start_lba: info.start_lba,
-        blocks: info.blocks,
-    })
+    info.extent()
 }

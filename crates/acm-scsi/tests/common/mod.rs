@@ -14,7 +14,7 @@ pub enum Call {
     Read { lba: u64, len: usize },
     Write { lba: u64, data: Vec<u8> },
     Synchronize,
-    BoxInfo,
+    BoxIdentity,
     Start(StartRequest),
     Restart(RestartRequest),
     Suspend(Vec<SessionId>, bool),
@@ -42,7 +42,7 @@ pub struct Mock {
     pub fail: Option<CopyError>,
     pub identity: Identity,
     pub capacity: u64,
-    pub box_info: BoxInfo,
+    pub box_info: BoxIdentity,
     pub start_id: SessionId,
     pub sessions: Vec<SessionInfo>,
     pub luns: Vec<LunSessions>,
@@ -70,7 +70,7 @@ impl Default for Mock {
                 olu: 7,
             },
             capacity: 1 << 20,
-            box_info: BoxInfo {
+            box_info: BoxIdentity {
                 box_id: box_a(),
                 grain_bytes: 8192,
                 olu: 7,
@@ -144,8 +144,8 @@ impl CopyTarget for Mock {
     fn synchronize(&mut self) -> Result<(), CopyError> {
         self.call(Call::Synchronize)
     }
-    fn box_info(&mut self) -> Result<BoxInfo, CopyError> {
-        self.call(Call::BoxInfo)?;
+    fn box_info(&mut self) -> Result<BoxIdentity, CopyError> {
+        self.call(Call::BoxIdentity)?;
         Ok(self.box_info.clone())
     }
     fn start(&mut self, req: &StartRequest) -> Result<SessionId, CopyError> {
@@ -471,7 +471,7 @@ pub fn lun_sessions(
         })
 }
 
-pub fn box_info() -> impl Strategy<Value = BoxInfo> {
+pub fn box_info() -> impl Strategy<Value = BoxIdentity> {
     (
         box_id(),
         any::<u64>(),
@@ -479,13 +479,15 @@ pub fn box_info() -> impl Strategy<Value = BoxInfo> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(box_id, grain_bytes, olu, sdv, access_volume)| BoxInfo {
-            box_id,
-            grain_bytes,
-            olu,
-            sdv,
-            access_volume,
-        })
+        .prop_map(
+            |(box_id, grain_bytes, olu, sdv, access_volume)| BoxIdentity {
+                box_id,
+                grain_bytes,
+                olu,
+                sdv,
+                access_volume,
+            },
+        )
 }
 
 pub fn sdv_stat() -> impl Strategy<Value = SdvStat> {
