@@ -19,6 +19,7 @@ use crate::devmap::DevMap;
 use crate::exclusion;
 use crate::list::{BackupKind, BackupList, BoxInfo, Generation, Hold, ListStore, Role};
 use crate::messages;
+use crate::prelude::*;
 use crate::scripts;
 use crate::server;
 use acm_core::cli::Argv;
@@ -74,11 +75,29 @@ pub const SWSTHISTDEL: Spec = Spec {
 
 // ----- helpers on the list -----
 
-impl BackupList {
+/// What backup management asks of its list when it takes a backup.
+pub trait ListBackup {
     /// Whether a backup volume cannot be the destination of a new copy: it holds
     /// history, is held by a session, is the target of synchronous processing, or
     /// is a restore destination.
-    pub fn backup_busy(&self, backup: &str) -> bool {
+    fn backup_busy(&self, backup: &str) -> bool;
+
+    /// Whether a restore the array is still copying reads from or writes to `device`.
+    /// Finished restores keep their record (shown `succeeded`) but hold nothing.
+    fn restore_touches(&self, device: &str) -> bool;
+
+    /// The restore (if any) that uses generation `version` of `transaction`.
+    fn restore_from(&self, transaction: &str, version: u64) -> bool;
+
+    /// The next absolute version of `transaction`'s history (versions only grow).
+    fn take_version(&mut self, transaction: &str) -> u64;
+}
+
+impl ListBackup for BackupList {
+    /// Whether a backup volume cannot be the destination of a new copy: it holds
+    /// history, is held by a session, is the target of synchronous processing, or
+    /// is a restore destination.
+    fn backup_busy(&self, backup: &str) -> bool {
         self.backup_in_use(backup)
             || self.syncs.values().flatten().any(|b| b == backup)
             || self.restore_touches(backup)
@@ -86,7 +105,7 @@ impl BackupList {
 
     /// Whether a restore the array is still copying reads from or writes to `device`.
     /// Finished restores keep their record (shown `succeeded`) but hold nothing.
-    pub fn restore_touches(&self, device: &str) -> bool {
+    fn restore_touches(&self, device: &str) -> bool {
         self.restores.iter().any(|(dest, r)| {
             (dest == device || r.backup_volume == device)
                 && crate::restore::restore_in_progress(self, dest)
@@ -94,7 +113,7 @@ impl BackupList {
     }
 
     /// The restore (if any) that uses generation `version` of `transaction`.
-    pub fn restore_from(&self, transaction: &str, version: u64) -> bool {
+    fn restore_from(&self, transaction: &str, version: u64) -> bool {
         self.restores.iter().any(|(dest, r)| {
             r.transaction == transaction
                 && r.version == version
@@ -103,7 +122,7 @@ impl BackupList {
     }
 
     /// The next absolute version of `transaction`'s history (versions only grow).
-    pub fn take_version(&mut self, transaction: &str) -> u64 {
+    fn take_version(&mut self, transaction: &str) -> u64 {
         let newest = self
             .history_of(transaction)
             .iter()

@@ -14,10 +14,12 @@
 
 use crate::list;
 use crate::messages;
-use crate::pairs::PairView as ReplicationPairView;
 use acm_core::exclusion::{self as core, Refusal};
 use acm_core::msg::{Failure, Family};
 use acm_core::program::{self, Class};
+use acm_model::replication::Pair;
+use acm_model::rules::{self, ReplicationUse};
+use acm_model::BoxInfo;
 use std::path::Path;
 
 pub use acm_core::exclusion::{Guard, Mode, Running, RUN_DIR};
@@ -77,60 +79,13 @@ pub fn running_at(dir: &Path) -> Vec<Running> {
 
 // ----- the cross-function rules with replication management -----
 
-/// Whether `command` is a replication command that works on volumes
-/// (configuration or operation): while one runs for a volume, the backup
-/// commands refuse it.
-pub fn is_replication_command(command: &str) -> bool {
-    program::is(command, Family::Replication, Class::Configuration)
-        || program::is(command, Family::Replication, Class::Operation)
-}
-
-/// Whether a replication holder record's target names `device` of server `local`.
-/// The target is a whitespace-separated list of `dev[@server]` names (a leading
-/// `GROUP=g` stands for the volumes of group `g` in `pairs`); no target at all
-/// means every volume (e.g. `swsrprecoverres`).
-pub fn replication_target_hits(
-    target: Option<&str>,
-    device: &str,
-    local: &str,
-    pairs: &[ReplicationPairView],
-) -> bool {
-    let Some(t) = target else { return true };
-    let names_device = |name: &str| match name.rsplit_once('@') {
-        Some((d, s)) => d == device && s == local,
-        None => name == device,
-    };
-    t.split_whitespace()
-        .any(|word| match word.strip_prefix("GROUP=") {
-            Some(g) => pairs.iter().any(|p| {
-                p.group.as_deref() == Some(g)
-                    && [&p.original, &p.replica]
-                        .iter()
-                        .any(|v| v.device == device && v.server == local)
-            }),
-            None => names_device(word),
-        })
-}
-
 /// Refuses (`swst1007`) when a replication management command is executing a
 /// process for `device` of this server (manual: "The replication management
 /// function is executing a process for the target volume"), per the holder
 /// records in replication management's data directory.
 pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
-    let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
-    let records: Vec<Running> = core::running(&dir)
-        .into_iter()
-        .filter(|r| is_replication_command(&r.command))
-        .collect();
-    if records.is_empty() {
-        return Ok(());
-    }
     let local = crate::server::local_name();
-    let pairs = crate::pairs::all().unwrap_or_default();
-    match records
-        .iter()
-        .find(|r| replication_target_hits(r.target.as_deref(), device, &local, &pairs))
-    {
+    match rules::replication_holder(device, &local, || crate::pairs::all().unwrap_or_default()) {
         Some(r) => Err(messages::replication_busy(device, &r.describe())),
         None => Ok(()),
     }
@@ -140,27 +95,20 @@ pub fn check_replication_idle(device: &str) -> Result<(), Failure> {
 /// backup volume when replication management uses it as a replication
 /// destination (`swst1112`) or as the source of a bi-directional pair (`swst1113`).
 pub fn check_not_replication_volume(
-    pairs: &[ReplicationPairView],
+    pairs: &[Pair],
     device: &str,
-    info: &list::BoxInfo,
+    info: &BoxInfo,
     local: &str,
 ) -> Result<(), Failure> {
-    let is = |v: &crate::pairs::VolumeView| {
-        v.server == local && (v.device == device || v.box_info == *info)
-    };
-    for p in pairs {
-        let names = format!(
-            "{}@{} {}@{}",
-            p.original.device, p.original.server, p.replica.device, p.replica.server
-        );
-        if is(&p.replica) {
-            return Err(messages::replication_replica(device, &names));
+    match rules::replication_use(pairs, device, info, local) {
+        Some((ReplicationUse::Replica, names)) => {
+            Err(messages::replication_replica(device, &names))
         }
-        if is(&p.original) && p.direction == "Bi" {
-            return Err(messages::replication_bidirectional(device, &names));
+        Some((ReplicationUse::BidirectionalOriginal, names)) => {
+            Err(messages::replication_bidirectional(device, &names))
         }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

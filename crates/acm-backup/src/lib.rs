@@ -26,16 +26,29 @@ pub mod copy;
 pub mod device;
 pub mod devmap;
 pub mod exclusion;
-pub mod list;
 pub mod maintenance;
 pub mod messages;
-pub mod pairs;
 pub mod restore;
 pub mod scripts;
 pub mod server;
 pub mod snap;
 pub mod sync;
 pub mod wait;
+
+/// The backup management list (in the model both domains share).
+pub use acm_model::backup as list;
+/// The replication management list as backup management reads it.
+pub use acm_model::replication::layout as pairs;
+
+/// The traits that give the list backup management's operations (the list
+/// itself is the model's): `use crate::prelude::*` where they are called.
+pub mod prelude {
+    pub use crate::backup::ListBackup;
+    pub use crate::copy::SurveyExt;
+    pub use crate::maintenance::ListMaintenance;
+    pub use crate::restore::ListRestore;
+    pub use crate::sync::ListSync;
+}
 
 use acm_core::program::Entry;
 

@@ -17,6 +17,7 @@ use crate::copy::{self, Pair, Survey};
 use crate::exclusion;
 use crate::list::{self, BackupList, Hold, ListStore, Role, LIST_FILE};
 use crate::messages;
+use crate::prelude::*;
 use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
@@ -85,7 +86,8 @@ pub struct Changes {
     pub restores_dropped: Vec<String>,
 }
 
-impl BackupList {
+/// Making the list agree with the array (`swstsrsemtch`).
+pub trait ListMaintenance {
     /// Makes the list agree with the array. `seen(from, to)` reports the session
     /// copying registered volume `from` into `to` (`None` from the closure when
     /// either name is not registered is never asked: unregistered names are
@@ -107,7 +109,35 @@ impl BackupList {
     ///   is a completed copy; a failed one stays for the operator to delete);
     ///   `next_version` is raised above the newest generation if it is not;
     /// - when the array cannot report (`?????`) nothing is changed for that pair.
-    pub fn reconcile(
+    fn reconcile(
+        &mut self,
+        seen: impl FnMut(&str, &str) -> Result<Seen, Failure>,
+    ) -> Result<Changes, Failure>;
+}
+
+impl ListMaintenance for BackupList {
+    /// Makes the list agree with the array. `seen(from, to)` reports the session
+    /// copying registered volume `from` into `to` (`None` from the closure when
+    /// either name is not registered is never asked: unregistered names are
+    /// handled here).
+    ///
+    /// Rules (docs/messages.md, "swstsrsemtch"):
+    /// - a backup volume's hold (suspended EC / tracking QuickOPC without history)
+    ///   is cleared when its transaction volume is no longer registered, or the
+    ///   array holds no session from it to the backup volume, or the session is of
+    ///   another kind (EC for a suspend, QuickOPC for tracking);
+    /// - a sync record (`swststartsync`) is dropped when either volume is no longer
+    ///   registered or no EC session copies the pair;
+    /// - a restore record is dropped only when its transaction volume is no longer
+    ///   registered (no command can show or cancel it then); a restore whose
+    ///   session ended is kept (it reads as `succeeded` until `swstcancelrest` or
+    ///   the next `swstrestore`), and so is one whose generation was deleted
+    ///   (`swstcancelrest -v` can still name it);
+    /// - history is kept whatever the array says (a generation without a session
+    ///   is a completed copy; a failed one stays for the operator to delete);
+    ///   `next_version` is raised above the newest generation if it is not;
+    /// - when the array cannot report (`?????`) nothing is changed for that pair.
+    fn reconcile(
         &mut self,
         mut seen: impl FnMut(&str, &str) -> Result<Seen, Failure>,
     ) -> Result<Changes, Failure> {

@@ -17,12 +17,8 @@ fn refused(number: u16, text: impl Into<String>) -> Failure {
 
 /// `-h` names another server.
 pub const FOREIGN_SERVER: u16 = common::FOREIGN_SERVER;
-/// `swstsvrset` has not been run.
-pub const NOT_CONFIGURED: u16 = common::NOT_SET_UP;
 /// Another command holds the exclusion lock.
 pub const BUSY: u16 = common::BUSY;
-/// The backup management list cannot be read or written.
-pub const LIST_ERROR: u16 = 1004;
 /// A pre/post-processing script could not be started.
 pub const SCRIPT_NOT_RUN: u16 = 1302;
 /// A pre/post-processing script ran past its time limit.
@@ -38,19 +34,8 @@ pub fn foreign_server(given: &str, local: &str) -> Failure {
     common::foreign_server(F, given, local)
 }
 
-pub fn not_configured() -> Failure {
-    refused(
-        NOT_CONFIGURED,
-        "The Managed Server is not set up for backup management. Run swstsvrset first.",
-    )
-}
-
 pub fn busy(running: &str) -> Failure {
     common::busy(F, running)
-}
-
-pub fn list_error(detail: impl std::fmt::Display) -> Failure {
-    common::list_error(F, LIST_ERROR, "backup management list", detail)
 }
 
 pub fn host_error(detail: impl std::fmt::Display) -> Failure {
@@ -70,7 +55,6 @@ pub const OVERLAP: u16 = 1105;
 pub const MOUNTED: u16 = 1106;
 pub const BACKUP_IN_USE: u16 = 1107;
 pub const HAS_POLICY: u16 = 1108;
-pub const NOT_REGISTERED: u16 = 1109;
 pub const ALREADY_REGISTERED: u16 = 1110;
 pub const TOO_LARGE: u16 = 1111;
 
@@ -145,13 +129,6 @@ pub fn has_policy(device: &str) -> Failure {
     )
 }
 
-pub fn not_registered(device: &str) -> Failure {
-    refused(
-        NOT_REGISTERED,
-        format!("{device} is not registered as a transaction or backup volume."),
-    )
-}
-
 pub fn already_registered(device: &str, role: &str) -> Failure {
     refused(
         ALREADY_REGISTERED,
@@ -168,7 +145,6 @@ pub fn too_large(device: &str) -> Failure {
 
 // ----- policies (12xx) -----
 
-pub const NOT_TRANSACTION: u16 = 1201;
 pub const BAD_INTERVAL: u16 = 1202;
 pub const BAD_SAVE_NUMBER: u16 = 1203;
 pub const TOO_FEW_BACKUP_VOLUMES: u16 = 1204;
@@ -176,13 +152,6 @@ pub const HISTORY_EXCEEDS: u16 = 1205;
 pub const NO_POLICY: u16 = 1206;
 pub const HAS_HISTORY: u16 = 1207;
 pub const NO_TRANSACTION_VOLUMES: u16 = 1208;
-
-pub fn not_transaction(device: &str) -> Failure {
-    refused(
-        NOT_TRANSACTION,
-        format!("{device} is not registered as a transaction volume."),
-    )
-}
 
 pub fn bad_interval(value: &str) -> Failure {
     refused(
@@ -245,37 +214,8 @@ pub fn usage(why: &str, synopsis: &str) -> Failure {
 
 // ----- the array (06xx/07xx, the manual's IDs) -----
 
-/// Number and text of a refusal of the array, as the manual prints them
-/// (`Error code=26 (SCSI command busy)`).
-pub fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
-    use acm_scsi::model::CopyError as E;
-    match c {
-        E::SessionLimit | E::LunSessionLimit => {
-            (20, "the maximum number of copy sessions is exceeded")
-        }
-        E::NoSuchSession => (21, "the copy session does not exist"),
-        E::WrongPhase => (22, "the copy session is not in a state that allows this"),
-        E::ExtentConflict => (23, "the volume is already in use by another copy session"),
-        E::ExtentSize => (24, "the volume sizes do not match"),
-        E::NotSupported => (17, "not support."),
-        E::PathFailure => (25, "REC path failure"),
-        E::HardwareError => (27, "hardware error"),
-        E::BadSector(_) => (28, "bad sector"),
-        E::CapacityExhausted => (29, "the copy destination capacity is exhausted"),
-        E::WriteProtected | E::AccessDenied => (30, "the volume is protected by a copy session"),
-        E::NotOldestGeneration => (31, "not the oldest generation"),
-        E::Unobtainable => (32, "the copy status cannot be obtained"),
-        E::Timeout => (33, "timeout"),
-        E::BufferInUse => (34, "the REC buffer is in use"),
-        E::MonitorExists | E::NoMonitor => (35, "measurement session state"),
-        E::NoSuchLun | E::NoSuchBox | E::LbaOutOfRange => {
-            (36, "the volume does not exist in the box")
-        }
-        E::InvalidCdbField(_) | E::InvalidParameter(_) | E::ParameterLength | E::InvalidOpcode => {
-            (26, "SCSI command busy")
-        }
-    }
-}
+pub use acm_model::messages::backup::*;
+pub use acm_model::survey::error_code;
 
 /// The array refused a copy function.
 pub fn copy_refused(kind: acm_scsi::model::CopyKind, c: &acm_scsi::model::CopyError) -> Failure {
@@ -854,8 +794,6 @@ pub fn snap_array_refused(what: &str, c: &acm_scsi::model::CopyError) -> Failure
 
 /// A replication management command is working on the volume.
 pub const REPLICATION_BUSY: u16 = 1007;
-/// The replication management list cannot be read.
-pub const REPLICATION_LIST_ERROR: u16 = 1008;
 /// The volume is a replication destination volume.
 pub const REPLICATION_REPLICA: u16 = 1112;
 /// The volume is the source of a bi-directional replication pair.
@@ -868,13 +806,6 @@ pub fn replication_busy(device: &str, running: &str) -> Failure {
             "{device}: the replication management function is executing a process for the \
              target volume ({running})."
         ),
-    )
-}
-
-pub fn replication_list_error(detail: impl std::fmt::Display) -> Failure {
-    refused(
-        REPLICATION_LIST_ERROR,
-        format!("The replication management list cannot be read: {detail}"),
     )
 }
 

@@ -103,10 +103,27 @@ impl Select {
     }
 }
 
-impl BackupList {
+/// The list's restores, as the array reports them.
+pub trait ListRestore {
     /// The generation of `transaction` chosen by `select`, with its relative
     /// generation number; refused when there is no history or no such generation.
-    pub fn restore_pick_generation(
+    fn restore_pick_generation(
+        &self,
+        transaction: &str,
+        select: Select,
+    ) -> Result<(u64, &Generation), Failure>;
+
+    /// The relative generation number of version `version` of `transaction`.
+    fn restore_relative_generation(&self, transaction: &str, version: u64) -> Option<u64>;
+
+    /// The restore records of `transaction`, by destination in natural order.
+    fn restore_records_of(&self, transaction: &str) -> Vec<(String, Restore)>;
+}
+
+impl ListRestore for BackupList {
+    /// The generation of `transaction` chosen by `select`, with its relative
+    /// generation number; refused when there is no history or no such generation.
+    fn restore_pick_generation(
         &self,
         transaction: &str,
         select: Select,
@@ -133,7 +150,7 @@ impl BackupList {
     }
 
     /// The relative generation number of version `version` of `transaction`.
-    pub fn restore_relative_generation(&self, transaction: &str, version: u64) -> Option<u64> {
+    fn restore_relative_generation(&self, transaction: &str, version: u64) -> Option<u64> {
         let history = self.history_of(transaction);
         history
             .iter()
@@ -142,7 +159,7 @@ impl BackupList {
     }
 
     /// The restore records of `transaction`, by destination in natural order.
-    pub fn restore_records_of(&self, transaction: &str) -> Vec<(String, Restore)> {
+    fn restore_records_of(&self, transaction: &str) -> Vec<(String, Restore)> {
         let mut v: Vec<(String, Restore)> = self
             .restores
             .iter()

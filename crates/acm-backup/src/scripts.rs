@@ -17,7 +17,7 @@ use std::process::Command;
 
 /// Where the backup scripts live.
 pub fn dir() -> PathBuf {
-    acm_core::paths::product("/etc/opt/FJSVswsts/sh")
+    acm_core::paths::product(acm_core::program::Package::Backup.scripts_dir())
 }
 
 /// Runs script `name` (e.g. `OpcBackup.pre`) with `args`; `Ok` when it exits 0 or

@@ -24,6 +24,7 @@ use crate::devmap::DevMap;
 use crate::exclusion;
 use crate::list::{BackupKind, BackupList, BoxInfo, Hold, ListStore, Role};
 use crate::messages;
+use crate::prelude::*;
 use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
@@ -98,37 +99,63 @@ pub const SWSTEXECSTAT: Spec = Spec {
     usage: "/opt/FJSVswsts/bin/swstexecstat [-j] [-h serverName] [deviceName]",
 };
 
-impl BackupList {
+/// The list's synchronous processing, as the array reports it.
+pub trait ListSync {
     /// Backup volumes of `td`'s synchronous processing started by `swststartsync`.
-    pub fn syncs_of(&self, td: &str) -> Vec<String> {
+    fn syncs_of(&self, td: &str) -> Vec<String>;
+
+    /// Backup volumes held by a suspended EC session of `td`.
+    fn suspended_of(&self, td: &str) -> Vec<String>;
+
+    /// Backup volumes held by a tracking QuickOPC session of `td`.
+    fn tracking_of(&self, td: &str) -> Vec<String>;
+
+    /// Whether `bd` holds a history generation of any transaction volume.
+    fn has_history_on(&self, bd: &str) -> bool;
+
+    /// Whether `bd` is a target of some synchronous processing.
+    fn in_sync(&self, bd: &str) -> bool;
+
+    /// Whether `bd` is the source of a restore in progress.
+    fn restoring_from(&self, bd: &str) -> bool;
+
+    /// Backup volumes of `td` that tracking concerns: held `Tracking`, or holding
+    /// a QuickOPC generation of `td`, in device order.
+    fn tracking_candidates(&self, td: &str) -> Vec<String>;
+}
+
+/// Backup volumes whose hold `f` accepts.
+fn held_by(list: &BackupList, f: impl Fn(&Hold) -> bool) -> Vec<String> {
+    list.names(Role::Backup)
+        .into_iter()
+        .filter(|n| list.devices[n].hold.as_ref().is_some_and(&f))
+        .collect()
+}
+
+impl ListSync for BackupList {
+    /// Backup volumes of `td`'s synchronous processing started by `swststartsync`.
+    fn syncs_of(&self, td: &str) -> Vec<String> {
         self.syncs.get(td).cloned().unwrap_or_default()
     }
 
     /// Backup volumes held by a suspended EC session of `td`.
-    pub fn suspended_of(&self, td: &str) -> Vec<String> {
-        self.held_by(
-            td,
+    fn suspended_of(&self, td: &str) -> Vec<String> {
+        held_by(
+            self,
             |h| matches!(h, Hold::Suspend { transaction } if transaction == td),
         )
     }
 
     /// Backup volumes held by a tracking QuickOPC session of `td`.
-    pub fn tracking_of(&self, td: &str) -> Vec<String> {
-        self.held_by(
-            td,
+    fn tracking_of(&self, td: &str) -> Vec<String> {
+        held_by(
+            self,
             |h| matches!(h, Hold::Tracking { transaction } if transaction == td),
         )
     }
 
-    fn held_by(&self, _td: &str, f: impl Fn(&Hold) -> bool) -> Vec<String> {
-        self.names(Role::Backup)
-            .into_iter()
-            .filter(|n| self.devices[n].hold.as_ref().is_some_and(&f))
-            .collect()
-    }
-
     /// Whether `bd` holds a history generation of any transaction volume.
-    pub fn has_history_on(&self, bd: &str) -> bool {
+    fn has_history_on(&self, bd: &str) -> bool {
         self.history
             .values()
             .flatten()
@@ -136,18 +163,18 @@ impl BackupList {
     }
 
     /// Whether `bd` is a target of some synchronous processing.
-    pub fn in_sync(&self, bd: &str) -> bool {
+    fn in_sync(&self, bd: &str) -> bool {
         self.syncs.values().flatten().any(|b| b == bd)
     }
 
     /// Whether `bd` is the source of a restore in progress.
-    pub fn restoring_from(&self, bd: &str) -> bool {
+    fn restoring_from(&self, bd: &str) -> bool {
         self.restores.values().any(|r| r.backup_volume == bd)
     }
 
     /// Backup volumes of `td` that tracking concerns: held `Tracking`, or holding
     /// a QuickOPC generation of `td`, in device order.
-    pub fn tracking_candidates(&self, td: &str) -> Vec<String> {
+    fn tracking_candidates(&self, td: &str) -> Vec<String> {
         let mut v = self.tracking_of(td);
         for g in self.history_of(td) {
             if g.kind == BackupKind::QuickOpc && !v.contains(&g.backup_volume) {

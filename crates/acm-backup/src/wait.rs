@@ -18,6 +18,7 @@
 
 use crate::copy::Pair;
 use crate::list::{BackupList, ListStore};
+use crate::prelude::*;
 use crate::{backup, messages, restore, server, sync};
 use acm_core::cli::{Argv, Spec};
 use acm_core::msg::{Failure, Family};

@@ -17,6 +17,7 @@
 use crate::messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
+use acm_core::program::Package;
 use acm_manager::node;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,25 +206,25 @@ pub fn archive(t: DataType) -> Result<Vec<u8>, Failure> {
             add_file(&mut b, &policy, &format!("{top}/stgmgrinfo_policy.ini"))?;
         }
         DataType::BkupData => {
-            let data = paths::data_dir(acm_core::program::Package::Backup);
+            let data = paths::data_dir(Package::Backup);
             require_dir(&data)?;
             let mut inner = tar::Builder::new(Vec::new());
-            add_tree(&mut inner, &data, "FJSVswsts", false)?;
+            add_tree(&mut inner, &data, Package::Backup.name(), false)?;
             let inner = finish(inner)?;
-            add_dir_entry(&mut b, &format!("{top}/FJSVswsts"))?;
+            add_dir_entry(&mut b, &format!("{top}/{}", Package::Backup.name()))?;
             let mut h = tar::Header::new_gnu();
             h.set_mode(0o600);
             h.set_size(inner.len() as u64);
             h.set_mtime(acm_core::time::now_secs());
             b.append_data(
                 &mut h,
-                format!("{top}/FJSVswsts/FJSVswsts.tar"),
+                format!("{top}/{0}/{0}.tar", Package::Backup.name()),
                 inner.as_slice(),
             )
             .map_err(|e| messages::io(&data, e))?;
             add_tree(
                 &mut b,
-                &paths::product("/etc/opt/FJSVswsts/sh"),
+                &paths::product(Package::Backup.scripts_dir()),
                 &format!("{top}/Scripts"),
                 false,
             )?;
@@ -231,11 +232,11 @@ pub fn archive(t: DataType) -> Result<Vec<u8>, Failure> {
             add_dir_entry(&mut b, &format!("{top}/data"))?;
         }
         DataType::ReplData => {
-            let data = paths::data_dir(acm_core::program::Package::Replication);
+            let data = paths::data_dir(Package::Replication);
             require_dir(&data)?;
             add_tree(
                 &mut b,
-                &paths::product("/etc/opt/FJSVswsrp/sh"),
+                &paths::product(Package::Replication.scripts_dir()),
                 &format!("{top}/Scripts"),
                 false,
             )?;

@@ -40,6 +40,11 @@ impl Package {
         }
     }
 
+    /// Where its pre- and post-processing scripts are (`/etc/opt/FJSVswsts/sh`).
+    pub fn scripts_dir(self) -> String {
+        format!("/etc/opt/{}/sh", self.name())
+    }
+
     /// Where its programs are installed (`/opt/FJSVswsts/bin`).
     pub fn bin_dir(self) -> &'static str {
         match self {

@@ -19,14 +19,17 @@
 pub mod commands;
 pub mod copy;
 pub mod exclusion;
-pub mod list;
 pub mod messages;
 pub mod pair;
 pub mod peer;
-pub mod repository;
 pub mod scripts;
 pub mod session;
 pub mod volume;
+
+/// The replication management list and its repository copy (in the model
+/// both domains share).
+pub use acm_model::replication as list;
+pub use acm_model::replication::repository;
 
 use acm_core::program::Entry;
 

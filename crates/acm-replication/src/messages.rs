@@ -8,6 +8,8 @@
 //! does not use).
 
 use acm_core::msg::{common, Failure, Family};
+
+pub use acm_model::messages::replication::*;
 use std::fmt::Display;
 
 pub const F: Family = Family::Replication;
@@ -22,8 +24,6 @@ fn refused(number: u16, text: impl Into<String>) -> Failure {
 pub const FOREIGN_SERVER: u16 = common::FOREIGN_SERVER;
 /// Another command holds the exclusion lock.
 pub const BUSY: u16 = common::BUSY;
-/// The replication management list cannot be read or written.
-pub const LIST_ERROR: u16 = 1004;
 /// A pre/post-processing script could not be started.
 pub const SCRIPT_NOT_RUN: u16 = 2615;
 /// A pre/post-processing script ran past its time limit.
@@ -87,8 +87,6 @@ pub const NOT_ORIGINAL: u16 = 1301;
 pub const NOT_SET: u16 = 1302;
 /// A copy session exists between the pair.
 pub const COPY_IN_PROGRESS: u16 = 1303;
-/// The group does not exist.
-pub const NO_GROUP: u16 = 1304;
 /// The array cannot report the sessions, so the deletion cannot be checked.
 pub const UNCONFIRMED: u16 = 1305;
 
@@ -98,10 +96,6 @@ pub fn foreign_server(given: &str, local: &str) -> Failure {
 
 pub fn busy(running: &str) -> Failure {
     common::busy(F, running)
-}
-
-pub fn list_error(detail: impl Display) -> Failure {
-    common::list_error(F, LIST_ERROR, "replication management list", detail)
 }
 
 pub fn host_error(detail: impl Display) -> Failure {
@@ -301,10 +295,6 @@ pub fn copy_in_progress(original: &str, replica: &str) -> Failure {
     )
 }
 
-pub fn no_group(group: &str) -> Failure {
-    refused(NO_GROUP, format!("The group {group} does not exist."))
-}
-
 pub fn unconfirmed(original: &str, replica: &str) -> Failure {
     refused(
         UNCONFIRMED,
@@ -327,7 +317,7 @@ pub fn usage(why: &str, synopsis: &str) -> Failure {
 /// `swsrp0719 EC cannot be run. Error=17(not support.)`.
 pub fn copy_refused(kind: acm_scsi::model::CopyKind, c: &acm_scsi::model::CopyError) -> Failure {
     use acm_scsi::model::CopyKind as K;
-    let (code, text) = acm_backup::messages::error_code(c);
+    let (code, text) = acm_model::survey::error_code(c);
     let (number, function) = match kind {
         K::Opc | K::QuickOpc => (634, "OPC"),
         K::Ec | K::Rec => (719, "EC"),
@@ -794,8 +784,6 @@ pub const NO_REC_BUFFER: u16 = 1803;
 pub const REC_BUFFER_IN_USE: u16 = 1804;
 /// The replication management list is damaged: only `swsrprecoverres -r` can help.
 pub const LIST_DAMAGED: u16 = 1805;
-/// The repository copy of the list cannot be read or written.
-pub const REPOSITORY_ERROR: u16 = 1806;
 
 pub fn not_replication_volume(volume: &str) -> Failure {
     refused(
@@ -807,7 +795,7 @@ pub fn not_replication_volume(volume: &str) -> Failure {
 }
 
 pub fn rec_buffer_refused(box_id: &str, c: &acm_scsi::model::CopyError) -> Failure {
-    let (code, text) = acm_backup::messages::error_code(c);
+    let (code, text) = acm_model::survey::error_code(c);
     refused(
         REC_BUFFER_REFUSED,
         format!("The REC buffer of the box {box_id} cannot be accessed. Error={code}({text})"),
@@ -837,16 +825,6 @@ pub fn list_damaged(detail: impl Display) -> Failure {
         format!(
             "The replication management list is in an incorrect state ({detail}); \
              execute swsrprecoverres with -r."
-        ),
-    )
-}
-
-pub fn repository_error(detail: impl Display) -> Failure {
-    refused(
-        REPOSITORY_ERROR,
-        format!(
-            "The replication management information of the repository cannot be accessed: \
-             {detail}"
         ),
     )
 }

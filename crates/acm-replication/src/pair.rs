@@ -146,8 +146,8 @@ pub fn check_operation_server(t: &Target, server: &str) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use acm_backup::list::BoxInfo;
     use acm_host::DeviceKind;
+    use acm_model::BoxInfo;
 
     fn vol(d: &str, s: &str, olu: u32) -> Volume {
         Volume {

@@ -73,7 +73,7 @@ pub fn call(server: &str, req: &Request) -> Result<Response, Failure> {
 pub fn serve(req: &Request) -> Response {
     let result = (|| -> Result<Response, Failure> {
         acm_manager::forward::check_config(messages::F)?;
-        let local = acm_backup::server::local_name();
+        let local = acm_manager::node::local_name();
         match req {
             Request::Resolve { device } => {
                 let op = volume::Operand {

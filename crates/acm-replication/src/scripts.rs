@@ -59,7 +59,7 @@ impl Script {
 
 /// Where the replication scripts live.
 pub fn dir() -> PathBuf {
-    acm_core::paths::product("/etc/opt/FJSVswsrp/sh")
+    acm_core::paths::product(acm_core::program::Package::Replication.scripts_dir())
 }
 
 /// Runs `script` for `device` on this server; `Ok` when it exits 0 or does not exist.

@@ -11,9 +11,9 @@
 use crate::list::{Pair, Volume};
 use crate::messages;
 use crate::pair::Target;
-use acm_backup::copy::Survey;
-use acm_backup::list::BoxInfo;
 use acm_core::msg::Failure;
+use acm_model::survey::Survey;
+use acm_model::BoxInfo;
 use acm_scsi::model::{self as m, CopyError, CopyKind, Phase, Status};
 
 /// A session between the two volumes of a pair.
@@ -97,9 +97,9 @@ pub fn sessions_in(survey: &Survey, v: &Volume) -> Result<Option<Vec<m::SessionI
 }
 
 /// The sessions of the LUNs of `volumes`, each box asked once
-/// ([`acm_backup::copy::Survey::of`]).
+/// ([`acm_model::survey::Survey::of`]).
 pub fn survey<'a>(volumes: impl IntoIterator<Item = &'a Volume>) -> Survey {
-    acm_backup::copy::survey(volumes.into_iter().map(|v| &v.box_info))
+    acm_model::survey::survey(volumes.into_iter().map(|v| &v.box_info))
 }
 
 /// A survey of both volumes of every pair of `pairs`.
@@ -258,7 +258,7 @@ pub fn status_word(state: State, w: Wording) -> String {
 
 /// Physical copy progress of a session in percent (100 when nothing is pending).
 pub fn percent(s: &m::SessionInfo) -> u64 {
-    acm_backup::copy::percent(s)
+    acm_model::survey::percent(s)
 }
 
 /// Share of the extent changed since the last copy, in percent.

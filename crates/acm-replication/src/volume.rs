@@ -6,11 +6,11 @@
 
 use crate::list::Volume;
 use crate::messages;
-use acm_backup::list::BoxInfo;
 use acm_core::msg::Failure;
 use acm_host::{DeviceKind, Host, HostError, HostStore};
+use acm_model::BoxInfo;
 
-use acm_backup::list::MAX_SIZE;
+use acm_model::MAX_SIZE;
 use acm_scsi::model::BLOCK;
 
 /// An operand split into device and server (the local server when omitted).

@@ -6,7 +6,6 @@ use crate::list::{Direction, ListStore, OpServer, Pair, ReplicationList, Volume}
 use crate::messages;
 use crate::pair;
 use crate::volume::{self, Operand};
-use acm_backup::list::{BoxInfo, ListStore as BackupStore, Role};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
@@ -14,6 +13,7 @@ use acm_core::size::format_size;
 use acm_core::table::table;
 use acm_host::DeviceKind;
 use acm_manager::forward;
+use acm_model::backup::{BoxInfo, ListStore as BackupStore, Role};
 use acm_scsi::model as m;
 use std::process::ExitCode;
 
@@ -135,7 +135,7 @@ pub fn swsrpsetvol(argv: Argv) -> ExitCode {
 /// as one with bi-directional copy (volumes of this server, `local`; the peer's
 /// backup list is the peer's business).
 fn check_backup(
-    backup: &acm_backup::list::BackupList,
+    backup: &acm_model::backup::BackupList,
     local: &str,
     original: &Volume,
     replica: &Volume,

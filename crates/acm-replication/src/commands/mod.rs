@@ -46,7 +46,7 @@ use acm_core::msg::Failure;
 
 /// Checks `-h serverName` against this server; returns this server's name.
 pub fn server(args: &Args) -> Result<String, Failure> {
-    let local = acm_backup::server::local_name();
+    let local = acm_manager::node::local_name();
     match args.value("-h") {
         Some(given) if given != local => Err(messages::foreign_server(given, &local)),
         _ => Ok(local),
@@ -236,20 +236,10 @@ pub fn check_backup_idle(v: &Volume, local: &str) -> Result<(), Failure> {
     if v.server != local {
         return Ok(());
     }
-    let dir = acm_core::paths::data_dir(acm_core::program::Package::Backup);
-    let processes = acm_core::exclusion::running(&dir)
-        .into_iter()
-        .filter(|r| acm_backup::exclusion::mode_of(&r.command).is_some());
-    for r in processes {
-        let hit = match &r.target {
-            None => true,
-            Some(t) => t.split_whitespace().any(|d| d == v.device),
-        };
-        if hit {
-            return Err(messages::backup_busy(&v.qualified(), &r.describe()));
-        }
+    match acm_model::rules::backup_holder(&v.device) {
+        Some(r) => Err(messages::backup_busy(&v.qualified(), &r.describe())),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -26,12 +26,12 @@ use crate::repository;
 use crate::scripts;
 use crate::session;
 use crate::volume::{self, Operand};
-use acm_backup::list::{ListStore as BackupStore, Role};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_host::Host;
 use acm_manager::forward;
+use acm_model::backup::{ListStore as BackupStore, Role};
 use acm_scsi::model as m;
 use std::process::ExitCode;
 

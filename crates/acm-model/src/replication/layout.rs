@@ -1,9 +1,9 @@
 //! The replication management list as records: the layout both domains read.
 //!
-//! Replication management ([`acm_replication::list`] in the crate above this
-//! one) writes the list; backup management reads it to refuse a replication
-//! volume as a backup volume and to see which volumes a running replication
-//! command holds. The layout is defined here, once, so the two cannot drift:
+//! Replication management writes the list ([`super::ListStore`]); backup
+//! management reads it ([`all`], [`of_volume`]: the same [`Pair`] records) to
+//! refuse a replication volume as a backup volume and to see which volumes a
+//! running replication command holds:
 //!
 //! | kind | key | value |
 //! |---|---|---|
@@ -17,8 +17,11 @@
 //! command find the pairs of a volume, an extent or a group without reading
 //! the others.
 
-use crate::list::BoxInfo;
-use crate::messages;
+use super::{Pair, ReplicationList};
+use crate::extent::BoxInfo;
+// Backup management reads the list through these; its refusals are backup
+// management's.
+use crate::messages::backup as messages;
 use acm_core::msg::Failure;
 use acm_core::records::{self, RecordFile, Records};
 use std::path::Path;
@@ -81,44 +84,19 @@ pub fn gather(
     Ok(())
 }
 
-/// One volume of a replication pair, as backup management reads it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct VolumeView {
-    pub device: String,
-    pub server: String,
-    pub box_info: BoxInfo,
-}
-
-/// A replication pair, as backup management reads it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct PairView {
-    pub original: VolumeView,
-    pub replica: VolumeView,
-    /// `Bi` or `Uni`.
-    pub direction: String,
-    #[serde(default)]
-    pub group: Option<String>,
-}
-
 #[derive(serde::Deserialize)]
 struct Stored {
-    pair: PairView,
+    pair: Pair,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-struct EarlierList {
-    #[serde(default)]
-    pairs: Vec<PairView>,
-}
-
-fn views(records: &Records) -> Result<Vec<PairView>, String> {
+fn views(records: &Records) -> Result<Vec<Pair>, String> {
     records::of_kind(records, PAIR)
         .map(|(k, v)| records::decode::<Stored>(PAIR, k, v).map(|s| s.pair))
         .collect()
 }
 
 /// This server's pairs (none when there is no list).
-pub fn all() -> Result<Vec<PairView>, Failure> {
+pub fn all() -> Result<Vec<Pair>, Failure> {
     let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
     if let Some(earlier) = earlier(&dir)? {
         return Ok(earlier);
@@ -130,7 +108,7 @@ pub fn all() -> Result<Vec<PairView>, Failure> {
 }
 
 /// The pairs `device` (of server `local`) or the extent `info` is in.
-pub fn of_volume(device: &str, info: &BoxInfo, local: &str) -> Result<Vec<PairView>, Failure> {
+pub fn of_volume(device: &str, info: &BoxInfo, local: &str) -> Result<Vec<Pair>, Failure> {
     let dir = acm_core::paths::data_dir(acm_core::program::Package::Replication);
     if let Some(earlier) = earlier(&dir)? {
         return Ok(earlier);
@@ -150,12 +128,12 @@ pub fn of_volume(device: &str, info: &BoxInfo, local: &str) -> Result<Vec<PairVi
 
 /// The list in the earlier layout, when only that one exists (it is imported
 /// by the next replication command that changes the list).
-fn earlier(dir: &Path) -> Result<Option<Vec<PairView>>, Failure> {
+fn earlier(dir: &Path) -> Result<Option<Vec<Pair>>, Failure> {
     if dir.join(FILE).exists() || !dir.join(EARLIER_FILE).exists() {
         return Ok(None);
     }
     acm_core::store::StateFile::new(dir.join(EARLIER_FILE), FORMAT, 1)
-        .load::<EarlierList>()
+        .load::<ReplicationList>()
         .map(|l| Some(l.unwrap_or_default().pairs))
         .map_err(messages::replication_list_error)
 }

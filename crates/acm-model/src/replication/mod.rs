@@ -3,25 +3,28 @@
 //! operation server, size-check choice and optional group.
 //!
 //! Kept as records (one per pair, with index records by volume, extent and
-//! group; the layout is [`acm_backup::pairs`]) in `swsrplist.redb` in
+//! group; the layout is [`layout`]) in `swsrplist.redb` in
 //! `/etc/opt/FJSVswsrp/data` (or `/etc/opt/FJSVswsrp/<SWSTGNODE>/data`),
 //! relocated under `ACM_ROOT`. Every change is a read-modify-write under the
 //! lock `swsrplist.lock`, written in one transaction and only when the change
 //! succeeds, so a refused command never writes and a crash leaves the old list
 //! or the new one. Registering a pair reads only the pairs its refusals depend
 //! on ([`ListStore::add`]), so it costs the same at 10 pairs as at 10,000.
-use crate::messages;
-use acm_backup::list::BoxInfo;
-use acm_backup::pairs::{self as layout, IX_BOX, IX_GROUP, IX_VOLUME, META, NEXT_SEQ, PAIR};
+pub mod layout;
+pub mod repository;
+
+use crate::extent::BoxInfo;
+use crate::messages::replication as messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
 use acm_core::records::{self, Delta, Document, RecordFile, Records};
 use acm_core::store::Lock;
 use acm_host::DeviceKind;
+use layout::{IX_BOX, IX_GROUP, IX_VOLUME, META, NEXT_SEQ, PAIR};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub use acm_backup::pairs::{FILE as LIST_FILE, FORMAT as LIST_FORMAT, LOCK as LIST_LOCK};
+pub use layout::{FILE as LIST_FILE, FORMAT as LIST_FORMAT, LOCK as LIST_LOCK};
 
 /// The product's data directory for replication management, honouring
 /// `SWSTGNODE` and `ACM_ROOT`.
@@ -233,7 +236,7 @@ pub struct ListStore {
     dir: PathBuf,
     file: RecordFile,
     /// The repository's copy ([`crate::repository`]), following every change.
-    repository: crate::repository::Copy,
+    repository: repository::Copy,
 }
 
 impl Default for ListStore {
@@ -254,7 +257,7 @@ impl ListStore {
         ListStore {
             dir: dir.to_path_buf(),
             file: layout::file_in(dir),
-            repository: crate::repository::Copy::in_data_dir(dir),
+            repository: repository::Copy::in_data_dir(dir),
         }
     }
 
@@ -274,8 +277,8 @@ impl ListStore {
             self.repository.replace(&list)?;
             let earlier_copy = self
                 .dir
-                .join(crate::repository::REPOSITORY_DIR)
-                .join(crate::repository::EARLIER_COPY_FILE);
+                .join(repository::REPOSITORY_DIR)
+                .join(repository::EARLIER_COPY_FILE);
             let _ = std::fs::remove_file(earlier_copy);
         }
         Ok(())

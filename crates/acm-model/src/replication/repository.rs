@@ -1,7 +1,7 @@
 //! The repository's copy of the replication management list.
 //!
 //! The product keeps the replication volume information twice: on the Managed
-//! Server (the list, [`crate::list`]) and in the Management Server's repository,
+//! Server (the list, [`super`]) and in the Management Server's repository,
 //! from which `swsrprecoverres -r` downloads it again when the Managed Server's
 //! files are damaged or lost. The suite keeps that copy on the Managed Server
 //! itself, beside the data, so that it is written in the same step as the
@@ -15,8 +15,8 @@
 //! record written is read back. A copy that fails either is refused
 //! (`swsrp1806`, naming the file), never restored from.
 
-use crate::list::{self, ReplicationList};
-use crate::messages;
+use super::{self as list, ReplicationList};
+use crate::messages::replication as messages;
 use acm_core::msg::Failure;
 use acm_core::records::{Delta, Document, RecordFile, Records};
 use acm_core::store::StoreError;
