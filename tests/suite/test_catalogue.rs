@@ -40,20 +40,31 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
 }
 
-/// The `name: u16 = N` constants of a source text.
-fn u16_consts(src: &str) -> std::collections::BTreeMap<String, u32> {
+/// The `name: u16 = N` constants of a source text; with `common`, also
+/// `name: u16 = common::OTHER`, resolved there.
+fn u16_consts(
+    src: &str,
+    common: Option<&std::collections::BTreeMap<String, u32>>,
+) -> std::collections::BTreeMap<String, u32> {
     let mut consts = std::collections::BTreeMap::new();
     for line in src.lines() {
         let l = line.trim();
-        if let Some(rest) = l
+        let Some(rest) = l
             .strip_prefix("pub const ")
             .or_else(|| l.strip_prefix("const "))
-        {
-            if let Some((name, value)) = rest.split_once(": u16 = ") {
-                if let Ok(n) = value.trim_end_matches(';').parse::<u32>() {
-                    consts.insert(name.to_string(), n);
-                }
-            }
+        else {
+            continue;
+        };
+        let Some((name, value)) = rest.split_once(": u16 = ") else {
+            continue;
+        };
+        let value = value.trim_end_matches(';');
+        let n = value.parse::<u32>().ok().or_else(|| {
+            let other = value.strip_prefix("common::")?;
+            common?.get(other).copied()
+        });
+        if let Some(n) = n {
+            consts.insert(name.to_string(), n);
         }
     }
     consts
@@ -63,24 +74,8 @@ fn u16_consts(src: &str) -> std::collections::BTreeMap<String, u32> {
 /// both families share in `acm_core::msg::common`) and `refused(N` /
 /// `refused(NAME` calls of a catalogue: the numbers it can produce.
 fn catalogue_numbers(src: &str) -> BTreeSet<u32> {
-    let common = u16_consts(&read("crates/acm-core/src/msg.rs"));
-    let mut consts = std::collections::BTreeMap::new();
-    for line in src.lines() {
-        let l = line.trim();
-        if let Some(rest) = l
-            .strip_prefix("pub const ")
-            .or_else(|| l.strip_prefix("const "))
-        {
-            if let Some((name, value)) = rest.split_once(": u16 = ") {
-                let value = value.trim_end_matches(';');
-                if let Ok(n) = value.parse::<u32>() {
-                    consts.insert(name.to_string(), n);
-                } else if let Some(n) = value.strip_prefix("common::").and_then(|c| common.get(c)) {
-                    consts.insert(name.to_string(), *n);
-                }
-            }
-        }
-    }
+    let common = u16_consts(&read("crates/acm-core/src/msg.rs"), None);
+    let consts = u16_consts(src, Some(&common));
     let mut out: BTreeSet<u32> = consts.values().copied().collect();
     let mut rest = src;
     // `refused(N, ...)`, `refused(NAME, ...)` and `Failure::timed_out(F, N, ...)`.
