@@ -989,3 +989,27 @@ fn a_closed_standard_output_ends_a_command_quietly() {
         );
     }
 }
+
+/// The multicall binary's own refusals: no program named (`ACM0001`) and an
+/// unknown one (`ACM0002`) are usage errors; links it cannot make (`ACM0003`)
+/// a failure.
+#[test]
+fn the_multicall_binary_refuses_with_its_ids() {
+    let acm = acm_testkit::multicall();
+    for (args, id, code) in [
+        (vec![], "ACM0001", 2),
+        (vec!["nosuchprogram"], "ACM0002", 2),
+        (vec!["--link", "/proc/acm-no-such-dir"], "ACM0003", 1),
+    ] {
+        let out = Command::new(&acm).args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.starts_with(&format!("acm: {id} ")), "{args:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = Command::new(&acm)
+        .args(["swstsvrdisp", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -234,17 +234,18 @@ pub fn bin_dir() -> PathBuf {
         let acm = multicall();
         let dir = acm.with_file_name("programs");
         std::fs::create_dir_all(&dir).expect("programs directory");
-        for p in acm_core::program::ALL {
-            let link = dir.join(p.name);
-            if std::fs::read_link(&link).is_ok_and(|t| t == acm) {
-                continue;
-            }
-            // Another test binary may be making the same links: each link is
-            // made aside and renamed into place.
-            let tmp = dir.join(format!(".{}.{}", p.name, std::process::id()));
-            let _ = std::fs::remove_file(&tmp);
-            std::os::unix::fs::symlink(&acm, &tmp).expect("program link");
-            std::fs::rename(&tmp, &link).expect("program link");
+        let made = acm_core::program::ALL
+            .iter()
+            .all(|p| std::fs::read_link(dir.join(p.name)).is_ok_and(|t| t == acm));
+        if !made {
+            // The binary's own `--link` (each link made aside and renamed into
+            // place, so test binaries making them at once do not collide).
+            let out = std::process::Command::new(&acm)
+                .arg("--link")
+                .arg(&dir)
+                .output()
+                .expect("acm --link");
+            assert!(out.status.success(), "acm --link: {out:?}");
         }
         dir
     })
