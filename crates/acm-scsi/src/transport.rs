@@ -90,3 +90,28 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
         (**self).execute(cdb, data, timeout)
     }
 }
+
+/// The I_T nexus a command arrives on: which initiator port sent it through
+/// which target port. Reservations and unit attentions are kept per nexus.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Nexus {
+    /// The initiator port's name: for iSCSI `iqn...,i,0x<ISID>` (RFC 7143
+    /// §4.2.7.1), [`Nexus::LOCAL`] for the host's own paths (the array
+    /// socket and the block face).
+    pub initiator: String,
+    /// The relative target port identifier the command came in on.
+    pub target_port: u16,
+}
+
+impl Nexus {
+    /// The initiator name of the host's own paths.
+    pub const LOCAL: &'static str = "local";
+
+    /// The host's own path: the array socket, the block face, the harness.
+    pub fn local() -> Nexus {
+        Nexus {
+            initiator: Nexus::LOCAL.to_string(),
+            target_port: 1,
+        }
+    }
+}

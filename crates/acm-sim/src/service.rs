@@ -17,7 +17,7 @@ use crate::array::{Array, SimError};
 use crate::block;
 use crate::target;
 use crate::wire::{self, Completed, Direction, ReplyKind, Request};
-use acm_scsi::transport::Data;
+use acm_scsi::transport::{Data, Nexus};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -70,7 +70,7 @@ struct Resident {
     closed: bool,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     home: PathBuf,
     state: Mutex<Resident>,
     stop: AtomicBool,
@@ -426,14 +426,15 @@ fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
 /// Runs one CDB from the socket on the resident array; the status is sent
 /// only after what the command changed is committed.
 fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
-    run_cdb(shared, &x.target, x.olu, &x.cdb, x.data, Some(x.clock))
+    run_cdb(shared, &Nexus::local(), &x.target, x.olu, &x.cdb, x.data, Some(x.clock))
 }
 
 /// Runs one CDB: `clock` is the request's (0: the real clock; seconds: a
 /// fixed one), or `None` for I/O of the block face, which leaves the array's
 /// clock as the last command set it.
-fn run_cdb(
+pub(crate) fn run_cdb(
     shared: &Shared,
+    nexus: &Nexus,
     target: &str,
     olu: u32,
     cdb: &[u8],
@@ -470,7 +471,7 @@ fn run_cdb(
         Direction::Out(d) => Data::Out(d),
         Direction::In(_) => Data::In(&mut data_in),
     };
-    let outcome = target::execute_on(a, target, olu, cdb, data);
+    let outcome = target::execute_on(a, nexus, target, olu, cdb, data);
     let (completion, completed) = match outcome {
         Ok(v) => v,
         Err(e) => return Err(e.to_string()),
@@ -519,7 +520,7 @@ impl block::Backend for FaceIo {
     ) -> Result<Completed, String> {
         let shared = self.0.upgrade().ok_or("the array service is stopping")?;
         shared.touch();
-        run_cdb(&shared, target, olu, cdb, data, None)
+        run_cdb(&shared, &Nexus::local(), target, olu, cdb, data, None)
     }
 }
 

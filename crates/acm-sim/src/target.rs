@@ -8,7 +8,7 @@
 use crate::array::{bid_of, Array, Bid, SimError};
 use crate::state::*;
 use acm_scsi::model::{self as m, CopyError, CopyTarget};
-use acm_scsi::transport::{Completion, Data, Transport, TransportError, GOOD};
+use acm_scsi::transport::{Completion, Data, Nexus, Transport, TransportError, GOOD};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -257,6 +257,7 @@ impl SimTransport {
 /// command leaves no trace.
 pub(crate) fn execute_on(
     array: &mut Array,
+    _nexus: &Nexus,
     target: &str,
     olu: u32,
     cdb: &[u8],
@@ -283,7 +284,7 @@ impl Transport for SimTransport {
         let target_err = |e: SimError| TransportError::Target(e.to_string());
         let mut array = Array::open(&self.home).map_err(target_err)?;
         let (completion, completed) =
-            execute_on(&mut array, &self.target, self.olu, cdb, data).map_err(target_err)?;
+            execute_on(&mut array, &Nexus::local(), &self.target, self.olu, cdb, data).map_err(target_err)?;
         if completed {
             array.commit().map_err(target_err)?;
         }
