@@ -206,8 +206,46 @@ pub fn parse_read_capacity(d: &[u8]) -> Result<(u64, u32), String> {
     Ok((u64::from_be_bytes(last).wrapping_add(1), block_len))
 }
 
+/// The 8-byte LUN field of LUN `n` (SAM-5 §4.7): peripheral device
+/// addressing below 256, flat space addressing up to 16383; `None` beyond.
+pub fn encode_lun(n: u32) -> [u8; 8] {
+    let mut l = [0u8; 8];
+    if n < 256 {
+        l[1] = n as u8;
+    } else {
+        let n = n.min(0x3FFF);
+        l[0] = 0x40 | (n >> 8) as u8;
+        l[1] = n as u8;
+    }
+    l
+}
+
+/// The LUN an 8-byte LUN field addresses, in either of [`encode_lun`]'s
+/// methods with a single level; `None` for any other form.
+pub fn decode_lun(l: &[u8; 8]) -> Option<u32> {
+    if l[2..].iter().any(|b| *b != 0) {
+        return None;
+    }
+    match l[0] >> 6 {
+        0 if l[0] == 0 => Some(u32::from(l[1])),
+        1 => Some(u32::from(l[0] & 0x3F) << 8 | u32::from(l[1])),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lun_fields_round_trip() {
+        for n in [0u32, 1, 255, 256, 4095, 16383] {
+            assert_eq!(decode_lun(&encode_lun(n)), Some(n), "{n}");
+        }
+        assert_eq!(encode_lun(5), [0, 5, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(encode_lun(300), [0x41, 0x2C, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(decode_lun(&[0, 1, 0, 0, 0, 0, 0, 1]), None);
+        assert_eq!(decode_lun(&[0x80, 1, 0, 0, 0, 0, 0, 0]), None);
+    }
     use super::*;
 
     fn identity() -> Identity {

@@ -125,6 +125,23 @@ pub fn block(home: &Path, target: &str, olu: u32) -> Result<(String, PathBuf), S
     }
 }
 
+/// Runs an iSCSI portal subcommand in the service of `home` (started for
+/// `start` when none runs; `Ok(None)` for the others when none runs).
+pub fn iscsi(home: &Path, words: &[&str]) -> Result<Option<String>, String> {
+    let mut s = match connect(home) {
+        Ok(s) => s,
+        Err(_) if words.first() == Some(&"start") => start(home, None)?,
+        Err(e) if not_found(&e) => return Ok(None),
+        Err(e) => return Err(format!("the array service: {e}")),
+    };
+    wire::send_iscsi(&mut s, words).map_err(|e| format!("the array service: {e}"))?;
+    match wire::read_reply(&mut s).map_err(|e| format!("the array service: {e}"))? {
+        Reply::Done(text) => Ok(Some(text)),
+        Reply::Error(why) => Err(why),
+        Reply::Completion(_) => Err("the array service answered ISCSI oddly".into()),
+    }
+}
+
 /// Asks a running service for the home; `None` when no service answers.
 /// The returned connection holds the lease until it is dropped.
 pub fn lease(home: &Path) -> Result<Option<UnixStream>, String> {

@@ -85,6 +85,9 @@ pub(crate) struct Shared {
     /// The block face, mounted at the first BLOCK request. Its own lock: a
     /// face is never touched under the state lock (its I/O takes that lock).
     face: Mutex<Option<block::Face>>,
+    /// The iSCSI portal, started by `acmsim iscsi start`. Its own lock, for
+    /// the same reason as the face's.
+    portal: Mutex<Option<acm_iscsi::Portal>>,
 }
 
 impl Shared {
@@ -118,7 +121,11 @@ impl Shared {
         ))
     }
 
-    fn touch(&self) {
+    pub(crate) fn portal(&self) -> MutexGuard<'_, Option<acm_iscsi::Portal>> {
+        self.portal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn touch(&self) {
         *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 }
@@ -210,6 +217,7 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         started: SystemTime::now(),
         listener_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
         face: Mutex::new(None),
+        portal: Mutex::new(None),
     });
     unsafe {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
@@ -234,8 +242,13 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         let shared = shared.clone();
         std::thread::spawn(move || connection(&shared, stream));
     }
-    // Stopping: the block face first (its detaches flush through the state
-    // lock), then wait for the request in flight, commit, let go of the home.
+    // Stopping: the iSCSI portal and the block face first (their I/O goes
+    // through the state lock), then wait for the request in flight, commit,
+    // let go of the home.
+    let portal = shared.portal().take();
+    if let Some(p) = portal {
+        p.stop();
+    }
     let face = shared.face().take();
     if let Some(f) = face {
         if let Err(e) = f.shut() {
@@ -314,6 +327,7 @@ fn background(shared: &Shared, idle_exit: Option<Duration>, home_id: Option<(u64
         let idle = idle_exit.is_some_and(|limit| {
             shared.clients.load(Ordering::SeqCst) == 0
                 && shared.face().is_none()
+                && shared.portal().is_none()
                 && shared
                     .last_activity
                     .lock()
@@ -399,6 +413,13 @@ fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
             }
             Request::Block(target, olu) => {
                 let sent = match export(shared, &target, olu) {
+                    Ok(text) => wire::send_text(&mut stream, ReplyKind::Done, &text),
+                    Err(why) => wire::send_text(&mut stream, ReplyKind::Error, &why),
+                };
+                sent.is_ok()
+            }
+            Request::Iscsi(words) => {
+                let sent = match crate::iscsi::request(shared, &words) {
                     Ok(text) => wire::send_text(&mut stream, ReplyKind::Done, &text),
                     Err(why) => wire::send_text(&mut stream, ReplyKind::Error, &why),
                 };
@@ -505,6 +526,31 @@ pub(crate) fn run_cdb(
         residual: residual as u32,
         data_in,
     })
+}
+
+/// The boxes the home holds, as iSCSI targets: box names and their OLUs.
+pub(crate) fn targets(shared: &Shared) -> Vec<acm_iscsi::Target> {
+    let mut g = shared.lock();
+    if g.closed {
+        return Vec::new();
+    }
+    if g.array.is_none() {
+        match Array::open_owned(&shared.home) {
+            Ok(a) => g.array = Some(a),
+            Err(_) => return Vec::new(),
+        }
+    }
+    let Some(a) = g.array.as_ref() else {
+        return Vec::new();
+    };
+    a.box_ids()
+        .iter()
+        .filter_map(|b| a.state(b))
+        .map(|st| acm_iscsi::Target {
+            name: st.name.clone(),
+            luns: st.luns.keys().copied().collect(),
+        })
+        .collect()
 }
 
 /// The block face's path to the array: the service's own request path.

@@ -43,6 +43,9 @@ pub enum Op {
     /// Expose one LUN as a Linux block device (the array's block face); the
     /// reply names the loop device and the file behind it.
     Block = 5,
+    /// Start, stop or describe the array's iSCSI portal: the body is the
+    /// subcommand in text (`start ADDR [USER SECRET]`, `stop`, `status`).
+    Iscsi = 6,
 }
 
 impl Op {
@@ -53,6 +56,7 @@ impl Op {
             3 => Op::Status,
             4 => Op::Stop,
             5 => Op::Block,
+            6 => Op::Iscsi,
             _ => return None,
         })
     }
@@ -227,6 +231,21 @@ pub enum Request {
     Stop,
     /// Box name or identifier, and OLU.
     Block(String, u32),
+    /// The iSCSI portal subcommand, as words.
+    Iscsi(Vec<String>),
+}
+
+/// The longest iSCSI subcommand accepted.
+pub const MAX_ISCSI_REQUEST: usize = 1024;
+
+/// Asks the service to run an iSCSI portal subcommand (`words`).
+pub fn send_iscsi(w: &mut impl Write, words: &[&str]) -> io::Result<()> {
+    let mut b = Vec::new();
+    for word in words {
+        b.extend_from_slice(word.as_bytes());
+        b.push(0);
+    }
+    write_frame(w, REQUEST_MAGIC, Op::Iscsi as u8, &b)
 }
 
 /// Asks for the block device of LUN `olu` of box `target`.
@@ -273,6 +292,19 @@ pub fn read_request(r: &mut impl Read) -> Result<Option<Request>, WireError> {
                 return Err(malformed("bytes after the OLU"));
             }
             Ok(Some(Request::Block(target, olu)))
+        }
+        Op::Iscsi => {
+            if body.len() > MAX_ISCSI_REQUEST {
+                return Err(malformed("an iSCSI request that long"));
+            }
+            let text = std::str::from_utf8(&body)
+                .map_err(|_| malformed("the iSCSI request is not UTF-8"))?;
+            let words = text
+                .split('\0')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect();
+            Ok(Some(Request::Iscsi(words)))
         }
         Op::Execute => {
             let mut c = Body(&body);

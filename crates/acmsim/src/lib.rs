@@ -146,10 +146,31 @@ enum Cmd {
         #[arg(long, value_name = "SECONDS")]
         idle_exit: Option<u64>,
     },
+    /// Serve the boxes over iSCSI: one target per box, its LUNs by OLU.
+    #[command(subcommand)]
+    Iscsi(IscsiCmd),
     /// Stop the array service of $ACMSIM_HOME (committing everything first).
     Stop,
     /// Say whether the array service of $ACMSIM_HOME runs and what it serves
     /// (exit status 3 when it does not run).
+    Status,
+}
+
+#[derive(Subcommand)]
+enum IscsiCmd {
+    /// Start the portal in the array service; prints one line per box, `IQN BOXNAME`.
+    Start {
+        /// The address and TCP port to listen on (3260 is iSCSI's own).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: String,
+        /// Require one-way CHAP with this user name and secret.
+        #[arg(long, value_name = "USER:SECRET")]
+        chap: Option<String>,
+    },
+    /// Stop the portal; its sessions are closed.
+    Stop,
+    /// The portal's address, targets with their LUNs, and logged-in sessions
+    /// (exit status 3 when no portal runs).
     Status,
 }
 
@@ -557,6 +578,58 @@ fn open() -> Result<Array, Failure> {
     Ok(Array::open(&paths::sim_home())?)
 }
 
+/// `acmsim iscsi`: asks the array service to start, stop or describe its portal.
+fn iscsi_cmd(c: IscsiCmd) -> Result<(), Failure> {
+    let home = paths::sim_home();
+    let refused = |e: String| Failure("SIM1010", e);
+    let answer = match c {
+        IscsiCmd::Start { listen, chap } => {
+            if listen.parse::<std::net::SocketAddr>().is_err() {
+                return Err(Failure(
+                    "SIM1001",
+                    format!("--listen {listen}: not an ADDR:PORT (e.g. 127.0.0.1:3260)"),
+                ));
+            }
+            let mut words = vec!["start".to_string(), listen];
+            if let Some(c) = chap {
+                match c.split_once(':') {
+                    Some((u, s)) if !u.is_empty() && (12..=255).contains(&s.len()) => {
+                        words.push(u.to_string());
+                        words.push(s.to_string());
+                    }
+                    _ => {
+                        return Err(Failure(
+                            "SIM1001",
+                            "--chap wants USER:SECRET with a secret of 12 to 16 characters \
+                             (RFC 7143 §12.1.3)"
+                                .into(),
+                        ))
+                    }
+                }
+            }
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            acm_sim::client::iscsi(&home, &words).map_err(refused)?
+        }
+        IscsiCmd::Stop => acm_sim::client::iscsi(&home, &["stop"]).map_err(refused)?,
+        IscsiCmd::Status => match acm_sim::client::iscsi(&home, &["status"]) {
+            Ok(Some(text)) => Some(text),
+            Ok(None) => None,
+            Err(e) if e.contains("no iSCSI portal runs") => None,
+            Err(e) => return Err(refused(e)),
+        },
+    };
+    match answer {
+        Some(text) => {
+            print!("{text}");
+            Ok(())
+        }
+        None => {
+            println!("no iSCSI portal runs for {}", home.display());
+            std::process::exit(3)
+        }
+    }
+}
+
 /// Opens the array, runs `f`, commits.
 fn with_array<T>(f: impl FnOnce(&mut Array) -> Result<T, Failure>) -> Result<T, Failure> {
     let mut a = open()?;
@@ -597,6 +670,7 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
                 Err(e) => Err(Failure("SIM1009", e)),
             }
         }
+        Cmd::Iscsi(c) => iscsi_cmd(c),
         Cmd::Box(c) => box_cmd(c),
         Cmd::Lun(c) => lun_cmd(c),
         Cmd::Host(c) => host_cmd(c),
