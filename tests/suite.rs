@@ -1,4 +1,4 @@
-//! Across the suite: hardening, the message catalogue, block disks and PostgreSQL, packages, several servers, the SCSI path, the simulator console and its service.
+//! Across the suite: hardening, the message catalogue, block disks and PostgreSQL, the iSCSI face, packages, several servers, the SCSI path, the simulator console and its service.
 //!
 //! One test binary for the family (as coreutils' `tests/by-util/`): each
 //! module is one file of `tests/suite/`, and `net` is their shared set-up.
@@ -15,6 +15,8 @@ mod test_block;
 mod test_catalogue;
 #[path = "suite/test_hardening.rs"]
 mod test_hardening;
+#[path = "suite/test_iscsi.rs"]
+mod test_iscsi;
 #[path = "suite/test_package.rs"]
 mod test_package;
 #[path = "suite/test_remote.rs"]

@@ -118,7 +118,12 @@ impl Initiator {
             ("InitiatorName", o.initiator.clone()),
             (
                 "SessionType",
-                if o.target.is_some() { "Normal" } else { "Discovery" }.to_string(),
+                if o.target.is_some() {
+                    "Normal"
+                } else {
+                    "Discovery"
+                }
+                .to_string(),
             ),
         ];
         if let Some(t) = &o.target {
@@ -283,7 +288,10 @@ impl Initiator {
                 .read()?
                 .ok_or_else(|| InitiatorError::Protocol("closed".into()))?;
             if r.opcode() != op::TEXT_RESPONSE {
-                return Err(InitiatorError::Protocol(format!("opcode {:#x}", r.opcode())));
+                return Err(InitiatorError::Protocol(format!(
+                    "opcode {:#x}",
+                    r.opcode()
+                )));
             }
             all.extend_from_slice(&r.data);
             if r.final_bit() {

@@ -108,9 +108,28 @@ struct SessionEntry {
     commands: Arc<AtomicU64>,
 }
 
+/// How a portal runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// One-way CHAP the initiators must pass; `None` lets any initiator in.
+    pub chap: Option<Chap>,
+    /// How long a login may take before the connection is dropped.
+    pub login_timeout: std::time::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            chap: None,
+            login_timeout: std::time::Duration::from_secs(15),
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) chap: Option<Chap>,
+    pub(crate) login_timeout: std::time::Duration,
     addr: SocketAddr,
     pub(crate) stop: AtomicBool,
     sessions: Mutex<HashMap<u16, SessionEntry>>,
@@ -204,13 +223,14 @@ impl Portal {
     /// Listens on `addr` and serves the backend's targets until [`Portal::stop`].
     pub fn start(
         addr: SocketAddr,
-        chap: Option<Chap>,
+        config: Config,
         backend: Arc<dyn Backend>,
     ) -> io::Result<Portal> {
         let listener = TcpListener::bind(addr)?;
         let inner = Arc::new(Inner {
             backend,
-            chap,
+            chap: config.chap,
+            login_timeout: config.login_timeout,
             addr: listener.local_addr()?,
             stop: AtomicBool::new(false),
             sessions: Mutex::new(HashMap::new()),

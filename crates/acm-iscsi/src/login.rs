@@ -76,7 +76,10 @@ enum Auth {
     /// CHAP chosen, waiting for CHAP_A.
     ChapChosen,
     /// Challenge sent, waiting for CHAP_N/CHAP_R.
-    Challenged { id: u8, challenge: Vec<u8> },
+    Challenged {
+        id: u8,
+        challenge: Vec<u8>,
+    },
     Done,
 }
 
@@ -310,8 +313,8 @@ impl Login {
                     }
                     let name_ok = get("CHAP_N").as_deref() == Some(c.user.as_str());
                     let expect = chap_response(id, c.secret.as_bytes(), &challenge);
-                    let resp_ok = get("CHAP_R").and_then(|r| unhex(&r)).as_deref()
-                        == Some(&expect[..]);
+                    let resp_ok =
+                        get("CHAP_R").and_then(|r| unhex(&r)).as_deref() == Some(&expect[..]);
                     if !(name_ok && resp_ok) {
                         return self.fail(req, status::AUTH_FAILURE);
                     }
@@ -467,7 +470,10 @@ mod tests {
         let dir = Dir(None);
         let mut l = Login::new();
         let r = l.step(
-            &req(0x87, &[("InitiatorName", "i"), ("TargetName", "iqn.t:nope")]),
+            &req(
+                0x87,
+                &[("InitiatorName", "i"), ("TargetName", "iqn.t:nope")],
+            ),
             &dir,
         );
         assert!(matches!(r, Step::Fail(p) if be16(&p.bhs[36..38]) == status::NOT_FOUND));
@@ -476,7 +482,10 @@ mod tests {
         assert!(matches!(r, Step::Fail(p) if be16(&p.bhs[36..38]) == status::MISSING_PARAMETER));
         let mut l = Login::new();
         let r = l.step(
-            &req(0x87, &[("InitiatorName", "i"), ("SessionType", "Discovery")]),
+            &req(
+                0x87,
+                &[("InitiatorName", "i"), ("SessionType", "Discovery")],
+            ),
             &dir,
         );
         assert!(matches!(r, Step::Done(_, e) if e.target.is_none()));

@@ -19,10 +19,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-/// How long a login may take before the connection is dropped.
-pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(15);
 /// The most data one login PDU may carry.
 const LOGIN_MAX_DATA: usize = 8192;
 
@@ -65,28 +62,40 @@ struct Conn<'a> {
 /// Serves one TCP connection until it closes.
 pub(crate) fn serve(inner: &Inner, stream: TcpStream, conn_id: u64) {
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(LOGIN_TIMEOUT));
+    // The whole login must fit in the timeout, not each read of it.
+    let deadline = std::time::Instant::now() + inner.login_timeout;
+    let _ = stream.set_read_timeout(Some(inner.login_timeout));
     let Ok(rs) = stream.try_clone() else { return };
     let peer = stream
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let mut r = BufReader::with_capacity(256 * 1024, rs);
-    let mut w = BufWriter::with_capacity(256 * 1024, stream);
+    let mut r = BufReader::with_capacity(64 * 1024, rs);
+    let mut w = BufWriter::with_capacity(64 * 1024, stream);
     let mut login = Login::new();
     let est = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || r.get_ref().set_read_timeout(Some(left)).is_err() {
+            return;
+        }
         let pdu = match Pdu::read(&mut r, Digests::default(), LOGIN_MAX_DATA) {
             Ok(Some(p)) => p,
             _ => return,
         };
         match login.step(&pdu, inner) {
             Step::Reply(p) => {
-                if p.write(&mut w, Digests::default()).and_then(|()| w.flush()).is_err() {
+                if p.write(&mut w, Digests::default())
+                    .and_then(|()| w.flush())
+                    .is_err()
+                {
                     return;
                 }
             }
             Step::Done(p, est) => {
-                if p.write(&mut w, Digests::default()).and_then(|()| w.flush()).is_err() {
+                if p.write(&mut w, Digests::default())
+                    .and_then(|()| w.flush())
+                    .is_err()
+                {
                     return;
                 }
                 break *est;
@@ -285,7 +294,9 @@ impl Conn<'_> {
                 return self.reject(&p.bhs, reject::PROTOCOL_ERROR).map(|()| true);
             }
             let dir = if read { Dir::In } else { Dir::None };
-            return self.execute(itt, p.lun(), &cdb, dir, edtl, Vec::new()).map(|()| true);
+            return self
+                .execute(itt, p.lun(), &cdb, dir, edtl, Vec::new())
+                .map(|()| true);
         }
         let immediate = p.data.len() as u32;
         if immediate > edtl
@@ -299,7 +310,9 @@ impl Conn<'_> {
                 self.draining.push(itt);
             }
             let sense = Sense::new(sense::ILLEGAL_REQUEST, 0x24, 0x00);
-            return self.check_condition(itt, p.lun(), sense, 0, 0).map(|()| true);
+            return self
+                .check_condition(itt, p.lun(), sense, 0, 0)
+                .map(|()| true);
         }
         let mut buf = vec![0u8; edtl as usize];
         buf[..p.data.len()].copy_from_slice(&p.data);
@@ -372,8 +385,7 @@ impl Conn<'_> {
         let end = offset.checked_add(len);
         let in_range = match (ttt, pd.r2t) {
             (RESERVED_TAG, _) => {
-                pd.unsolicited
-                    && end.is_some_and(|e| e <= pd.edtl.min(self.est.params.first_burst))
+                pd.unsolicited && end.is_some_and(|e| e <= pd.edtl.min(self.est.params.first_burst))
             }
             (t, Some((want, upto))) if t == want => end.is_some_and(|e| e <= upto),
             _ => false,
@@ -424,11 +436,13 @@ impl Conn<'_> {
                 cdb,
                 DataPhase::Out(&out[..spdtl as usize]),
             ),
-            Dir::In => {
-                self.inner
-                    .backend
-                    .execute(&self.nexus, &target, lu, cdb, DataPhase::In(spdtl as usize))
-            }
+            Dir::In => self.inner.backend.execute(
+                &self.nexus,
+                &target,
+                lu,
+                cdb,
+                DataPhase::In(spdtl as usize),
+            ),
             Dir::None if spdtl > 0 => {
                 return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl);
             }
@@ -466,21 +480,19 @@ impl Conn<'_> {
         data.truncate(edtl as usize);
         let good = resp.status != CHECK_CONDITION && resp.sense.is_empty();
         let data_sn = if matches!(dir, Dir::In) && !data.is_empty() {
-            self.data_in(itt, lun, &data, good.then_some((resp.status, flag, residual)))?
+            self.data_in(
+                itt,
+                lun,
+                &data,
+                good.then_some((resp.status, flag, residual)),
+            )?
         } else {
             0
         };
         if good && matches!(dir, Dir::In) && !data.is_empty() {
             return Ok(());
         }
-        self.response(
-            itt,
-            resp.status,
-            &resp.sense,
-            flag,
-            residual,
-            data_sn,
-        )
+        self.response(itt, resp.status, &resp.sense, flag, residual, data_sn)
     }
 
     /// Sends Data-In PDUs, the last carrying the status when `status` is

@@ -199,7 +199,10 @@ mod tests {
         assert_eq!(n("MaxBurstLength", "16776192"), Some("1048576".into()));
         assert_eq!(n("FirstBurstLength", "4096"), Some("4096".into()));
         assert_eq!(n("InitialR2T", "No"), Some("No".into()));
-        assert_eq!(n("MaxRecvDataSegmentLength", "65536"), Some("262144".into()));
+        assert_eq!(
+            n("MaxRecvDataSegmentLength", "65536"),
+            Some("262144".into())
+        );
         assert!(p.header_digest && !p.data_digest);
         assert_eq!(p.initiator_max_recv, 65536);
         assert_eq!(p.first_burst, 4096);

@@ -6,7 +6,7 @@
 
 use crate::service::{self, Shared};
 use crate::wire::Direction;
-use acm_iscsi::{Backend, Chap, DataPhase, Nexus, Portal, Response, Target};
+use acm_iscsi::{Backend, Chap, Config, DataPhase, Nexus, Portal, Response, Target};
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 
@@ -76,7 +76,18 @@ pub(crate) fn request(shared: &Arc<Shared>, words: &[String]) -> Result<String, 
                 _ => return Err("CHAP needs a user and a secret".into()),
             };
             let face = Arc::new(Face(Arc::downgrade(shared)));
-            let portal = Portal::start(addr, chap, face)
+            let mut config = Config {
+                chap,
+                ..Config::default()
+            };
+            // Tests shorten it to see a stalled login dropped.
+            if let Some(s) = std::env::var("ACMSIM_ISCSI_LOGIN_TIMEOUT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                config.login_timeout = std::time::Duration::from_secs(s);
+            }
+            let portal = Portal::start(addr, config, face)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let mut text = String::new();
             for (iqn, t) in portal.targets() {

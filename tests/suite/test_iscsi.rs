@@ -1,0 +1,531 @@
+//! The array's iSCSI face as initiators use it: discovery, login (digests,
+//! CHAP), data that meets every other path, a backup taken while an iSCSI
+//! writer runs, libiscsi's conformance suites, and the bad input a target on
+//! a network must survive.
+
+use acm_iscsi::initiator::{Initiator, Options};
+use acm_iscsi::pdu::{op, Digests, Pdu};
+use acm_scsi::transport::{Data, GOOD};
+use acm_testkit::Scratch;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const MIB: usize = 1 << 20;
+
+fn acmsim() -> PathBuf {
+    acm_testkit::bin("acmsim")
+}
+
+fn run(s: &Scratch, args: &[&str]) -> std::process::Output {
+    s.cmd(&acmsim()).args(args).output().unwrap()
+}
+
+fn ok(s: &Scratch, args: &[&str]) -> String {
+    let out = run(s, args);
+    assert!(
+        out.status.success(),
+        "acmsim {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Box B1 with two 8 MiB LUNs on hdisk1 and hdisk2.
+fn scene(s: &Scratch) {
+    ok(s, &["box", "create", "B1"]);
+    ok(s, &["lun", "create", "B1", "--size", "8M", "--count", "2"]);
+    ok(s, &["host", "attach", "B1", "0", "/dev/hdisk1"]);
+    ok(s, &["host", "attach", "B1", "1", "/dev/hdisk2"]);
+}
+
+const IQN: &str = "iqn.2026-12.org.acm-rs:b1";
+
+/// Starts the portal on a free port of the loopback; its address.
+fn start(s: &Scratch, extra: &[&str]) -> SocketAddr {
+    let mut args = vec!["iscsi", "start", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    assert_eq!(ok(s, &args), format!("{IQN} B1\n"));
+    addr(s)
+}
+
+fn addr(s: &Scratch) -> SocketAddr {
+    let status = ok(s, &["iscsi", "status"]);
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("portal "))
+        .unwrap_or_else(|| panic!("no portal line: {status}"))
+        .parse()
+        .unwrap()
+}
+
+fn session_opts() -> Options {
+    let mut o = Options::new(Some(IQN));
+    o.header_digest = true;
+    o.data_digest = true;
+    o.max_burst = 64 * 1024;
+    o.first_burst = 16 * 1024;
+    o.max_recv = 64 * 1024;
+    o
+}
+
+fn rw16(op: u8, lba: u64, blocks: u32) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    c[0] = op;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+fn write(i: &mut Initiator, off: usize, data: &[u8]) {
+    let c = i
+        .command(
+            &rw16(0x8A, (off / 512) as u64, (data.len() / 512) as u32),
+            Data::Out(data),
+        )
+        .unwrap();
+    assert_eq!(c.status, GOOD, "WRITE(16) at {off}: sense {:02x?}", c.sense);
+}
+
+fn read(i: &mut Initiator, off: usize, len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    let c = i
+        .command(
+            &rw16(0x88, (off / 512) as u64, (len / 512) as u32),
+            Data::In(&mut buf),
+        )
+        .unwrap();
+    assert_eq!(c.status, GOOD, "READ(16) at {off}: sense {:02x?}", c.sense);
+    buf
+}
+
+fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    acm_host::pattern::fill(seed, 0, &mut v);
+    v
+}
+
+fn checksum(s: &Scratch, dev: &str) -> String {
+    ok(s, &["checksum", dev])
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn discovery_login_and_data_meet_every_other_path() {
+    let s = Scratch::new();
+    scene(&s);
+    let addr = start(&s, &[]);
+
+    // Discovery names the box's target at this portal.
+    let mut d = Initiator::login(addr, &Options::new(None)).unwrap();
+    let targets = d.send_targets().unwrap();
+    assert!(
+        targets.contains(&("TargetName".into(), IQN.into())),
+        "{targets:?}"
+    );
+    assert!(targets.contains(&("TargetAddress".into(), format!("{addr},1"))));
+    d.logout().unwrap();
+
+    // With both digests and bursts smaller than the writes: immediate data,
+    // R2Ts and Data-In sequences of several PDUs.
+    let mut i = Initiator::login(addr, &session_opts()).unwrap();
+    let data = pattern(9, 8 * MIB);
+    for off in (0..8 * MIB).step_by(MIB) {
+        write(&mut i, off, &data[off..off + MIB]);
+    }
+    for off in (0..8 * MIB).step_by(2 * MIB) {
+        assert!(
+            read(&mut i, off, 2 * MIB) == data[off..off + 2 * MIB],
+            "read back at {off}"
+        );
+    }
+    // The host reads what iSCSI wrote: LUN 1 gets the same bytes the host's way.
+    ok(&s, &["write", "/dev/hdisk2", "--seed", "9"]);
+    assert_eq!(checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
+    // And iSCSI reads what the host wrote.
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk1",
+            "--seed",
+            "4",
+            "--offset",
+            "1048576",
+            "--length",
+            "65536",
+        ],
+    );
+    assert!(
+        read(&mut i, MIB, 65536) == pattern(4, MIB + 65536)[MIB..],
+        "host write seen"
+    );
+
+    let status = ok(&s, &["iscsi", "status"]);
+    assert!(
+        status.contains(&format!("target {IQN} B1 luns 0,1")),
+        "{status}"
+    );
+    assert!(
+        status.contains("session ") && status.contains("iqn.2026-12.org.acm-rs:initiator"),
+        "{status}"
+    );
+    i.logout().unwrap();
+
+    // Without immediate data and with InitialR2T: every byte by R2T.
+    let mut o = session_opts();
+    o.immediate_data = false;
+    o.initial_r2t = true;
+    o.header_digest = false;
+    o.data_digest = false;
+    let mut i = Initiator::login(addr, &o).unwrap();
+    let data = pattern(11, 300 * 1024);
+    write(&mut i, 0, &data);
+    assert!(read(&mut i, 0, data.len()) == data);
+    i.logout().unwrap();
+
+    assert!(ok(&s, &["iscsi", "stop"]).contains("stopped"));
+    assert_eq!(run(&s, &["iscsi", "status"]).status.code(), Some(3));
+    assert!(TcpStream::connect(addr).is_err(), "the portal is closed");
+}
+
+#[test]
+fn chap_lets_in_the_right_secret_only_and_a_failed_login_gets_no_session() {
+    let s = Scratch::new();
+    scene(&s);
+    let bad = run(
+        &s,
+        &[
+            "iscsi",
+            "start",
+            "--listen",
+            "127.0.0.1:0",
+            "--chap",
+            "u:short",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("SIM1001"));
+    let addr = start(&s, &["--chap", "operator:s3cret-s3cret"]);
+    let mut o = session_opts();
+    assert!(Initiator::login(addr, &o).is_err(), "no CHAP, no login");
+    o.chap = Some(("operator".into(), "wrong-wrong-wrong".into()));
+    assert!(Initiator::login(addr, &o).is_err(), "a wrong secret");
+    assert!(
+        !ok(&s, &["iscsi", "status"]).contains("session "),
+        "no session"
+    );
+    o.chap = Some(("operator".into(), "s3cret-s3cret".into()));
+    let mut i = Initiator::login(addr, &o).unwrap();
+    write(&mut i, 0, &pattern(1, 4096));
+    let status = ok(&s, &["iscsi", "status"]);
+    assert!(status.contains("chap operator"), "{status}");
+    assert!(status.contains("session "), "{status}");
+    i.logout().unwrap();
+    // A second start is refused by name while one runs.
+    let again = run(&s, &["iscsi", "start", "--listen", "127.0.0.1:0"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("SIM1010"));
+}
+
+/// Waits for the peer to close the connection (a read of 0 or an error).
+fn closed(t: &mut TcpStream, within: Duration) -> bool {
+    t.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 4096];
+    let t0 = Instant::now();
+    loop {
+        match t.read(&mut buf) {
+            Ok(0) | Err(_) if t0.elapsed() <= within + Duration::from_secs(1) => return true,
+            Ok(_) => continue,
+            _ => return false,
+        }
+    }
+}
+
+/// Logs a raw connection in (no digests) and returns it.
+fn raw_session(addr: SocketAddr, digests: bool) -> Initiator {
+    let mut o = Options::new(Some(IQN));
+    o.header_digest = digests;
+    o.data_digest = digests;
+    Initiator::login(addr, &o).unwrap()
+}
+
+fn service_rss_kib(s: &Scratch) -> u64 {
+    let pid = acm_sim::client::service_pid(&s.sim_home()).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn bad_input_gets_a_reject_or_a_closed_connection_and_the_service_lives_on() {
+    let s = Scratch::new();
+    scene(&s);
+    ok(&s, &["stop"]);
+    // A short login timeout, set where the service starts.
+    let out = s
+        .cmd(&acmsim())
+        .args(["iscsi", "start", "--listen", "127.0.0.1:0"])
+        .env("ACMSIM_ISCSI_LOGIN_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let addr = addr(&s);
+
+    // An unknown opcode: a Reject naming it, and the session goes on.
+    let mut i = raw_session(addr, false);
+    let mut p = Pdu::new(0x1C | 0x40);
+    p.set_itt(77);
+    i.raw(&p).unwrap();
+    let r = i.read().unwrap().unwrap();
+    assert_eq!(r.opcode(), op::REJECT);
+    assert_eq!(r.data[0] & 0x3F, 0x1C, "the rejected header comes back");
+    write(&mut i, 0, &pattern(2, 4096));
+
+    // Data-Out for a task that does not exist: a Reject.
+    let mut p = Pdu::new(op::DATA_OUT);
+    p.set_itt(12345);
+    p.bhs[1] = 0x80;
+    p.data = vec![0; 512];
+    i.raw(&p).unwrap();
+    assert_eq!(i.read().unwrap().unwrap().opcode(), op::REJECT);
+
+    // Immediate data longer than the expected transfer length: a Reject.
+    let mut p = i.command_pdu(&rw16(0x8A, 0, 1), false, true, 512);
+    p.data = vec![0; 1024];
+    i.raw(&p).unwrap();
+    assert_eq!(i.read().unwrap().unwrap().opcode(), op::REJECT);
+    write(&mut i, 0, &pattern(3, 4096));
+
+    // A data segment far larger than agreed: the connection is dropped unread.
+    let mut bhs = [0u8; 48];
+    bhs[0] = op::NOP_OUT | 0x40;
+    bhs[5] = 0xFF;
+    bhs[6] = 0xFF;
+    i.raw_bytes(&bhs).unwrap();
+    assert!(matches!(i.read(), Ok(None) | Err(_)), "dropped");
+
+    // A header digest that does not match: dropped.
+    let mut i = raw_session(addr, true);
+    let mut nop = Pdu::new(op::NOP_OUT | 0x40);
+    nop.set_itt(5);
+    nop.set_word(20, 0xFFFF_FFFF);
+    let mut bytes = Vec::new();
+    nop.write(
+        &mut bytes,
+        Digests {
+            header: true,
+            data: true,
+        },
+    )
+    .unwrap();
+    bytes[49] ^= 0xFF;
+    i.raw_bytes(&bytes).unwrap();
+    assert!(matches!(i.read(), Ok(None) | Err(_)), "dropped");
+
+    // A data digest that does not match: a Reject, then the connection ends.
+    let mut i = raw_session(addr, true);
+    nop.data = b"ping".to_vec();
+    let mut bytes = Vec::new();
+    nop.write(
+        &mut bytes,
+        Digests {
+            header: true,
+            data: true,
+        },
+    )
+    .unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xFF;
+    i.raw_bytes(&bytes).unwrap();
+    assert_eq!(i.read().unwrap().unwrap().opcode(), op::REJECT);
+    assert!(matches!(i.read(), Ok(None) | Err(_)), "dropped");
+
+    // Garbage instead of a login, and a login that never completes.
+    let mut t = TcpStream::connect(addr).unwrap();
+    t.write_all(&[0xFF; 48]).unwrap();
+    assert!(
+        closed(&mut t, Duration::from_secs(5)),
+        "garbage login dropped"
+    );
+    let mut t = TcpStream::connect(addr).unwrap();
+    t.write_all(&[0x43, 0x81]).unwrap();
+    assert!(
+        closed(&mut t, Duration::from_secs(5)),
+        "stalled login dropped"
+    );
+
+    // 200 idle connections, half of them logged in: the service still
+    // serves, in bounded memory.
+    let before = service_rss_kib(&s);
+    let mut idle: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    let sessions: Vec<Initiator> = (0..100)
+        .map(|k| {
+            let mut o = Options::new(Some(IQN));
+            o.isid[4] = 1;
+            o.isid[5] = k as u8;
+            Initiator::login(addr, &o).unwrap()
+        })
+        .collect();
+    let mut i = raw_session(addr, false);
+    write(&mut i, 0, &pattern(5, 65536));
+    assert!(read(&mut i, 0, 65536) == pattern(5, 65536));
+    let grown = service_rss_kib(&s).saturating_sub(before);
+    assert!(grown < 64 * 1024, "200 idle connections cost {grown} KiB");
+    let status = ok(&s, &["iscsi", "status"]);
+    assert!(status.matches("session ").count() >= 101, "{status}");
+    drop(sessions);
+    idle.clear();
+    i.logout().unwrap();
+    ok(&s, &["status"]);
+}
+
+/// The manual's backup, taken while an iSCSI initiator writes to the
+/// transaction volume: the backup volume holds the volume as it was at one
+/// instant, every write before it and none after.
+#[test]
+fn a_backup_started_while_an_iscsi_writer_runs_holds_the_point_in_time() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const CHUNK: usize = 65536;
+    const SLOTS: usize = 8 * MIB / CHUNK;
+    let s = Scratch::new();
+    let ini = s.root().join("etc/opt/swstorage/swnode.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    std::fs::write(&ini, "ServerName=job2\n").unwrap();
+    scene(&s);
+    let sw = |cmd: &str, args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin(cmd), args);
+    sw("swstsvrset", &[]);
+    sw("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    sw("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sw("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
+    ok(&s, &["rate", "B1", "paused"]);
+    let addr = start(&s, &[]);
+    let mut i = Initiator::login(addr, &session_opts()).unwrap();
+    let before = pattern(21, 8 * MIB);
+    for off in (0..8 * MIB).step_by(MIB) {
+        write(&mut i, off, &before[off..off + MIB]);
+    }
+    // Write n goes to slot n mod SLOTS with its own pattern, in order.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut n = 0usize;
+            while !stop.load(Ordering::SeqCst) {
+                write(&mut i, (n % SLOTS) * CHUNK, &pattern(100 + n as u64, CHUNK));
+                n += 1;
+            }
+            (i, n)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        sw("swstbackup", &["/dev/hdisk1"]),
+        "/dev/hdisk1 swstbackup completed\n"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::SeqCst);
+    let (i, written) = writer.join().unwrap();
+    i.logout().unwrap();
+    ok(&s, &["rate", "B1", "unlimited"]);
+    ok(&s, &["advance", "B1", "--all"]);
+    // The backup volume as an iSCSI initiator reads it.
+    let mut o = session_opts();
+    o.isid[5] = 2;
+    let mut j = Initiator::login(addr, &o).unwrap();
+    j.lun = 1;
+    let backup = read(&mut j, 0, 8 * MIB);
+    j.logout().unwrap();
+    // Which write each slot of the backup holds (None: the data before).
+    let held: Vec<Option<usize>> = (0..SLOTS)
+        .map(|k| {
+            let chunk = &backup[k * CHUNK..(k + 1) * CHUNK];
+            if chunk == &before[k * CHUNK..(k + 1) * CHUNK] {
+                return None;
+            }
+            let n = (k..written)
+                .step_by(SLOTS)
+                .find(|n| chunk == pattern(100 + *n as u64, CHUNK).as_slice());
+            Some(n.unwrap_or_else(|| panic!("slot {k} holds no write of the {written}")))
+        })
+        .collect();
+    let cut = held.iter().flatten().max().map_or(0, |n| n + 1);
+    assert!(
+        cut < written,
+        "writes went on after the backup ({cut} of {written})"
+    );
+    for (k, h) in held.iter().enumerate() {
+        let expect = (k..cut).step_by(SLOTS).last();
+        assert_eq!(
+            *h, expect,
+            "slot {k}: the backup is the volume after write {cut}"
+        );
+    }
+}
+
+/// The suites of libiscsi's `iscsi-test-cu` a block LUN with this command
+/// set must pass; `scripts/conformance.sh` runs all of them.
+const SUITES: &[&str] = &[
+    "SCSI.TestUnitReady",
+    "SCSI.Inquiry",
+    "SCSI.ReadCapacity10",
+    "SCSI.ReadCapacity16",
+    "SCSI.Read10",
+    "SCSI.Read16",
+    "SCSI.Write10",
+    "SCSI.Write16",
+    "iSCSI.iSCSIResiduals",
+    "iSCSI.iSCSITMF",
+    "iSCSI.iSCSIcmdsn",
+    "iSCSI.iSCSIdatasn",
+];
+
+#[test]
+fn libiscsi_conformance_suites_pass() {
+    let tool = "iscsi-test-cu";
+    if Command::new(tool).arg("--help").output().is_err() {
+        acm_testkit::missing_prerequisite("iscsi-test-cu (Debian libiscsi-bin)");
+        return;
+    }
+    let s = Scratch::new();
+    ok(&s, &["box", "create", "B1"]);
+    ok(&s, &["lun", "create", "B1", "--size", "64M"]);
+    let addr = start(&s, &[]);
+    let url = format!("iscsi://{addr}/{IQN}/0");
+    for suite in SUITES {
+        let out = Command::new(tool)
+            .args(["-d", "-s", "-t", suite, &url])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let summary = text
+            .lines()
+            .find(|l| l.contains("asserts") || l.trim_start().starts_with("tests"))
+            .unwrap_or("");
+        let failed = text
+            .lines()
+            .filter(|l| l.contains("FAILED") || l.contains("Failed"))
+            .collect::<Vec<_>>();
+        assert!(
+            out.status.success() && failed.is_empty(),
+            "{suite}: {summary}\n{}\n{}",
+            failed.join("\n"),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
