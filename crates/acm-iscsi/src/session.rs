@@ -38,6 +38,8 @@ struct Pending {
     /// The outstanding R2T: its transfer tag and the end of the range it asked.
     r2t: Option<(u32, u32)>,
     r2t_sn: u32,
+    /// The DataSN the next Data-Out of the current sequence must carry.
+    data_sn: u32,
 }
 
 struct Conn<'a> {
@@ -325,6 +327,7 @@ impl Conn<'_> {
             unsolicited: !fin,
             r2t: None,
             r2t_sn: 0,
+            data_sn: 0,
         };
         self.pending.insert(itt, pend);
         self.advance(itt).map(|()| true)
@@ -352,6 +355,7 @@ impl Conn<'_> {
         let (lun, sn) = {
             let pd = self.pending.get_mut(&itt).expect("pending write");
             pd.r2t = Some((ttt, offset + len));
+            pd.data_sn = 0;
             let sn = pd.r2t_sn;
             pd.r2t_sn += 1;
             (pd.lun, sn)
@@ -393,6 +397,13 @@ impl Conn<'_> {
         if !in_range {
             return self.reject(&p.bhs, reject::PROTOCOL_ERROR).map(|()| true);
         }
+        if p.word(36) != pd.data_sn {
+            // A lost or reordered Data-Out: error recovery level 0 cannot
+            // ask for it again, so the connection ends (RFC 7143 §7.1.4.1).
+            self.pending.remove(&itt);
+            return self.reject(&p.bhs, reject::PROTOCOL_ERROR).map(|()| false);
+        }
+        pd.data_sn += 1;
         let (o, e) = (offset as usize, offset as usize + len as usize);
         pd.buf[o..e].copy_from_slice(&p.data);
         pd.received = pd.received.max(offset + len);
@@ -573,22 +584,18 @@ impl Conn<'_> {
 
     fn task_mgmt(&mut self, p: Pdu) -> io::Result<bool> {
         let func = p.flags() & 0x7F;
-        let cmd_sn = p.cmd_sn();
         if !self.take_cmd_sn(&p) {
             return Ok(true);
         }
         let lun = p.lun();
         let rtt = p.word20();
-        let ref_cmd_sn = p.word(32);
         let target = self.target.clone().unwrap_or_default();
         let mut cold = false;
         let response = match func {
             // ABORT TASK.
+            // A task that already ended does not exist any more.
             1 => {
                 if self.pending.remove(&rtt).is_some() {
-                    0
-                } else if ref_cmd_sn.wrapping_sub(cmd_sn) as i32 <= 0 {
-                    // Not here (already done, or never seen: taken as received).
                     0
                 } else {
                     1
