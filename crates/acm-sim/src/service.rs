@@ -447,7 +447,15 @@ fn connection(shared: &Arc<Shared>, mut stream: UnixStream) {
 /// Runs one CDB from the socket on the resident array; the status is sent
 /// only after what the command changed is committed.
 fn execute(shared: &Shared, x: wire::Execute) -> Result<Completed, String> {
-    run_cdb(shared, &Nexus::local(), &x.target, x.olu, &x.cdb, x.data, Some(x.clock))
+    run_cdb(
+        shared,
+        &Nexus::local(),
+        &x.target,
+        x.olu,
+        &x.cdb,
+        x.data,
+        Some(x.clock),
+    )
 }
 
 /// Runs one CDB: `clock` is the request's (0: the real clock; seconds: a

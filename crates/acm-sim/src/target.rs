@@ -283,8 +283,15 @@ impl Transport for SimTransport {
     ) -> Result<Completion, TransportError> {
         let target_err = |e: SimError| TransportError::Target(e.to_string());
         let mut array = Array::open(&self.home).map_err(target_err)?;
-        let (completion, completed) =
-            execute_on(&mut array, &Nexus::local(), &self.target, self.olu, cdb, data).map_err(target_err)?;
+        let (completion, completed) = execute_on(
+            &mut array,
+            &Nexus::local(),
+            &self.target,
+            self.olu,
+            cdb,
+            data,
+        )
+        .map_err(target_err)?;
         if completed {
             array.commit().map_err(target_err)?;
         }
