@@ -529,3 +529,68 @@ fn libiscsi_conformance_suites_pass() {
         );
     }
 }
+
+/// The product's commands drive a box through its iSCSI face: disks
+/// attached by `iscsi://` URL carry both the host's data and the vendor
+/// copy-session commands over iSCSI, never through the array's socket.
+#[test]
+fn the_product_backs_up_disks_it_reaches_over_iscsi() {
+    let s = Scratch::new();
+    let ini = s.root().join("etc/opt/swstorage/swnode.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    std::fs::write(&ini, "ServerName=job2\n").unwrap();
+    ok(&s, &["box", "create", "B1"]);
+    ok(&s, &["lun", "create", "B1", "--size", "8M", "--count", "2"]);
+    let addr = start(&s, &[]);
+    for (dev, lun) in [("/dev/hdisk1", 0), ("/dev/hdisk2", 1)] {
+        let url = format!("iscsi://{addr}/{IQN}/{lun}");
+        let out = ok(&s, &["host", "attach-node", dev, &url]);
+        assert!(out.contains(&format!("LUN {lun}")), "{out}");
+    }
+    let sw = |cmd: &str, args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin(cmd), args);
+    sw("swstsvrset", &[]);
+    sw("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    sw("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sw("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
+    ok(&s, &["write", "/dev/hdisk1", "--seed", "31"]);
+    let source = checksum(&s, "/dev/hdisk1");
+    ok(&s, &["rate", "B1", "paused"]);
+    assert_eq!(
+        sw("swstbackup", &["/dev/hdisk1"]),
+        "/dev/hdisk1 swstbackup completed\n"
+    );
+    let stat = sw("swstbackstat", &["/dev/hdisk1"]);
+    assert!(stat.contains("executing"), "{stat}");
+    // Written after the logical copy: not in the backup.
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk1",
+            "--seed",
+            "32",
+            "--length",
+            "1048576",
+        ],
+    );
+    ok(&s, &["rate", "B1", "unlimited"]);
+    ok(&s, &["advance", "B1", "--all"]);
+    assert_eq!(checksum(&s, "/dev/hdisk2"), source, "the backup over iSCSI");
+    let stat = sw("swstbackstat", &["/dev/hdisk1"]);
+    assert!(stat.contains("succeeded"), "{stat}");
+    // Not one request of a command came through the array's socket: only
+    // the STATUS asking is counted between two asks.
+    let requests = || -> u64 {
+        let status = ok(&s, &["status"]);
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("requests "))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{status}"))
+    };
+    let before = requests();
+    sw("swstbackstat", &["/dev/hdisk1"]);
+    sw("swsthistdisp", &["/dev/hdisk1"]);
+    ok(&s, &["checksum", "/dev/hdisk2"]);
+    assert_eq!(requests(), before + 1, "everything went over iSCSI");
+}

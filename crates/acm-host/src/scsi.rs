@@ -4,8 +4,9 @@
 //! through a transport, so the array's data path (tracking, copy-on-write,
 //! mirroring) sees every host write. The host's disk record chooses the
 //! transport: a disk recorded with a device node ([`crate::Disk::node`]) is
-//! reached with `SG_IO` on that node; any other is a LUN of a simulated box,
-//! reached through the simulator's transport.
+//! reached with `SG_IO` on that node, or over iSCSI when the node is an
+//! `iscsi://` URL; any other is a LUN of a simulated box, reached through the
+//! simulator's transport.
 
 use crate::{Disk, DiskIo, DiskRef, HostDevice, HostError, HostStore, Resolved};
 use acm_scsi::driver::Driver;
@@ -15,16 +16,50 @@ use acm_scsi::transport::{Completion, Data, Transport, TransportError};
 use acm_sim::SocketTransport;
 use std::time::Duration;
 
-/// The transport to a LUN: `SG_IO` on `node` when the disk has one,
-/// otherwise the simulated box `box_id`.
+/// The transport to a LUN: `SG_IO` on `node` when the disk has one (an
+/// iSCSI session when it is an `iscsi://` URL), otherwise the simulated box
+/// `box_id`.
 pub fn transport_for(box_id: &str, olu: u32, node: Option<&str>) -> Box<dyn Transport> {
-    match node {
-        Some(node) => match SgDevice::open(node) {
-            Ok(dev) => Box::new(dev),
-            Err(e) => Box::new(Unavailable(e.to_string())),
-        },
+    match node.map(open_node) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => Box::new(Unavailable(e)),
         None => Box::new(SocketTransport::from_env(box_id, olu)),
     }
+}
+
+/// This host's iSCSI initiator name.
+pub fn initiator_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host: String = host
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!(
+        "iqn.2026-12.org.acm-rs:host.{}",
+        if host.is_empty() { "localhost" } else { &host }
+    )
+}
+
+/// A transport over a device node: `SG_IO`, or iSCSI for an `iscsi://` URL
+/// (one session per transport, logged in here).
+fn open_node(node: &str) -> Result<Box<dyn Transport>, String> {
+    if node.starts_with("iscsi://") {
+        let url = acm_iscsi::initiator::Url::parse(node)?;
+        let i = acm_iscsi::initiator::Initiator::connect(&url, &initiator_name())
+            .map_err(|e| format!("{node}: {e}"))?;
+        return Ok(Box::new(i));
+    }
+    SgDevice::open(node)
+        .map(|d| Box::new(d) as Box<dyn Transport>)
+        .map_err(|e| e.to_string())
 }
 
 /// The transport to LUN `olu` of the box identified by `box_id`, chosen by
@@ -86,8 +121,8 @@ impl Transport for Unavailable {
 /// operating system learns them; refused when the node is not a SCSI device
 /// that answers.
 pub fn probe_node(node: &str) -> Result<Disk, HostError> {
-    let dev = SgDevice::open(node).map_err(|e| HostError::io(node, e.to_string()))?;
-    let mut d = Driver::new(Box::new(dev) as Box<dyn Transport>);
+    let dev = open_node(node).map_err(|e| HostError::io(node, e))?;
+    let mut d = Driver::new(dev);
     let id = d
         .identity()
         .map_err(|e| HostError::io(node, format!("not a SCSI device that answers INQUIRY: {e}")))?;

@@ -11,6 +11,66 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+/// A LUN as libiscsi and its tools name it:
+/// `iscsi://[USER%SECRET@]HOST[:PORT]/TARGET-IQN/LUN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// `HOST:PORT` (3260 when the URL has no port).
+    pub portal: String,
+    pub target: String,
+    pub lun: u32,
+    pub chap: Option<(String, String)>,
+}
+
+impl Url {
+    pub fn parse(s: &str) -> Result<Url, String> {
+        let bad = |why: &str| format!("{s}: {why} (iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN)");
+        let rest = s
+            .strip_prefix("iscsi://")
+            .ok_or_else(|| bad("not an iscsi:// URL"))?;
+        let (auth, rest) = match rest.rsplit_once('@') {
+            Some((a, r)) => (Some(a), r),
+            None => (None, rest),
+        };
+        let chap = match auth {
+            Some(a) => {
+                let (u, p) = a.split_once('%').ok_or_else(|| bad("USER%SECRET"))?;
+                Some((u.to_string(), p.to_string()))
+            }
+            None => None,
+        };
+        let mut parts = rest.splitn(3, '/');
+        let host = parts
+            .next()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("no host"))?;
+        let target = parts
+            .next()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| bad("no target"))?;
+        let lun = parts
+            .next()
+            .and_then(|l| l.parse().ok())
+            .ok_or_else(|| bad("no LUN number"))?;
+        // An IPv6 address is bracketed; a port follows the last colon otherwise.
+        let has_port = match host.rfind(']') {
+            Some(b) => host[b..].contains(':'),
+            None => host.contains(':'),
+        };
+        let portal = if has_port {
+            host.to_string()
+        } else {
+            format!("{host}:3260")
+        };
+        Ok(Url {
+            portal,
+            target: target.to_string(),
+            lun,
+            chap,
+        })
+    }
+}
+
 /// How to log in.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -94,6 +154,30 @@ fn hex(b: &[u8]) -> String {
 }
 
 impl Initiator {
+    /// Logs in to the LUN `url` names, as initiator `name`, with an ISID of
+    /// this process's own (so that two processes' sessions never reinstate
+    /// each other).
+    pub fn connect(url: &Url, name: &str) -> Result<Initiator, InitiatorError> {
+        use std::net::ToSocketAddrs;
+        use std::sync::atomic::{AtomicU16, Ordering};
+        static NEXT: AtomicU16 = AtomicU16::new(0);
+        let addr = url
+            .portal
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| InitiatorError::Protocol(format!("{}: no address", url.portal)))?;
+        let mut o = Options::new(Some(&url.target));
+        o.initiator = name.to_string();
+        let pid = std::process::id().to_be_bytes();
+        let n = NEXT.fetch_add(1, Ordering::SeqCst).to_be_bytes();
+        // ISID type 10b: random (RFC 7143 §11.12.5).
+        o.isid = [0x80, pid[1], pid[2], pid[3], n[0], n[1]];
+        o.chap = url.chap.clone();
+        let mut i = Initiator::login(addr, &o)?;
+        i.lun = url.lun;
+        Ok(i)
+    }
+
     /// Connects to `addr` and logs in.
     pub fn login(addr: SocketAddr, o: &Options) -> Result<Initiator, InitiatorError> {
         let s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
@@ -394,10 +478,18 @@ impl Initiator {
                         )));
                     }
                     let _ = sent;
+                    // Bytes of the buffer the target did not fill or take.
+                    let residual = if read {
+                        edtl as usize - filled.min(edtl as usize)
+                    } else if r.flags() & 0x02 != 0 {
+                        r.word(44) as usize
+                    } else {
+                        0
+                    };
                     return Ok(Completion {
                         status: r.bhs[3],
                         sense,
-                        residual: edtl as usize - filled.min(edtl as usize),
+                        residual,
                     });
                 }
                 op::NOP_IN | op::REJECT => {
@@ -465,9 +557,45 @@ impl Transport for Initiator {
         &mut self,
         cdb: &[u8],
         data: Data<'_>,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> Result<Completion, TransportError> {
-        self.command(cdb, data)
-            .map_err(|e| TransportError::Target(e.to_string()))
+        let _ = self
+            .r
+            .get_ref()
+            .set_read_timeout(Some(timeout.max(Duration::from_secs(1))));
+        self.command(cdb, data).map_err(|e| match e {
+            InitiatorError::Io(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                TransportError::Timeout(timeout)
+            }
+            e => TransportError::Target(e.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_as_libiscsi_writes_them() {
+        let u = Url::parse("iscsi://127.0.0.1:3261/iqn.2026-12.org.acm-rs:b1/3").unwrap();
+        assert_eq!(u.portal, "127.0.0.1:3261");
+        assert_eq!(u.target, "iqn.2026-12.org.acm-rs:b1");
+        assert_eq!(u.lun, 3);
+        let u = Url::parse("iscsi://op%s3cret-s3cret@array/iqn.x:y/0").unwrap();
+        assert_eq!(u.portal, "array:3260");
+        assert_eq!(u.chap, Some(("op".into(), "s3cret-s3cret".into())));
+        assert_eq!(
+            Url::parse("iscsi://[::1]/iqn.x/0").unwrap().portal,
+            "[::1]:3260"
+        );
+        for bad in [
+            "/dev/sg3",
+            "iscsi://h/iqn",
+            "iscsi://h//0",
+            "iscsi://u@h/t/0",
+        ] {
+            assert!(Url::parse(bad).is_err(), "{bad}");
+        }
     }
 }

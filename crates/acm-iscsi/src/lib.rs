@@ -36,9 +36,12 @@ pub const IQN_PREFIX: &str = "iqn.2026-12.org.acm-rs:";
 pub const CMD_WINDOW: u32 = 32;
 /// The most connections a portal serves at once; more are closed at accept.
 pub const MAX_CONNECTIONS: usize = 1024;
-/// The largest transfer one command may ask for (the logical units say less
-/// in their Block Limits page; this bounds what a connection holds).
+/// The largest write one command may send (the logical units say less in
+/// their Block Limits page; this bounds what a connection holds).
 pub const MAX_TRANSFER: u32 = 32 << 20;
+/// The largest Data-In one command may ask for: the array socket's bound,
+/// which the vendor set's bulk queries need.
+pub const MAX_DATA_IN: u64 = 256 << 20;
 
 /// The target name of a box.
 pub fn iqn(box_name: &str) -> String {

@@ -12,7 +12,7 @@
 use crate::login::{Established, Login, Step};
 use crate::pdu::{op, reject, Digests, Pdu, PduError, BHS, RESERVED_TAG};
 use crate::text;
-use crate::{iqn, DataPhase, Inner, Nexus, SessionView, CMD_WINDOW, MAX_TRANSFER};
+use crate::{iqn, DataPhase, Inner, Nexus, SessionView, CMD_WINDOW, MAX_DATA_IN, MAX_TRANSFER};
 use acm_scsi::sense::{self, Sense};
 use std::collections::HashMap;
 use std::io::{self, BufReader, BufWriter, Write};
@@ -447,6 +447,10 @@ impl Conn<'_> {
                 cdb,
                 DataPhase::Out(&out[..spdtl as usize]),
             ),
+            Dir::In if spdtl > MAX_DATA_IN => {
+                let sense = Sense::new(sense::ILLEGAL_REQUEST, 0x24, 0x00);
+                return self.check_condition(itt, lun, sense, 0, 0);
+            }
             Dir::In => self.inner.backend.execute(
                 &self.nexus,
                 &target,

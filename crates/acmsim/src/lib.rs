@@ -229,10 +229,12 @@ enum HostCmd {
     /// and detach the stale loop devices, clear the dead block face, attach
     /// the disks again, check their file systems and mount them back.
     Recover,
-    /// Attach the LUN behind the SCSI generic device NODE (/dev/sgN) of a real
-    /// array as DEVICE: its box and OLU come from the device's INQUIRY
-    /// (VPD 83h), its size from READ CAPACITY; the disk is then reached with
-    /// SG_IO, never through the simulator.
+    /// Attach the LUN behind NODE as DEVICE: a SCSI generic device (/dev/sgN)
+    /// of a real array, reached with SG_IO, or an iSCSI LUN
+    /// (iscsi://[USER%SECRET@]HOST[:PORT]/IQN/LUN), reached over iSCSI; its
+    /// box and OLU come from the LUN's INQUIRY (VPD 83h), its size from READ
+    /// CAPACITY. The disk is then reached that way, never through the
+    /// simulator's socket.
     AttachNode { device: String, node: String },
     /// Detach a disk.
     Detach { device: String },
