@@ -40,7 +40,10 @@ cleanup() {
   set +e
   [ -d "$ACMSIM_HOME" ] && "$acmsim" stop >/dev/null 2>&1
   if [ -n "$tgt_pid" ]; then
-    kill "$tgt_pid" 2>/dev/null
+    # tgtd leaves on its own command, or on SIGKILL (it may ignore SIGTERM).
+    tgtadm -C 7 --op delete --mode system >/dev/null 2>&1
+    sleep 1
+    kill -9 "$tgt_pid" 2>/dev/null
     wait "$tgt_pid" 2>/dev/null
   fi
   return 0

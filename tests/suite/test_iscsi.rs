@@ -594,3 +594,62 @@ fn the_product_backs_up_disks_it_reaches_over_iscsi() {
     ok(&s, &["checksum", "/dev/hdisk2"]);
     assert_eq!(requests(), before + 1, "everything went over iSCSI");
 }
+
+/// kill -9 of the service while an iSCSI initiator writes: every write the
+/// initiator saw acknowledged is on the LUN when the service comes back
+/// (which comes back without a portal: one is started again).
+#[test]
+fn kill_9_of_the_service_under_an_iscsi_writer_loses_no_acknowledged_write() {
+    const CHUNK: usize = 65536;
+    const SLOTS: usize = 8 * MIB / CHUNK;
+    let s = Scratch::new();
+    scene(&s);
+    let addr = start(&s, &[]);
+    let pid = acm_sim::client::service_pid(&s.sim_home()).unwrap() as i32;
+    let mut i = Initiator::login(addr, &session_opts()).unwrap();
+    let zero = vec![0u8; CHUNK];
+    let mut acked: Vec<Option<usize>> = vec![None; SLOTS];
+    let mut in_flight = None;
+    // The kill lands wherever the writer is.
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    });
+    let t0 = Instant::now();
+    let mut n = 0usize;
+    loop {
+        let slot = n % SLOTS;
+        in_flight = Some((slot, n));
+        let c = i.command(
+            &rw16(0x8A, (slot * CHUNK / 512) as u64, (CHUNK / 512) as u32),
+            Data::Out(&pattern(500 + n as u64, CHUNK)),
+        );
+        match c {
+            Ok(c) if c.status == GOOD => acked[slot] = Some(n),
+            _ => break,
+        }
+        n += 1;
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the kill ended nothing"
+        );
+    }
+    killer.join().unwrap();
+    assert!(n > 10, "the writes went on until the kill ({n})");
+    // The service starts again on demand; the portal with it.
+    let addr = start(&s, &[]);
+    let mut j = Initiator::login(addr, &session_opts()).unwrap();
+    let lun = read(&mut j, 0, 8 * MIB);
+    for (slot, a) in acked.iter().enumerate() {
+        let got = &lun[slot * CHUNK..(slot + 1) * CHUNK];
+        let want = a.map_or(zero.clone(), |n| pattern(500 + n as u64, CHUNK));
+        let flight = in_flight
+            .filter(|(s, _)| *s == slot)
+            .map(|(_, n)| pattern(500 + n as u64, CHUNK));
+        assert!(
+            got == want.as_slice() || flight.as_deref() == Some(got),
+            "slot {slot}: lost the acknowledged write {a:?}"
+        );
+    }
+    j.logout().unwrap();
+}
