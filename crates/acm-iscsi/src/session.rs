@@ -162,11 +162,6 @@ fn lun_number(l: &[u8; 8]) -> Option<u32> {
     acm_scsi::standard::decode_lun(l)
 }
 
-// TEMPORARY until acm_scsi::cdb::transfer_length lands.
-fn transfer_length(_cdb: &[u8]) -> Option<u64> {
-    None
-}
-
 impl Conn<'_> {
     fn run(&mut self, r: &mut BufReader<TcpStream>) {
         let max = self.est.params.target_max_recv as usize;
@@ -435,7 +430,21 @@ impl Conn<'_> {
             return self.check_condition(itt, lun, sense, 0, 0);
         };
         let edtl_n = u64::from(edtl);
-        let spdtl = transfer_length(cdb).unwrap_or(edtl_n);
+        let spdtl = acm_scsi::sbc::transfer_length(cdb).unwrap_or(edtl_n);
+        // The CDB says which way its data goes; flags that disagree move
+        // nothing the CDB does not (a READ flagged as a write reads, and
+        // its data stays here).
+        let flagged = dir;
+        let dir = match acm_scsi::sbc::direction(cdb) {
+            Some(acm_scsi::sbc::Dir::In) => Dir::In,
+            Some(acm_scsi::sbc::Dir::Out) => Dir::Out,
+            Some(acm_scsi::sbc::Dir::None) => Dir::None,
+            None => dir,
+        };
+        if matches!((flagged, dir), (Dir::None | Dir::In, Dir::Out)) {
+            // A write whose data the initiator never offered.
+            return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl);
+        }
         let result = match dir {
             Dir::Out if spdtl > edtl_n => {
                 return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl - edtl_n);
@@ -492,6 +501,9 @@ impl Conn<'_> {
             (0, 0)
         };
         let mut data = resp.data;
+        if !matches!(flagged, Dir::In) {
+            data.clear();
+        }
         data.truncate(edtl as usize);
         let good = resp.status != CHECK_CONDITION && resp.sense.is_empty();
         let data_sn = if matches!(dir, Dir::In) && !data.is_empty() {

@@ -20,6 +20,7 @@ pub mod cdb;
 pub mod driver;
 pub mod loopback;
 pub mod model;
+pub mod sbc;
 pub mod sense;
 #[cfg(target_os = "linux")]
 pub mod sgio;

@@ -44,12 +44,20 @@ impl Backend for Face {
         })
     }
 
-    fn reset(&self, _nexus: &Nexus, _target: &str, _lun: Option<u32>) {
-        // PENDING-UNITS
+    fn reset(&self, nexus: &Nexus, target: &str, lun: Option<u32>) {
+        if let Some(shared) = self.0.upgrade() {
+            let _ = service::with_units(&shared, |array, units| {
+                if let Ok(bid) = array.bid_by_name(target) {
+                    units.reset(&bid, lun, nexus);
+                }
+            });
+        }
     }
 
-    fn nexus_lost(&self, _nexus: &Nexus) {
-        // PENDING-UNITS
+    fn nexus_lost(&self, nexus: &Nexus) {
+        if let Some(shared) = self.0.upgrade() {
+            let _ = service::with_units(&shared, |_, units| units.nexus_lost(nexus));
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod client;
 pub mod datapath;
 pub(crate) mod family;
 pub mod grains;
+pub mod lu;
 pub(crate) mod iscsi;
 pub(crate) mod journal;
 pub mod service;

@@ -66,6 +66,9 @@ pub struct Options {
 
 struct Resident {
     array: Option<Array>,
+    /// What the logical units keep per I_T nexus (reservations, unit
+    /// attentions); it outlives reloads of the array.
+    units: crate::lu::Units,
     /// Set once the service is stopping: requests are refused from then on.
     closed: bool,
 }
@@ -207,6 +210,7 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         home: home.clone(),
         state: Mutex::new(Resident {
             array: Some(array),
+            units: crate::lu::Units::new(),
             closed: false,
         }),
         stop: AtomicBool::new(false),
@@ -477,7 +481,8 @@ pub(crate) fn run_cdb(
     if g.array.is_none() {
         g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
     }
-    let Some(a) = g.array.as_mut() else {
+    let r = &mut *g;
+    let Some(a) = r.array.as_mut() else {
         return Err("the array is not loaded".into());
     };
     if let Some(clock) = clock {
@@ -500,7 +505,7 @@ pub(crate) fn run_cdb(
         Direction::Out(d) => Data::Out(d),
         Direction::In(_) => Data::In(&mut data_in),
     };
-    let outcome = target::execute_on(a, nexus, target, olu, cdb, data);
+    let outcome = target::execute_on(a, &mut r.units, nexus, target, olu, cdb, data);
     let (completion, completed) = match outcome {
         Ok(v) => v,
         Err(e) => return Err(e.to_string()),
@@ -534,6 +539,24 @@ pub(crate) fn run_cdb(
         residual: residual as u32,
         data_in,
     })
+}
+
+/// Runs `f` on the resident array and the logical units' nexus state (the
+/// iSCSI face's task management), loading the array when it is not.
+pub(crate) fn with_units<R>(
+    shared: &Shared,
+    f: impl FnOnce(&mut Array, &mut crate::lu::Units) -> R,
+) -> Result<R, String> {
+    let mut g = shared.lock();
+    if g.closed {
+        return Err("the array service is stopping".into());
+    }
+    if g.array.is_none() {
+        g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
+    }
+    let r = &mut *g;
+    let a = r.array.as_mut().ok_or("the array is not loaded")?;
+    Ok(f(a, &mut r.units))
 }
 
 /// The boxes the home holds, as iSCSI targets: box names and their OLUs.

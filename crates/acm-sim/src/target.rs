@@ -257,7 +257,8 @@ impl SimTransport {
 /// command leaves no trace.
 pub(crate) fn execute_on(
     array: &mut Array,
-    _nexus: &Nexus,
+    units: &mut crate::lu::Units,
+    nexus: &Nexus,
     target: &str,
     olu: u32,
     cdb: &[u8],
@@ -267,7 +268,7 @@ pub(crate) fn execute_on(
         Ok(b) if array.state(&b).is_some() => b,
         _ => array.bid_by_name(target)?,
     };
-    let completion = acm_scsi::target::serve(&mut LunTarget { array, bid, olu }, cdb, data);
+    let completion = crate::lu::execute(array, units, nexus, &bid, olu, cdb, data);
     let completed = completion.status == GOOD
         || acm_scsi::sense::Sense::parse(&completion.sense)
             .is_some_and(|s| s.key == acm_scsi::sense::RECOVERED_ERROR);
@@ -283,8 +284,10 @@ impl Transport for SimTransport {
     ) -> Result<Completion, TransportError> {
         let target_err = |e: SimError| TransportError::Target(e.to_string());
         let mut array = Array::open(&self.home).map_err(target_err)?;
+        // In process, every command is its own power cycle: no nexus state.
         let (completion, completed) = execute_on(
             &mut array,
+            &mut crate::lu::Units::new(),
             &Nexus::local(),
             &self.target,
             self.olu,
