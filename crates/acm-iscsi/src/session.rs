@@ -393,10 +393,16 @@ impl Conn<'_> {
             return self.reject(&p.bhs, reject::PROTOCOL_ERROR).map(|()| true);
         }
         if p.word(36) != pd.data_sn {
-            // A lost or reordered Data-Out: error recovery level 0 cannot
-            // ask for it again, so the connection ends (RFC 7143 §7.1.4.1).
+            // A lost or reordered Data-Out: error recovery level 0 cannot ask
+            // for it again. The task ends with DATA PHASE ERROR; the rest of
+            // its data is dropped as it comes; the session goes on.
+            let lun = pd.lun;
             self.pending.remove(&itt);
-            return self.reject(&p.bhs, reject::PROTOCOL_ERROR).map(|()| false);
+            if !p.final_bit() {
+                self.draining.push(itt);
+            }
+            let sense = Sense::new(sense::ABORTED_COMMAND, 0x4B, 0x00);
+            return self.check_condition(itt, lun, sense, 0, 0).map(|()| true);
         }
         pd.data_sn += 1;
         let (o, e) = (offset as usize, offset as usize + len as usize);
@@ -445,8 +451,27 @@ impl Conn<'_> {
             // A write whose data the initiator never offered.
             return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl);
         }
+        let table_out = acm_scsi::sbc::find(cdb).is_some_and(|o| o.dir == acm_scsi::sbc::Dir::Out);
+        if matches!((flagged, dir), (Dir::Out, Dir::None)) && table_out && edtl > 0 {
+            // Data for a write CDB that asks for none (COMPARE AND WRITE of
+            // zero blocks with data): the CDB and the transfer disagree.
+            let sense = Sense::new(sense::ILLEGAL_REQUEST, 0x24, 0x00);
+            return self.check_condition(itt, lun, sense, UNDERFLOW, edtl_n);
+        }
+        let mut out = out;
+        if matches!(dir, Dir::Out) && spdtl > edtl_n && acm_scsi::sbc::is_write(cdb) {
+            // A write that sends less than its CDB asks: the blocks beyond
+            // what came keep what they hold (FCP-4's "only EDTL is
+            // written"), read first and written back with the data.
+            match self.merge_short_write(&target, lu, cdb, &out, spdtl) {
+                Some(merged) => out = merged,
+                None => {
+                    return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl - edtl_n)
+                }
+            }
+        }
         let result = match dir {
-            Dir::Out if spdtl > edtl_n => {
+            Dir::Out if spdtl > out.len() as u64 => {
                 return self.check_condition(itt, lun, invalid_iu(), OVERFLOW, spdtl - edtl_n);
             }
             Dir::Out => self.inner.backend.execute(
@@ -520,6 +545,31 @@ impl Conn<'_> {
             return Ok(());
         }
         self.response(itt, resp.status, &resp.sense, flag, residual, data_sn)
+    }
+
+    /// The data of a short write, completed with what the blocks hold now;
+    /// `None` when they cannot be read.
+    fn merge_short_write(
+        &self,
+        target: &str,
+        lu: u32,
+        cdb: &[u8],
+        given: &[u8],
+        spdtl: u64,
+    ) -> Option<Vec<u8>> {
+        let (lba, blocks) = acm_scsi::sbc::lba_and_blocks(cdb)?;
+        let read = acm_scsi::sbc::read16(lba, u32::try_from(blocks).ok()?);
+        let r = self
+            .inner
+            .backend
+            .execute(&self.nexus, target, lu, &read, DataPhase::In(spdtl as usize))
+            .ok()?;
+        if r.status != 0 || r.data.len() as u64 != spdtl {
+            return None;
+        }
+        let mut merged = r.data;
+        merged[..given.len()].copy_from_slice(given);
+        Some(merged)
     }
 
     /// Sends Data-In PDUs, the last carrying the status when `status` is

@@ -245,6 +245,45 @@ impl Op {
     }
 }
 
+/// The LBA and block count of a READ, WRITE, WRITE AND VERIFY or VERIFY
+/// CDB (a zero count of READ(6)/WRITE(6) is 256 blocks).
+pub fn lba_and_blocks(cdb: &[u8]) -> Option<(u64, u64)> {
+    let op = find(cdb)?;
+    if cdb.len() != op.usage.len() {
+        return None;
+    }
+    match op.opcode {
+        READ_6 | WRITE_6 => {
+            let n = match cdb[4] {
+                0 => 256,
+                n => u64::from(n),
+            };
+            Some((be(cdb, 1, 3) & 0x1F_FFFF, n))
+        }
+        READ_10 | WRITE_10 | WRITE_VERIFY_10 | VERIFY_10 => Some((be(cdb, 2, 4), be(cdb, 7, 2))),
+        READ_12 | WRITE_12 | WRITE_VERIFY_12 | VERIFY_12 => Some((be(cdb, 2, 4), be(cdb, 6, 4))),
+        READ_16 | WRITE_16 | WRITE_VERIFY_16 | VERIFY_16 => Some((be(cdb, 2, 8), be(cdb, 10, 4))),
+        _ => None,
+    }
+}
+
+/// Whether the CDB is a plain write of its blocks (WRITE, WRITE AND VERIFY).
+pub fn is_write(cdb: &[u8]) -> bool {
+    matches!(
+        cdb.first(),
+        Some(&(WRITE_6 | WRITE_10 | WRITE_12 | WRITE_16 | WRITE_VERIFY_10 | WRITE_VERIFY_12 | WRITE_VERIFY_16))
+    )
+}
+
+/// A READ(16) of the blocks `lba..lba+blocks`.
+pub fn read16(lba: u64, blocks: u32) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    c[0] = READ_16;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
 /// The data a CDB moves, in bytes, when the CDB is of the standard set or
 /// the vendor set; `None` when no command of either has that opcode.
 pub fn transfer_length(cdb: &[u8]) -> Option<u64> {

@@ -518,8 +518,10 @@ impl Lu<'_> {
                     return Err(invalid_cdb(if n == 6 { 4 } else { (n - 6) as u16 }));
                 }
                 self.range(lba, blocks)?;
-                let Data::In(buf) = data else {
-                    return Err(invalid_cdb(0));
+                let buf = match data {
+                    Data::In(buf) => buf,
+                    _ if blocks == 0 => return Ok(Completion::good(0)),
+                    _ => return Err(invalid_cdb((n - 6) as u16)),
                 };
                 if buf.len() as u64 != blocks * BLOCK {
                     return Err(invalid_cdb((n - 6) as u16));
