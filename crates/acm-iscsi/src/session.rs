@@ -562,7 +562,13 @@ impl Conn<'_> {
         let r = self
             .inner
             .backend
-            .execute(&self.nexus, target, lu, &read, DataPhase::In(spdtl as usize))
+            .execute(
+                &self.nexus,
+                target,
+                lu,
+                &read,
+                DataPhase::In(spdtl as usize),
+            )
             .ok()?;
         if r.status != 0 || r.data.len() as u64 != spdtl {
             return None;

@@ -128,8 +128,9 @@ const fn sa_op(
 
 use Dir::{In, None as NoData, Out};
 
-/// Every standard operation a LUN answers. The vendor copy-session commands
-/// are described in `docs/vendor-scsi.md` and reported beside these.
+/// Every standard operation a LUN answers, one line each. The vendor
+/// copy-session commands are described in `docs/vendor-scsi.md`.
+#[rustfmt::skip]
 pub const OPS: &[Op] = &[
     op(TEST_UNIT_READY, "TEST UNIT READY", NoData, Xfer::None, &[0x00, 0, 0, 0, 0, 0]),
     op(REQUEST_SENSE, "REQUEST SENSE", In, Xfer::Bytes(4, 1), &[0x03, 0x01, 0, 0, 0xFF, 0]),
@@ -180,7 +181,9 @@ pub const OPS: &[Op] = &[
 pub fn find(cdb: &[u8]) -> Option<&'static Op> {
     let opcode = *cdb.first()?;
     OPS.iter().find(|o| {
-        o.opcode == opcode && o.sa.is_none_or(|sa| cdb.get(1).is_some_and(|b| b & 0x1F == sa))
+        o.opcode == opcode
+            && o.sa
+                .is_none_or(|sa| cdb.get(1).is_some_and(|b| b & 0x1F == sa))
     })
 }
 
@@ -205,7 +208,11 @@ impl Op {
             ));
         }
         for (i, (b, m)) in cdb.iter().zip(self.usage).enumerate().skip(1) {
-            let allowed = if i == 1 && self.sa.is_some() { m | 0x1F } else { *m };
+            let allowed = if i == 1 && self.sa.is_some() {
+                m | 0x1F
+            } else {
+                *m
+            };
             if b & !allowed != 0 {
                 return Err(CopyError::InvalidCdbField(i as u16));
             }
@@ -271,7 +278,15 @@ pub fn lba_and_blocks(cdb: &[u8]) -> Option<(u64, u64)> {
 pub fn is_write(cdb: &[u8]) -> bool {
     matches!(
         cdb.first(),
-        Some(&(WRITE_6 | WRITE_10 | WRITE_12 | WRITE_16 | WRITE_VERIFY_10 | WRITE_VERIFY_12 | WRITE_VERIFY_16))
+        Some(
+            &(WRITE_6
+                | WRITE_10
+                | WRITE_12
+                | WRITE_16
+                | WRITE_VERIFY_10
+                | WRITE_VERIFY_12
+                | WRITE_VERIFY_16)
+        )
     )
 }
 
@@ -342,11 +357,7 @@ mod tests {
                 assert_eq!(o.usage[1] & 0x1F, sa, "{}", o.name);
             }
             for p in &OPS[..i] {
-                assert!(
-                    !(p.opcode == o.opcode && p.sa == o.sa),
-                    "{} twice",
-                    o.name
-                );
+                assert!(!(p.opcode == o.opcode && p.sa == o.sa), "{} twice", o.name);
             }
         }
     }

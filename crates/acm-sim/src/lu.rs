@@ -62,7 +62,10 @@ mod pr_type {
     }
 
     pub fn exclusive_access(t: u8) -> bool {
-        matches!(t, EXCLUSIVE_ACCESS | EXCLUSIVE_ACCESS_RO | EXCLUSIVE_ACCESS_AR)
+        matches!(
+            t,
+            EXCLUSIVE_ACCESS | EXCLUSIVE_ACCESS_RO | EXCLUSIVE_ACCESS_AR
+        )
     }
 }
 
@@ -251,7 +254,10 @@ fn access(op: u8) -> Access {
 fn allowed(u: &Unit, nexus: &Nexus, op: u8, cdb: &[u8]) -> bool {
     if let Some(h) = &u.reserve6 {
         if h != nexus
-            && !matches!(op, INQUIRY | REPORT_LUNS | REQUEST_SENSE | RELEASE_6 | MAINTENANCE_IN)
+            && !matches!(
+                op,
+                INQUIRY | REPORT_LUNS | REQUEST_SENSE | RELEASE_6 | MAINTENANCE_IN
+            )
         {
             // SPC-2 reservations: everything else conflicts, READ CAPACITY
             // and the persistent reservation commands included.
@@ -272,7 +278,8 @@ fn allowed(u: &Unit, nexus: &Nexus, op: u8, cdb: &[u8]) -> bool {
         return true;
     }
     // READ CAPACITY passes every reservation; GET LBA STATUS reads.
-    let a = if op == SERVICE_ACTION_IN_16 && cdb.get(1).map(|b| b & 0x1F) == Some(SA_READ_CAPACITY_16)
+    let a = if op == SERVICE_ACTION_IN_16
+        && cdb.get(1).map(|b| b & 0x1F) == Some(SA_READ_CAPACITY_16)
     {
         Access::Always
     } else {
@@ -561,14 +568,12 @@ impl Lu<'_> {
                 let mut have = vec![0u8; (blocks * BLOCK) as usize];
                 self.read(lba, &mut have)?;
                 let differs = if bytchk == 3 {
-                    have.chunks(BLOCK as usize)
-                        .enumerate()
-                        .find_map(|(i, b)| {
-                            b.iter()
-                                .zip(given)
-                                .position(|(x, y)| x != y)
-                                .map(|p| i * BLOCK as usize + p)
-                        })
+                    have.chunks(BLOCK as usize).enumerate().find_map(|(i, b)| {
+                        b.iter()
+                            .zip(given)
+                            .position(|(x, y)| x != y)
+                            .map(|p| i * BLOCK as usize + p)
+                    })
                 } else {
                     have.iter().zip(given).position(|(x, y)| x != y)
                 };
@@ -816,7 +821,11 @@ impl Lu<'_> {
         if p.len() < hdr {
             return Err(CopyError::ParameterLength);
         }
-        let bdl = if six { p[3] as usize } else { be(p, 6, 2) as usize };
+        let bdl = if six {
+            p[3] as usize
+        } else {
+            be(p, 6, 2) as usize
+        };
         let mut at = hdr + bdl;
         if at > p.len() {
             return Err(CopyError::ParameterLength);
@@ -989,8 +998,7 @@ impl Lu<'_> {
                 }
                 u.reservation = None;
                 if pr_type::registrants_only(r.kind) || pr_type::all_registrants(r.kind) {
-                    let others: Vec<Nexus> =
-                        u.keys.keys().filter(|n| **n != me).cloned().collect();
+                    let others: Vec<Nexus> = u.keys.keys().filter(|n| **n != me).cloned().collect();
                     for n in others {
                         u.attentions.entry(n).or_default().push((0x2A, 0x04));
                     }
@@ -1052,7 +1060,10 @@ impl Lu<'_> {
                         u.reservation = None;
                     }
                     if *n != me {
-                        u.attentions.entry(n.clone()).or_default().push((0x2A, 0x03));
+                        u.attentions
+                            .entry(n.clone())
+                            .or_default()
+                            .push((0x2A, 0x03));
                     }
                 }
                 if takes {
