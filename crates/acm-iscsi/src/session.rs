@@ -458,6 +458,17 @@ impl Conn<'_> {
             let sense = Sense::new(sense::ILLEGAL_REQUEST, 0x24, 0x00);
             return self.check_condition(itt, lun, sense, UNDERFLOW, edtl_n);
         }
+        if matches!(dir, Dir::Out) && spdtl != edtl_n && !acm_scsi::sbc::is_write(cdb) {
+            // Only a plain write takes what part of its data came: a
+            // command whose data is one whole (a block to repeat, data to
+            // compare, a parameter list) is refused when the sizes differ.
+            let (flag, residual) = if spdtl > edtl_n {
+                (OVERFLOW, spdtl - edtl_n)
+            } else {
+                (UNDERFLOW, edtl_n - spdtl)
+            };
+            return self.check_condition(itt, lun, invalid_iu(), flag, residual);
+        }
         let mut out = out;
         if matches!(dir, Dir::Out) && spdtl > edtl_n && acm_scsi::sbc::is_write(cdb) {
             // A write that sends less than its CDB asks: the blocks beyond

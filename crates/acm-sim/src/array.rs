@@ -476,6 +476,70 @@ impl Array {
 
     // ----- raw LUN storage -----
 
+    /// Gives `[off, off+len)` of a LUN back (UNMAP): a hole in its file, so
+    /// it reads as zeros and takes no space. A range a copy session touches
+    /// is written with zeros through the data path instead, so the session
+    /// sees the change as any write.
+    pub(crate) fn unmap(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        len: u64,
+    ) -> Result<(), CopyError> {
+        if len == 0 {
+            return Ok(());
+        }
+        if !self.touching(bid, olu, off, len).is_empty() {
+            let zeros = vec![0u8; len.min(1 << 20) as usize];
+            let mut done = 0;
+            while done < len {
+                let n = (len - done).min(zeros.len() as u64) as usize;
+                self.write_view(bid, olu, off + done, &zeros[..n], None)?;
+                done += n as u64;
+            }
+            return Ok(());
+        }
+        use nix::fcntl::{fallocate, FallocateFlags};
+        let f = self.file(bid, olu)?;
+        let (Ok(o), Ok(l)) = (i64::try_from(off), i64::try_from(len)) else {
+            return Err(CopyError::LbaOutOfRange);
+        };
+        let flags = FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE;
+        if fallocate(f, flags, o, l).is_ok() {
+            return Ok(());
+        }
+        zero_range(f, off, len)
+    }
+
+    /// Whether the byte at `off` of a LUN is mapped, and for how many bytes
+    /// from there (up to `limit`) that stays so: the file's data and holes.
+    pub(crate) fn mapping(
+        &mut self,
+        bid: &Bid,
+        olu: u32,
+        off: u64,
+        limit: u64,
+    ) -> Result<(bool, u64), CopyError> {
+        use nix::unistd::{lseek, Whence};
+        let f = self.file(bid, olu)?;
+        let at = i64::try_from(off).map_err(|_| CopyError::LbaOutOfRange)?;
+        let end = off.saturating_add(limit);
+        let data = match lseek(f, at, Whence::SeekData) {
+            Ok(d) => d as u64,
+            Err(nix::errno::Errno::ENXIO) => end,
+            // A file system without SEEK_DATA: all mapped.
+            Err(_) => return Ok((true, limit)),
+        };
+        if data > off {
+            return Ok((false, data.min(end) - off));
+        }
+        let hole = lseek(f, at, Whence::SeekHole)
+            .map(|h| h as u64)
+            .unwrap_or(end);
+        Ok((true, hole.min(end) - off))
+    }
+
     fn file(&mut self, bid: &Bid, olu: u32) -> Result<&File, CopyError> {
         let b = self.boxes.get_mut(bid).ok_or(CopyError::NoSuchBox)?;
         if !b.files.contains_key(&olu) {
@@ -745,6 +809,24 @@ impl Array {
         count: u32,
         kind: LunKind,
     ) -> Result<Vec<u32>, SimError> {
+        self.create_luns_provisioned(bid, size, count, kind, false)
+    }
+
+    /// [`Array::create_luns`], thin provisioned when `thin` (ordinary LUNs
+    /// only): no space is taken until a block is written.
+    pub fn create_luns_provisioned(
+        &mut self,
+        bid: &Bid,
+        size: u64,
+        count: u32,
+        kind: LunKind,
+        thin: bool,
+    ) -> Result<Vec<u32>, SimError> {
+        if thin && !matches!(kind, LunKind::Standard) {
+            return Err(SimError::Invalid(
+                "only ordinary LUNs are thin provisioned (an SDV is thin by nature)".into(),
+            ));
+        }
         if size == 0 || !size.is_multiple_of(BLOCK) {
             return Err(SimError::Invalid(format!(
                 "a LUN size must be a positive multiple of {BLOCK} bytes (got {size})"
@@ -766,7 +848,7 @@ impl Array {
             let path = lun_path(&b.dir, olu);
             let f = File::create(&path).map_err(io)?;
             f.set_len(size).map_err(io)?;
-            if !matches!(kind, LunKind::Sdv(_)) {
+            if !matches!(kind, LunKind::Sdv(_)) && !thin {
                 // Preallocate so copy timing does not pay for extent allocation.
                 let _ = nix::fcntl::posix_fallocate(&f, 0, size as i64);
             }
@@ -783,6 +865,7 @@ impl Array {
                 Lun {
                     size_bytes: size,
                     kind,
+                    thin,
                 },
             );
             b.state.next_olu += 1;

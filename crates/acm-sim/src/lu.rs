@@ -29,6 +29,11 @@ pub const MAX_TRANSFER_BLOCKS: u32 = 65536;
 pub const MAX_WRITE_SAME_BLOCKS: u64 = 1 << 22;
 /// The most blocks a COMPARE AND WRITE compares and writes.
 pub const MAX_COMPARE_AND_WRITE: u8 = 128;
+/// The most blocks one UNMAP gives back, and its most block descriptors.
+pub const MAX_UNMAP_BLOCKS: u32 = 1 << 20;
+pub const MAX_UNMAP_DESCRIPTORS: u32 = 256;
+/// The unmap granularity, in blocks (4 KiB: a file system block).
+const UNMAP_GRANULARITY: u32 = 8;
 
 /// Persistent reservation types (SPC-4 §6.16.2).
 mod pr_type {
@@ -413,6 +418,17 @@ impl Lu<'_> {
         Ok(self.array.lun(&self.bid, self.olu)?.size_bytes / BLOCK)
     }
 
+    fn thin(&self) -> bool {
+        self.array.lun(&self.bid, self.olu).is_ok_and(|l| l.thin)
+    }
+
+    /// Gives blocks back (thin LUNs only).
+    fn unmap(&mut self, lba: u64, blocks: u64) -> Result<(), CopyError> {
+        self.range(lba, blocks)?;
+        self.array
+            .unmap(&self.bid, self.olu, lba * BLOCK, blocks * BLOCK)
+    }
+
     fn unit(&mut self) -> &mut Unit {
         self.units.unit(&self.bid, self.olu)
     }
@@ -503,20 +519,44 @@ impl Lu<'_> {
                 if cdb[14] & 0x01 == 0 && be(cdb, 2, 8) != 0 {
                     return Err(invalid_cdb(2));
                 }
-                Ok(reply(data, &standard::read_capacity_data(self.blocks()?)))
+                let mut d = standard::read_capacity_data(self.blocks()?);
+                if self.thin() {
+                    d[14] = 0x80 | 0x40; // LBPME, LBPRZ: unmapped blocks read zeros
+                }
+                Ok(reply(data, &d))
             }
             SERVICE_ACTION_IN_16 => {
-                // GET LBA STATUS: a thick LUN is mapped everywhere.
+                // GET LBA STATUS: the file's data and holes (a thick LUN is
+                // mapped everywhere).
                 let start = be(cdb, 2, 8);
+                let alloc = be(cdb, 10, 4);
                 let cap = self.blocks()?;
                 if start >= cap {
                     return Err(CopyError::LbaOutOfRange);
                 }
-                let mut d = vec![0u8; 8];
-                d[..4].copy_from_slice(&20u32.to_be_bytes());
-                d.extend_from_slice(&start.to_be_bytes());
-                d.extend_from_slice(&((cap - start).min(u64::from(u32::MAX)) as u32).to_be_bytes());
-                d.extend_from_slice(&[0, 0, 0, 0]);
+                let room = (alloc.saturating_sub(8) / 16).clamp(1, 64);
+                let thin = self.thin();
+                let mut descs = Vec::new();
+                let mut at = start;
+                while at < cap && (descs.len() as u64) < room {
+                    let left = (cap - at).min(u64::from(u32::MAX));
+                    let (mapped, bytes) = if thin {
+                        self.array
+                            .mapping(&self.bid, self.olu, at * BLOCK, left * BLOCK)?
+                    } else {
+                        (true, left * BLOCK)
+                    };
+                    let n = (bytes / BLOCK).max(1);
+                    descs.push((at, n, u8::from(!mapped)));
+                    at += n;
+                }
+                let mut d = ((descs.len() * 16 + 4) as u32).to_be_bytes().to_vec();
+                d.extend_from_slice(&[0; 4]);
+                for (lba, n, status) in descs {
+                    d.extend_from_slice(&lba.to_be_bytes());
+                    d.extend_from_slice(&(n as u32).to_be_bytes());
+                    d.extend_from_slice(&[status, 0, 0, 0]);
+                }
                 Ok(reply(data, &d))
             }
             READ_6 | READ_10 | READ_12 | READ_16 => {
@@ -608,8 +648,9 @@ impl Lu<'_> {
                 } else {
                     (be(cdb, 2, 8), be(cdb, 10, 4))
                 };
-                if cdb[1] & 0x08 != 0 {
-                    // UNMAP: the LUNs are fully provisioned.
+                let unmap = cdb[1] & 0x08 != 0;
+                if unmap && !self.thin() {
+                    // Only a thin LUN gives blocks back.
                     return Err(invalid_cdb(1));
                 }
                 if nb == 0 {
@@ -625,6 +666,11 @@ impl Lu<'_> {
                 } else {
                     out(&data, BLOCK)?.to_vec()
                 };
+                if unmap && block.iter().all(|b| *b == 0) {
+                    // Zeros with UNMAP: the blocks are given back (LBPRZ).
+                    self.unmap(lba, nb)?;
+                    return Ok(Completion::good(0));
+                }
                 let per = (1u64 << 20) / BLOCK;
                 let chunk: Vec<u8> = block.repeat(per.min(nb) as usize);
                 let mut at = lba;
@@ -679,9 +725,47 @@ impl Lu<'_> {
             PERSISTENT_RESERVE_IN => self.pr_in(cdb, data),
             PERSISTENT_RESERVE_OUT => self.pr_out(cdb, data),
             MAINTENANCE_IN => report_opcodes(cdb, data),
-            // UNMAP: the LUNs are fully provisioned (Block Limits says 0).
+            UNMAP if self.thin() => self.unmap_list(cdb, data),
+            // A fully provisioned LUN has no UNMAP (Block Limits says 0).
             _ => Err(CopyError::InvalidOpcode),
         }
+    }
+
+    /// UNMAP's parameter list (SBC-3 §5.28): an 8-byte header, then
+    /// 16-byte descriptors of LBA and count.
+    fn unmap_list(&mut self, cdb: &[u8], data: Data<'_>) -> Result<Completion, CopyError> {
+        let len = be(cdb, 7, 2);
+        let p = out(&data, len)?;
+        if p.is_empty() {
+            return Ok(Completion::good(0));
+        }
+        if p.len() < 8 {
+            return Err(CopyError::ParameterLength);
+        }
+        let bdl = be(p, 2, 2) as usize;
+        if be(p, 0, 2) as usize + 2 > p.len() || bdl + 8 > p.len() || bdl % 16 != 0 {
+            return Err(CopyError::ParameterLength);
+        }
+        let descs: Vec<(u64, u64)> = p[8..8 + bdl]
+            .chunks(16)
+            .map(|d| (be(d, 0, 8), be(d, 8, 4)))
+            .collect();
+        if descs.len() as u64 > u64::from(MAX_UNMAP_DESCRIPTORS) {
+            return Err(invalid_param(2));
+        }
+        let cap = self.blocks()?;
+        for (i, (lba, n)) in descs.iter().enumerate() {
+            if *n > u64::from(MAX_UNMAP_BLOCKS) {
+                return Err(invalid_param((8 + 16 * i + 8) as u16));
+            }
+            if lba.checked_add(*n).is_none_or(|e| e > cap) {
+                return Err(CopyError::LbaOutOfRange);
+            }
+        }
+        for (lba, n) in descs {
+            self.unmap(lba, n)?;
+        }
+        Ok(Completion::good(0))
     }
 
     fn inquiry(&mut self, cdb: &[u8], data: Data<'_>) -> Result<Completion, CopyError> {
@@ -693,7 +777,9 @@ impl Lu<'_> {
             return Ok(reply(data, &standard_inquiry(&self.identity()?)));
         }
         let id = self.identity()?;
+        let thin = self.thin();
         let page = match cdb[2] {
+            0x00 if thin => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1, 0xB2]),
             0x00 => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1]),
             0x80 => standard::vpd_serial(&id),
             0x83 => device_id(&id),
@@ -711,8 +797,22 @@ impl Lu<'_> {
                 b[4..8].copy_from_slice(&MAX_TRANSFER_BLOCKS.to_be_bytes());
                 b[8..12].copy_from_slice(&2048u32.to_be_bytes());
                 b[12..16].copy_from_slice(&MAX_TRANSFER_BLOCKS.to_be_bytes());
+                if thin {
+                    b[16..20].copy_from_slice(&MAX_UNMAP_BLOCKS.to_be_bytes());
+                    b[20..24].copy_from_slice(&MAX_UNMAP_DESCRIPTORS.to_be_bytes());
+                    b[24..28].copy_from_slice(&UNMAP_GRANULARITY.to_be_bytes());
+                    // UGAVALID, alignment 0.
+                    b[28] = 0x80;
+                }
                 b[32..40].copy_from_slice(&MAX_WRITE_SAME_BLOCKS.to_be_bytes());
                 vpd(0xB0, &b)
+            }
+            0xB2 if thin => {
+                let mut b = vec![0u8; 4];
+                // LBPU, LBPWS, LBPWS10, LBPRZ; provisioning type 2: thin.
+                b[1] = 0x80 | 0x40 | 0x20 | 0x04;
+                b[2] = 0x02;
+                vpd(0xB2, &b)
             }
             0xB1 => {
                 let mut b = vec![0u8; 60];

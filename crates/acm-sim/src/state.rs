@@ -85,6 +85,11 @@ impl BoxState {
 pub struct Lun {
     pub size_bytes: u64,
     pub kind: LunKind,
+    /// Thin provisioned: blocks take space when written and give it back
+    /// when unmapped (UNMAP, WRITE SAME with UNMAP); absent in a home made
+    /// before thin LUNs existed, which had none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thin: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

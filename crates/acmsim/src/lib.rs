@@ -202,6 +202,10 @@ enum LunCmd {
         /// Make an access volume.
         #[arg(long)]
         access: bool,
+        /// Thin provisioned: space is taken as blocks are written and given
+        /// back by UNMAP (ordinary LUNs).
+        #[arg(long, conflicts_with_all = ["sdv", "access"])]
+        thin: bool,
     },
     /// One line per LUN: OLU, size, kind.
     List { name: String },
@@ -918,6 +922,7 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
             sdv,
             physical,
             access,
+            thin,
         } => with_array(|a| {
             let bid = a.bid_by_name(&name)?;
             let kind = if sdv {
@@ -932,8 +937,8 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
             } else {
                 LunKind::Standard
             };
-            let label = kind_label(&kind);
-            for olu in a.create_luns(&bid, size, count, kind)? {
+            let label = if thin { "thin" } else { kind_label(&kind) };
+            for olu in a.create_luns_provisioned(&bid, size, count, kind, thin)? {
                 println!("{olu} {name} {size} {label}");
             }
             Ok(())
@@ -947,7 +952,7 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
                         "{olu} {} {} {}",
                         l.size_bytes,
                         format_size(l.size_bytes).replace(' ', ""),
-                        kind_label(&l.kind)
+                        if l.thin { "thin" } else { kind_label(&l.kind) }
                     );
                 }
             }
