@@ -1,0 +1,279 @@
+//! A simulated LUN as an SPC-4/SBC-3 device server, nexus by nexus:
+//! reservations between two initiators, unit attentions after a reset,
+//! COMPARE AND WRITE and VERIFY miscompares, thin LUNs' UNMAP and GET LBA
+//! STATUS, a LUN the box lacks, and arbitrary CDBs that never panic.
+
+use acm_scsi::model::BoxId;
+use acm_scsi::sbc;
+use acm_scsi::sense::Sense;
+use acm_scsi::transport::{Completion, Data, Nexus, CHECK_CONDITION, GOOD};
+use acm_sim::lu::{self, Units, RESERVATION_CONFLICT};
+use acm_sim::state::LunKind;
+use acm_sim::{Array, Bid};
+use proptest::prelude::*;
+
+const SIZE: u64 = 4 << 20;
+
+struct World {
+    _dir: tempfile::TempDir,
+    a: Array,
+    bid: Bid,
+    units: Units,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Array::open(dir.path()).unwrap();
+    let id = a.create_box("LU").unwrap();
+    let bid = BoxId::parse(&id).unwrap().0;
+    a.create_luns(&bid, SIZE, 1, LunKind::Standard).unwrap();
+    a.create_luns_provisioned(&bid, SIZE, 1, LunKind::Standard, true)
+        .unwrap();
+    World {
+        _dir: dir,
+        a,
+        bid,
+        units: Units::new(),
+    }
+}
+
+fn nexus(name: &str) -> Nexus {
+    Nexus {
+        initiator: format!("iqn.test:{name},i,0x000000000001"),
+        target_port: 1,
+    }
+}
+
+impl World {
+    fn run(&mut self, n: &Nexus, olu: u32, cdb: &[u8], data: Data<'_>) -> Completion {
+        lu::execute(&mut self.a, &mut self.units, n, &self.bid, olu, cdb, data)
+    }
+
+    fn none(&mut self, n: &Nexus, olu: u32, cdb: &[u8]) -> Completion {
+        self.run(n, olu, cdb, Data::None)
+    }
+
+    fn write(&mut self, n: &Nexus, olu: u32, lba: u64, data: &[u8]) -> Completion {
+        let mut c = [0u8; 16];
+        c[0] = sbc::WRITE_16;
+        c[2..10].copy_from_slice(&lba.to_be_bytes());
+        c[10..14].copy_from_slice(&((data.len() / 512) as u32).to_be_bytes());
+        self.run(n, olu, &c, Data::Out(data))
+    }
+
+    fn read(&mut self, n: &Nexus, olu: u32, lba: u64, blocks: u32) -> (Completion, Vec<u8>) {
+        let mut buf = vec![0u8; blocks as usize * 512];
+        let c = sbc::read16(lba, blocks);
+        let r = self.run(n, olu, &c, Data::In(&mut buf));
+        (r, buf)
+    }
+}
+
+fn sense(c: &Completion) -> (u8, u8, u8) {
+    assert_eq!(c.status, CHECK_CONDITION, "{c:?}");
+    let s = Sense::parse(&c.sense).unwrap();
+    (s.key, s.asc, s.ascq)
+}
+
+fn pr_out(sa: u8, kind: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
+    let mut c = [0u8; 10];
+    c[0] = sbc::PERSISTENT_RESERVE_OUT;
+    c[1] = sa;
+    c[2] = kind;
+    c[8] = 24;
+    let mut p = vec![0u8; 24];
+    p[..8].copy_from_slice(&key.to_be_bytes());
+    p[8..16].copy_from_slice(&sa_key.to_be_bytes());
+    (c, p)
+}
+
+#[test]
+fn persistent_reservations_between_two_initiators() {
+    let mut w = world();
+    let (a, b) = (nexus("a"), nexus("b"));
+    let block = vec![7u8; 512];
+    for (n, key) in [(&a, 0xAAu64), (&b, 0xBB)] {
+        let (c, p) = pr_out(0, 0, 0, key);
+        assert_eq!(w.run(n, 0, &c, Data::Out(&p)).status, GOOD);
+    }
+    // A reserves Write Exclusive: B reads, B's write conflicts.
+    let (c, p) = pr_out(1, 1, 0xAA, 0);
+    assert_eq!(w.run(&a, 0, &c, Data::Out(&p)).status, GOOD);
+    assert_eq!(w.read(&b, 0, 0, 1).0.status, GOOD);
+    assert_eq!(w.write(&b, 0, 0, &block).status, RESERVATION_CONFLICT);
+    assert_eq!(w.write(&a, 0, 0, &block).status, GOOD);
+    // A wrong key conflicts; RESERVE(6) conflicts while PRs exist.
+    let (c, p) = pr_out(1, 1, 0xBAD, 0);
+    assert_eq!(w.run(&b, 0, &c, Data::Out(&p)).status, RESERVATION_CONFLICT);
+    assert_eq!(
+        w.none(&b, 0, &[sbc::RESERVE_6, 0, 0, 0, 0, 0]).status,
+        RESERVATION_CONFLICT
+    );
+    // B preempts A: A's registration goes, A hears of it once.
+    let (c, p) = pr_out(4, 3, 0xBB, 0xAA);
+    assert_eq!(w.run(&b, 0, &c, Data::Out(&p)).status, GOOD);
+    let tur = [0u8; 6];
+    assert_eq!(sense(&w.none(&a, 0, &tur)), (0x06, 0x2A, 0x03));
+    // Exclusive Access now, held by B: A may not even read.
+    assert_eq!(w.read(&a, 0, 0, 1).0.status, RESERVATION_CONFLICT);
+    // READ KEYS lists B's key alone.
+    let mut keys = vec![0u8; 64];
+    let c = [sbc::PERSISTENT_RESERVE_IN, 0, 0, 0, 0, 0, 0, 0, 64, 0];
+    assert_eq!(w.run(&b, 0, &c, Data::In(&mut keys)).status, GOOD);
+    assert_eq!(u32::from_be_bytes([keys[4], keys[5], keys[6], keys[7]]), 8);
+    assert_eq!(&keys[8..16], &0xBBu64.to_be_bytes());
+    // APTPL is refused: reservations are not kept across a restart.
+    let (c, mut p) = pr_out(0, 0, 0xBB, 0xBC);
+    p[20] = 0x01;
+    assert_eq!(sense(&w.run(&b, 0, &c, Data::Out(&p))).1, 0x26);
+}
+
+#[test]
+fn reserve6_holds_until_release_reset_or_nexus_loss() {
+    let mut w = world();
+    let (a, b) = (nexus("a"), nexus("b"));
+    let reserve = [sbc::RESERVE_6, 0, 0, 0, 0, 0];
+    assert_eq!(w.none(&a, 0, &reserve).status, GOOD);
+    assert_eq!(w.none(&b, 0, &[0u8; 6]).status, RESERVATION_CONFLICT);
+    let mut inq = vec![0u8; 36];
+    let c = [sbc::INQUIRY, 0, 0, 0, 36, 0];
+    assert_eq!(w.run(&b, 0, &c, Data::In(&mut inq)).status, GOOD);
+    w.units.nexus_lost(&a);
+    assert_eq!(w.none(&b, 0, &[0u8; 6]).status, GOOD);
+}
+
+#[test]
+fn a_reset_is_a_unit_attention_once_for_every_other_nexus() {
+    let mut w = world();
+    let (a, b) = (nexus("a"), nexus("b"));
+    let tur = [0u8; 6];
+    assert_eq!(w.none(&a, 0, &tur).status, GOOD);
+    assert_eq!(w.none(&b, 0, &tur).status, GOOD);
+    let bid = w.bid;
+    w.units.reset(&bid, Some(0), &a);
+    assert_eq!(w.none(&a, 0, &tur).status, GOOD, "not the one that asked");
+    // INQUIRY passes it by; REQUEST SENSE reports it and clears it.
+    let mut inq = vec![0u8; 36];
+    let c = [sbc::INQUIRY, 0, 0, 0, 36, 0];
+    assert_eq!(w.run(&b, 0, &c, Data::In(&mut inq)).status, GOOD);
+    let mut s = vec![0u8; 18];
+    let rs = [sbc::REQUEST_SENSE, 0, 0, 0, 18, 0];
+    assert_eq!(w.run(&b, 0, &rs, Data::In(&mut s)).status, GOOD);
+    let got = Sense::parse(&s).unwrap();
+    assert_eq!((got.key, got.asc, got.ascq), (0x06, 0x29, 0x03));
+    assert_eq!(w.none(&b, 0, &tur).status, GOOD, "reported once");
+    // A target reset reaches every LUN of the box.
+    assert_eq!(w.none(&b, 1, &tur).status, GOOD);
+    w.units.reset(&bid, None, &a);
+    assert_eq!(sense(&w.none(&b, 1, &tur)), (0x06, 0x29, 0x02));
+}
+
+#[test]
+fn compare_and_write_and_verify_miscompare_at_the_first_differing_byte() {
+    let mut w = world();
+    let n = nexus("a");
+    assert_eq!(w.write(&n, 0, 10, &[1u8; 1024]).status, GOOD);
+    let mut caw = [0u8; 16];
+    caw[0] = sbc::COMPARE_AND_WRITE;
+    caw[2..10].copy_from_slice(&10u64.to_be_bytes());
+    caw[13] = 2;
+    let mut data = vec![1u8; 1024];
+    data.extend(vec![9u8; 1024]);
+    data[700] = 5;
+    let c = w.run(&n, 0, &caw, Data::Out(&data));
+    let s = Sense::parse(&c.sense).unwrap();
+    assert_eq!((s.key, s.asc, s.information), (0x0E, 0x1D, Some(700)));
+    assert!(
+        w.read(&n, 0, 10, 2).1.iter().all(|b| *b == 1),
+        "nothing written"
+    );
+    data[700] = 1;
+    assert_eq!(w.run(&n, 0, &caw, Data::Out(&data)).status, GOOD);
+    assert!(w.read(&n, 0, 10, 2).1.iter().all(|b| *b == 9));
+    // VERIFY(16) with BYTCHK=1.
+    let mut v = [0u8; 16];
+    v[0] = sbc::VERIFY_16;
+    v[1] = 0x02;
+    v[2..10].copy_from_slice(&10u64.to_be_bytes());
+    v[13] = 1;
+    let mut probe = vec![9u8; 512];
+    assert_eq!(w.run(&n, 0, &v, Data::Out(&probe)).status, GOOD);
+    probe[3] = 0;
+    let s = Sense::parse(&w.run(&n, 0, &v, Data::Out(&probe)).sense).unwrap();
+    assert_eq!((s.key, s.information), (0x0E, Some(3)));
+}
+
+#[test]
+fn thin_luns_unmap_and_report_what_is_mapped() {
+    let mut w = world();
+    let n = nexus("a");
+    let status = |w: &mut World, lba: u64| {
+        let mut c = [0u8; 16];
+        c[0] = sbc::SERVICE_ACTION_IN_16;
+        c[1] = sbc::SA_GET_LBA_STATUS;
+        c[2..10].copy_from_slice(&lba.to_be_bytes());
+        c[13] = 24;
+        let mut d = vec![0u8; 24];
+        assert_eq!(w.run(&n, 1, &c, Data::In(&mut d)).status, GOOD);
+        let at = u64::from_be_bytes(d[8..16].try_into().unwrap());
+        let count = u32::from_be_bytes(d[16..20].try_into().unwrap());
+        (at, count, d[20])
+    };
+    assert_eq!(status(&mut w, 0).2, 1, "a new thin LUN is unmapped");
+    assert_eq!(w.write(&n, 1, 0, &[3u8; 65536]).status, GOOD);
+    assert_eq!(status(&mut w, 0), (0, 128, 0), "written: mapped");
+    let mut u = [0u8; 10];
+    u[0] = sbc::UNMAP;
+    u[8] = 24;
+    let mut p = vec![0u8; 24];
+    p[1] = 22;
+    p[3] = 16;
+    p[8..16].copy_from_slice(&8u64.to_be_bytes());
+    p[16..20].copy_from_slice(&8u32.to_be_bytes());
+    assert_eq!(w.run(&n, 1, &u, Data::Out(&p)).status, GOOD);
+    assert_eq!(status(&mut w, 8), (8, 8, 1), "unmapped");
+    let (_, data) = w.read(&n, 1, 8, 8);
+    assert!(data.iter().all(|b| *b == 0), "reads zeros");
+    assert_eq!(status(&mut w, 16).2, 0);
+    // UNMAP on a fully provisioned LUN is not a command it has.
+    assert_eq!(sense(&w.run(&n, 0, &u, Data::Out(&p))).1, 0x20);
+}
+
+#[test]
+fn a_lun_the_box_lacks_answers_as_spc_says() {
+    let mut w = world();
+    let n = nexus("a");
+    let mut inq = vec![0u8; 36];
+    let c = [sbc::INQUIRY, 0, 0, 0, 36, 0];
+    assert_eq!(w.run(&n, 9, &c, Data::In(&mut inq)).status, GOOD);
+    assert_eq!(inq[0], 0x7F);
+    assert_eq!(sense(&w.none(&n, 9, &[0u8; 6])), (0x05, 0x25, 0x00));
+    let mut luns = vec![0u8; 64];
+    let c = [sbc::REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0];
+    assert_eq!(w.run(&n, 9, &c, Data::In(&mut luns)).status, GOOD);
+    assert_eq!(u32::from_be_bytes([luns[0], luns[1], luns[2], luns[3]]), 16);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_cdbs_never_panic(
+        cdb in proptest::collection::vec(any::<u8>(), 1..20),
+        olu in 0u32..3,
+        out in proptest::collection::vec(any::<u8>(), 0..600),
+        len in 0usize..600,
+        dir in 0u8..3,
+    ) {
+        let mut w = world();
+        let n = nexus("fuzz");
+        let mut buf = vec![0u8; len];
+        let data = match dir {
+            0 => Data::None,
+            1 => Data::Out(&out),
+            _ => Data::In(&mut buf),
+        };
+        let c = w.run(&n, olu, &cdb, data);
+        prop_assert!(c.status == GOOD || c.status == CHECK_CONDITION || c.status == RESERVATION_CONFLICT);
+    }
+}
