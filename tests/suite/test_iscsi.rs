@@ -470,7 +470,7 @@ fn a_backup_started_while_an_iscsi_writer_runs_holds_the_point_in_time() {
         "writes went on after the backup ({cut} of {written})"
     );
     for (k, h) in held.iter().enumerate() {
-        let expect = (k..cut).step_by(SLOTS).last();
+        let expect = (k..cut).step_by(SLOTS).next_back();
         assert_eq!(
             *h, expect,
             "slot {k}: the backup is the volume after write {cut}"
@@ -623,7 +623,7 @@ fn kill_9_of_the_service_under_an_iscsi_writer_loses_no_acknowledged_write() {
     let mut i = Initiator::login(addr, &session_opts()).unwrap();
     let zero = vec![0u8; CHUNK];
     let mut acked: Vec<Option<usize>> = vec![None; SLOTS];
-    let mut in_flight = None;
+    let mut in_flight: Option<(usize, usize)>;
     // The kill lands wherever the writer is.
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(150));

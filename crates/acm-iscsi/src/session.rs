@@ -606,7 +606,7 @@ impl Conn<'_> {
             let end = (off + chunk).min(data.len());
             let last = end == data.len();
             // The F bit ends each burst (MaxBurstLength) and the whole transfer.
-            let burst_end = last || (end / burst) != (off / burst) || end % burst == 0;
+            let burst_end = last || (end / burst) != (off / burst) || end.is_multiple_of(burst);
             let mut p = Pdu::new(op::DATA_IN);
             p.set_lun(lun);
             p.set_itt(itt);

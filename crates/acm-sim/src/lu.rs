@@ -743,7 +743,7 @@ impl Lu<'_> {
             return Err(CopyError::ParameterLength);
         }
         let bdl = be(p, 2, 2) as usize;
-        if be(p, 0, 2) as usize + 2 > p.len() || bdl + 8 > p.len() || bdl % 16 != 0 {
+        if be(p, 0, 2) as usize + 2 > p.len() || bdl + 8 > p.len() || !bdl.is_multiple_of(16) {
             return Err(CopyError::ParameterLength);
         }
         let descs: Vec<(u64, u64)> = p[8..8 + bdl]
@@ -1205,7 +1205,7 @@ fn unregister(u: &mut Unit, n: &Nexus) {
 fn transport_id(name: &str) -> Vec<u8> {
     let mut n = name.as_bytes().to_vec();
     n.push(0);
-    while n.len() % 4 != 0 {
+    while !n.len().is_multiple_of(4) {
         n.push(0);
     }
     let mut t = vec![0x45, 0];
@@ -1305,10 +1305,12 @@ fn report_opcodes(cdb: &[u8], data: Data<'_>) -> Result<Completion, CopyError> {
             if options == 1 && sbc::has_service_actions(want) {
                 return Err(invalid_cdb(2));
             }
-            if options == 2 && !sbc::has_service_actions(want) && found.is_none() {
-                if sbc::OPS.iter().any(|o| o.opcode == want) {
-                    return Err(invalid_cdb(2));
-                }
+            if options == 2
+                && !sbc::has_service_actions(want)
+                && found.is_none()
+                && sbc::OPS.iter().any(|o| o.opcode == want)
+            {
+                return Err(invalid_cdb(2));
             }
             let mut d = vec![0u8; 4];
             match found {
