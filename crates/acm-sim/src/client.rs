@@ -107,39 +107,83 @@ fn idle_exit() -> u64 {
 /// of box `target` as a block device; returns the loop device (`/dev/loopN`)
 /// and the file in the block face behind it.
 pub fn block(home: &Path, target: &str, olu: u32) -> Result<(String, PathBuf), String> {
-    let mut s = match connect(home) {
-        Ok(s) => s,
-        Err(_) => start(home, Some(idle_exit()))?,
-    };
-    wire::send_block(&mut s, target, olu).map_err(|e| format!("the array service: {e}"))?;
-    match wire::read_reply(&mut s).map_err(|e| format!("the array service: {e}"))? {
-        Reply::Done(text) => {
+    let reply = ask(home, Some(Some(idle_exit())), |s| {
+        wire::send_block(s, target, olu)
+    })?;
+    match reply {
+        Some(Reply::Done(text)) => {
             let mut t = text.split_whitespace();
             match (t.next(), t.next()) {
                 (Some(dev), Some(file)) => Ok((dev.to_string(), PathBuf::from(file))),
                 _ => Err(format!("the array service answered BLOCK oddly: {text}")),
             }
         }
-        Reply::Error(why) => Err(why),
-        Reply::Completion(_) => Err("the array service answered BLOCK oddly".into()),
+        Some(Reply::Error(why)) => Err(why),
+        _ => Err("the array service answered BLOCK oddly".into()),
     }
 }
 
 /// Runs an iSCSI portal subcommand in the service of `home` (started for
 /// `start` when none runs; `Ok(None)` for the others when none runs).
 pub fn iscsi(home: &Path, words: &[&str]) -> Result<Option<String>, String> {
-    let mut s = match connect(home) {
-        Ok(s) => s,
-        Err(_) if words.first() == Some(&"start") => start(home, None)?,
-        Err(e) if not_found(&e) => return Ok(None),
-        Err(e) => return Err(format!("the array service: {e}")),
-    };
-    wire::send_iscsi(&mut s, words).map_err(|e| format!("the array service: {e}"))?;
-    match wire::read_reply(&mut s).map_err(|e| format!("the array service: {e}"))? {
-        Reply::Done(text) => Ok(Some(text)),
-        Reply::Error(why) => Err(why),
-        Reply::Completion(_) => Err("the array service answered ISCSI oddly".into()),
+    let start_with = (words.first() == Some(&"start")).then_some(None);
+    match ask(home, start_with, |s| wire::send_iscsi(s, words))? {
+        None => Ok(None),
+        Some(Reply::Done(text)) => Ok(Some(text)),
+        Some(Reply::Error(why)) => Err(why),
+        Some(Reply::Completion(_)) => Err("the array service answered ISCSI oddly".into()),
     }
+}
+
+/// One request and its reply on a new connection to the service of `home`;
+/// `start_with` says whether (and with which idle exit) to start a service when
+/// none runs, else `Ok(None)`.
+///
+/// A service killed a moment ago can still accept a connection it will
+/// never read: its listening socket outlives its other files by an instant.
+/// Such a connection breaks before any reply, so the service read nothing;
+/// the request goes once more to the service that answers after it.
+fn ask(
+    home: &Path,
+    start_with: Option<Option<u64>>,
+    send: impl Fn(&mut UnixStream) -> io::Result<()>,
+) -> Result<Option<Reply>, String> {
+    let mut last = String::new();
+    for attempt in 0..2 {
+        if attempt > 0 {
+            let t0 = Instant::now();
+            while service_pid(home).is_some() && t0.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let mut s = match connect(home) {
+            Ok(s) => s,
+            Err(e) if not_found(&e) => match start_with {
+                Some(idle) => start(home, idle)?,
+                None => return Ok(None),
+            },
+            Err(e) => return Err(format!("the array service: {e}")),
+        };
+        let sent = send(&mut s);
+        match wire::read_reply(&mut s) {
+            Ok(r) => return Ok(Some(r)),
+            Err(wire::WireError::Io(e)) if broken_before_reply(&e) => {
+                last = match sent {
+                    Err(s) => s.to_string(),
+                    Ok(()) => e.to_string(),
+                }
+            }
+            Err(e) => return Err(format!("the array service: {e}")),
+        }
+    }
+    Err(format!("the array service: {last}"))
+}
+
+fn broken_before_reply(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// Asks a running service for the home; `None` when no service answers.
@@ -163,21 +207,11 @@ pub fn lease(home: &Path) -> Result<Option<UnixStream>, String> {
 /// What `acmsim status` prints: the service's own account, or `None` when no
 /// service runs for `home`.
 pub fn status(home: &Path) -> Result<Option<String>, String> {
-    let mut s = match connect(home) {
-        Ok(s) => s,
-        Err(e) if not_found(&e) => return Ok(None),
-        Err(e) => return Err(format!("the array service: {e}")),
-    };
-    // A refusal may already wait for us when the send fails: read it.
-    let sent = wire::send_op(&mut s, Op::Status);
-    let reply = wire::read_reply(&mut s).map_err(|e| match &sent {
-        Err(s) => s.to_string(),
-        Ok(()) => e.to_string(),
-    })?;
-    match reply {
-        Reply::Done(text) => Ok(Some(text)),
-        Reply::Error(why) => Err(why),
-        Reply::Completion(_) => Err("the array service answered STATUS oddly".into()),
+    match ask(home, None, |s| wire::send_op(s, Op::Status))? {
+        None => Ok(None),
+        Some(Reply::Done(text)) => Ok(Some(text)),
+        Some(Reply::Error(why)) => Err(why),
+        Some(Reply::Completion(_)) => Err("the array service answered STATUS oddly".into()),
     }
 }
 
