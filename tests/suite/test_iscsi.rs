@@ -20,17 +20,11 @@ fn acmsim() -> PathBuf {
 }
 
 fn run(s: &Scratch, args: &[&str]) -> std::process::Output {
-    s.cmd(&acmsim()).args(args).output().unwrap()
+    acm_testkit::run(s, &acmsim(), args)
 }
 
 fn ok(s: &Scratch, args: &[&str]) -> String {
-    let out = run(s, args);
-    assert!(
-        out.status.success(),
-        "acmsim {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    acm_testkit::ok(s, &acmsim(), args)
 }
 
 /// Box B1 with two 8 MiB LUNs on hdisk1 and hdisk2.
@@ -113,6 +107,17 @@ fn checksum(s: &Scratch, dev: &str) -> String {
         .next()
         .unwrap()
         .to_string()
+}
+
+/// The PDU's bytes with both digests.
+fn with_digests(pdu: &Pdu) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let both = Digests {
+        header: true,
+        data: true,
+    };
+    pdu.write(&mut bytes, both).unwrap();
+    bytes
 }
 
 #[test]
@@ -323,15 +328,7 @@ fn bad_input_gets_a_reject_or_a_closed_connection_and_the_service_lives_on() {
     let mut nop = Pdu::new(op::NOP_OUT | 0x40);
     nop.set_itt(5);
     nop.set_word(20, 0xFFFF_FFFF);
-    let mut bytes = Vec::new();
-    nop.write(
-        &mut bytes,
-        Digests {
-            header: true,
-            data: true,
-        },
-    )
-    .unwrap();
+    let mut bytes = with_digests(&nop);
     bytes[49] ^= 0xFF;
     i.raw_bytes(&bytes).unwrap();
     assert!(matches!(i.read(), Ok(None) | Err(_)), "dropped");
@@ -339,15 +336,7 @@ fn bad_input_gets_a_reject_or_a_closed_connection_and_the_service_lives_on() {
     // A data digest that does not match: a Reject, then the connection ends.
     let mut i = raw_session(addr, true);
     nop.data = b"ping".to_vec();
-    let mut bytes = Vec::new();
-    nop.write(
-        &mut bytes,
-        Digests {
-            header: true,
-            data: true,
-        },
-    )
-    .unwrap();
+    let mut bytes = with_digests(&nop);
     let n = bytes.len();
     bytes[n - 1] ^= 0xFF;
     i.raw_bytes(&bytes).unwrap();

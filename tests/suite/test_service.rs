@@ -19,17 +19,11 @@ fn acmsim() -> PathBuf {
 }
 
 fn run(s: &Scratch, args: &[&str]) -> std::process::Output {
-    s.cmd(&acmsim()).args(args).output().unwrap()
+    acm_testkit::run(s, &acmsim(), args)
 }
 
 fn ok(s: &Scratch, args: &[&str]) -> String {
-    let out = run(s, args);
-    assert!(
-        out.status.success(),
-        "acmsim {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    acm_testkit::ok(s, &acmsim(), args)
 }
 
 /// Box B1 with two 4 MiB LUNs on hdisk1 and hdisk2.

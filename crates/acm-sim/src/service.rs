@@ -99,6 +99,20 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The state lock, with the array loaded (it is dropped after a failed
+    /// commit or a refused command, and loaded again here); refused once the
+    /// service is stopping.
+    fn loaded(&self) -> Result<MutexGuard<'_, Resident>, String> {
+        let mut g = self.lock();
+        if g.closed {
+            return Err("the array service is stopping".into());
+        }
+        if g.array.is_none() {
+            g.array = Some(Array::open_owned(&self.home).map_err(|e| e.to_string())?);
+        }
+        Ok(g)
+    }
+
     fn face(&self) -> MutexGuard<'_, Option<block::Face>> {
         self.face.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -474,13 +488,7 @@ pub(crate) fn run_cdb(
     data: Direction,
     clock: Option<u64>,
 ) -> Result<Completed, String> {
-    let mut g = shared.lock();
-    if g.closed {
-        return Err("the array service is stopping".into());
-    }
-    if g.array.is_none() {
-        g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
-    }
+    let mut g = shared.loaded()?;
     let r = &mut *g;
     let Some(a) = r.array.as_mut() else {
         return Err("the array is not loaded".into());
@@ -547,13 +555,7 @@ pub(crate) fn with_units<R>(
     shared: &Shared,
     f: impl FnOnce(&mut Array, &mut crate::lu::Units) -> R,
 ) -> Result<R, String> {
-    let mut g = shared.lock();
-    if g.closed {
-        return Err("the array service is stopping".into());
-    }
-    if g.array.is_none() {
-        g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
-    }
+    let mut g = shared.loaded()?;
     let r = &mut *g;
     let a = r.array.as_mut().ok_or("the array is not loaded")?;
     Ok(f(a, &mut r.units))
@@ -606,13 +608,7 @@ impl block::Backend for FaceIo {
 /// (or finds the one attached). Answers "LOOPDEV FILE".
 fn export(shared: &Arc<Shared>, target: &str, olu: u32) -> Result<String, String> {
     let (name, bid, size) = {
-        let mut g = shared.lock();
-        if g.closed {
-            return Err("the array service is stopping".into());
-        }
-        if g.array.is_none() {
-            g.array = Some(Array::open_owned(&shared.home).map_err(|e| e.to_string())?);
-        }
+        let g = shared.loaded()?;
         let a = g.array.as_ref().ok_or("the array is not loaded")?;
         let bid = match crate::array::bid_of(target) {
             Ok(b) if a.state(&b).is_some() => b,
