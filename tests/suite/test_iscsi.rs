@@ -343,6 +343,24 @@ fn bad_input_gets_a_reject_or_a_closed_connection_and_the_service_lives_on() {
     assert_eq!(i.read().unwrap().unwrap().opcode(), op::REJECT);
     assert!(matches!(i.read(), Ok(None) | Err(_)), "dropped");
 
+    // A header that announces a 16 MiB data segment, beyond the negotiated
+    // limit: the connection ends, whatever follows is not read.
+    let mut i = raw_session(addr, false);
+    let mut nop = Pdu::new(op::NOP_OUT | 0x40);
+    nop.set_itt(6);
+    nop.set_word(20, 0xFFFF_FFFF);
+    let mut bytes = Vec::new();
+    nop.write(&mut bytes, Digests::default()).unwrap();
+    bytes[5..8].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
+    bytes.extend_from_slice(&[0u8; 4096]);
+    i.raw_bytes(&bytes).unwrap();
+    loop {
+        match i.read() {
+            Ok(Some(r)) => assert_eq!(r.opcode(), op::REJECT, "nothing but a Reject"),
+            Ok(None) | Err(_) => break,
+        }
+    }
+
     // Garbage instead of a login, and a login that never completes.
     let mut t = TcpStream::connect(addr).unwrap();
     t.write_all(&[0xFF; 48]).unwrap();
