@@ -38,6 +38,14 @@ fn setdev_fetches_the_managed_servers_devices() {
         ]
     );
     assert_eq!(t[1][2..4], ["4.0".to_string(), "Mbyte".to_string()]);
+    // -Xjson: the same rows, the size in bytes, dashes as null.
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&s, "stgxfwcmdispdev", &["-n", "SV1", "-Xjson"])).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), t.len() - 1, "{j}");
+    assert_eq!(j[0]["device"], "/dev/hdisk1");
+    assert_eq!(j[0]["size"], 4 << 20);
+    assert_eq!(j[0]["vg"], "/dev/vg01");
+    assert_eq!(j[1]["vg"], serde_json::Value::Null);
     assert_eq!(t[1][4].len(), 40, "box id {:?}", t[1][4]);
     assert_eq!(t[3][7], "/mnt/vg01");
     // One device.

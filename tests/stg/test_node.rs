@@ -113,9 +113,14 @@ fn envdisp_prints_the_manuals_lines() {
         ok(&s, "stgenvdisp", &[]),
         expected("Management server", "127.0.0.1")
     );
+    let j: serde_json::Value = serde_json::from_str(&ok(&s, "stgenvdisp", &["-Xjson"])).unwrap();
+    assert_eq!(j[0]["server_type"], "Management server");
+    assert_eq!(j[0]["communication"], 1226, "{j}");
     // A Managed Server that knows no Management Server.
     write(&ini(&sv1(&s)), "ServerName=SV1\n");
     assert!(ok_in(&s, &sv1(&s), &bin("stgenvdisp"), &[]).contains("Manager IP address   : ???\n"));
+    let j = ok_in(&s, &sv1(&s), &bin("stgenvdisp"), &["-Xjson"]);
+    assert!(j.contains("\"manager_ip_address\": null"), "{j}");
 }
 
 #[test]

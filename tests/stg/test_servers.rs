@@ -24,6 +24,13 @@ fn addsrv_records_a_server_that_answers_to_its_name() {
             vec!["SV1", "Managed-Server", "127.0.0.1", "1226"],
         ]
     );
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&s, "stgxfwcmdispsrv", &["-Xjson"])).unwrap();
+    assert_eq!(
+        j[1],
+        serde_json::json!({"server": "SV1", "server_type": "Managed-Server",
+            "ip_address": "127.0.0.1", "port": 1226})
+    );
     assert_eq!(
         tokens(&ok(&s, "stgxfwcmdispsrv", &["-n", "SV1"]))[1],
         vec!["SV1", "Managed-Server", "127.0.0.1", "1226"]

@@ -148,6 +148,16 @@ fn display_commands_on_the_management_server_show_every_server() {
         lines[1].starts_with("MGR ") && lines[2].starts_with("SV1 "),
         "{all}"
     );
+    // The same rows in JSON: one array over every server.
+    let json: serde_json::Value = serde_json::from_str(&m.ok("swstdevdisp", &["-Xjson"])).unwrap();
+    let servers: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["server"].as_str().unwrap())
+        .collect();
+    assert_eq!(servers, ["MGR", "SV1"], "{json}");
+    assert!(json[1]["size"].is_u64(), "{json}");
     // With -h: that server only; with a device and no -h: here only.
     assert_eq!(
         m.ok("swstdevdisp", &["-h", "SV1"]),

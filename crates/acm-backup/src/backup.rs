@@ -25,6 +25,7 @@ use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
+use acm_core::report::{self, col, Cell, Column, Kind, Table};
 use acm_manager::forward;
 use acm_scsi::model::{CopyKind, Phase, SessionInfo, Status};
 use std::process::ExitCode;
@@ -46,7 +47,7 @@ pub const SWSTBACKUP: Spec = Spec {
 pub const SWSTBACKSTAT: Spec = Spec {
     name: "swstbackstat",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -56,7 +57,7 @@ pub const SWSTBACKSTAT: Spec = Spec {
 pub const SWSTHISTDISP: Spec = Spec {
     name: "swsthistdisp",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -556,6 +557,31 @@ fn backup_volumes<'a>(
         .map(|d| &d.box_info)
 }
 
+/// The columns of `swstbackstat`.
+const BACKSTAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Transaction-Disk", "transaction_disk", Kind::Text),
+    col("Backup-Disk", "backup_disk", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
+];
+
+/// `swsthistdisp`'s volume line, and its history table (a volume's
+/// `history` array in JSON).
+const HISTDISP_VOLUME: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Device", "device", Kind::Text),
+    col("Mount-Point", "mount_point", Kind::Text),
+];
+const HISTDISP: &[Column] = &[
+    col("Generation", "generation", Kind::Int),
+    col("Version", "version", Kind::Int),
+    col("Backup-Date", "backup_date", Kind::Date),
+    col("Backup-Disk", "backup_disk", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
+];
+
 /// `swstbackstat [-h serverName] [deviceName]`.
 pub fn swstbackstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTBACKSTAT, argv, |args| {
@@ -567,35 +593,23 @@ pub fn swstbackstat(argv: Argv) -> ExitCode {
             &list,
             tds.iter().filter_map(|td| list.history_of(td).last()),
         ));
-        let mut rows = Vec::new();
+        let mut rows = Table::new(BACKSTAT);
         for td in tds {
-            let row = match list.history_of(&td).last() {
-                None => vec![NONE.to_string(), NONE.to_string(), NONE.to_string()],
+            let row: Vec<Cell> = match list.history_of(&td).last() {
+                None => vec![NONE.into(), NONE.into(), NONE.into()],
                 Some(g) => {
                     let (status, execute) = match list.devices.get(&g.backup_volume) {
                         Some(bd) => status_of(&survey, &list.box_info_of(&td)?, &bd.box_info),
                         None => ("?????".into(), NONE.into()),
                     };
-                    vec![g.backup_volume.clone(), status, execute]
+                    vec![(&g.backup_volume).into(), status.into(), execute.into()]
                 }
             };
-            let mut full = vec![server.clone(), td.clone()];
+            let mut full = vec![Cell::from(&server), (&td).into()];
             full.extend(row);
             rows.push(full);
         }
-        print!(
-            "{}",
-            acm_core::table::table(
-                &[
-                    "Server",
-                    "Transaction-Disk",
-                    "Backup-Disk",
-                    "Status",
-                    "Execute"
-                ],
-                &rows
-            )
-        );
+        rows.print(args);
         Ok(())
     })
 }
@@ -612,49 +626,45 @@ pub fn swsthistdisp(argv: Argv) -> ExitCode {
             tds.iter().flat_map(|td| list.history_of(td)),
         ));
         let mut out = String::new();
+        let mut volumes = Vec::new();
         for td in tds {
             let td_info = list.box_info_of(&td)?;
             let history = list.history_of(&td);
-            let rows: Vec<Vec<String>> = history
-                .iter()
-                .rev()
-                .enumerate()
-                .map(|(i, g)| {
-                    let (status, execute) = match list.devices.get(&g.backup_volume) {
-                        Some(bd) => status_of(&survey, &td_info, &bd.box_info),
-                        None => ("?????".into(), NONE.into()),
-                    };
-                    vec![
-                        (i + 1).to_string(),
-                        g.version.to_string(),
-                        g.date.clone(),
-                        g.backup_volume.clone(),
-                        status,
-                        execute,
-                    ]
-                })
-                .collect();
+            let mut rows = Table::new(HISTDISP);
+            for (i, g) in history.iter().rev().enumerate() {
+                let (status, execute) = match list.devices.get(&g.backup_volume) {
+                    Some(bd) => status_of(&survey, &td_info, &bd.box_info),
+                    None => ("?????".into(), NONE.into()),
+                };
+                rows.push(vec![
+                    (i + 1).to_string().into(),
+                    g.version.to_string().into(),
+                    (&g.date).into(),
+                    (&g.backup_volume).into(),
+                    status.into(),
+                    execute.into(),
+                ]);
+            }
+            let mut volume = report::record(
+                HISTDISP_VOLUME,
+                &[(&server).into(), (&td).into(), NO_MOUNT.into()],
+            );
+            volume["history"] = rows.json().into();
+            volumes.push(volume);
             out.push_str(&format!(
                 "Server={server} Device={td} Mount-Point={NO_MOUNT}\n"
             ));
             // The manual: the six items "are not displayed if no backup history
             // information exists", so the volume line stands alone.
-            if rows.is_empty() {
-                continue;
+            if !rows.is_empty() {
+                out.push_str(&rows.text());
             }
-            out.push_str(&acm_core::table::table(
-                &[
-                    "Generation",
-                    "Version",
-                    "Backup-Date",
-                    "Backup-Disk",
-                    "Status",
-                    "Execute",
-                ],
-                &rows,
-            ));
         }
-        print!("{out}");
+        if args.has(report::JSON) {
+            report::print_rows(volumes);
+        } else {
+            print!("{out}");
+        }
         Ok(())
     })
 }

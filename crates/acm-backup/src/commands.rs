@@ -15,7 +15,7 @@ use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::size::format_size;
+use acm_core::report::{self, col, Cell, Column, Kind, Table};
 use acm_manager::forward;
 use std::process::ExitCode;
 
@@ -40,7 +40,7 @@ pub const SWSTSVRSET: Spec = Spec {
 pub const SWSTSVRDISP: Spec = Spec {
     name: "swstsvrdisp",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 0),
@@ -60,7 +60,7 @@ pub const SWSTDEVINFOSET: Spec = Spec {
 pub const SWSTDEVDISP: Spec = Spec {
     name: "swstdevdisp",
     family: Family::Backup,
-    flags: &["-t", "-b", "-u", "-o"],
+    flags: &["-t", "-b", "-u", "-o", "-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -80,7 +80,7 @@ pub const SWSTBKPOLSET: Spec = Spec {
 pub const SWSTBKPOLDISP: Spec = Spec {
     name: "swstbkpoldisp",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -98,6 +98,9 @@ pub const SWSTBKPOLDEL: Spec = Spec {
 };
 
 // ----- swstsvrset / swstsvrdisp -----
+
+/// `swstsvrdisp`'s one line, as a record.
+const SVRDISP: &[Column] = &[col("Storage-Server", "storage_server", Kind::Text)];
 
 /// `swstsvrset [-h serverName]`: declares this server a backup management server.
 pub fn swstsvrset(argv: Argv) -> ExitCode {
@@ -118,7 +121,11 @@ pub fn swstsvrdisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTSVRDISP, argv, |args| {
         let name = server::check(args)?;
         ListStore::open().load()?.check_configured()?;
-        println!("Storage-Server = {name}");
+        if args.has(report::JSON) {
+            report::print_rows(vec![report::record(SVRDISP, &[name.into()])]);
+        } else {
+            println!("Storage-Server = {name}");
+        }
         Ok(())
     })
 }
@@ -198,6 +205,16 @@ fn device_mode(list: &BackupList, name: &str, dev: &Device, detail: bool) -> &'s
     }
 }
 
+/// The columns of `swstdevdisp` (manual 8.1.1.4).
+const DEVDISP: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Device", "device", Kind::Text),
+    col("Size", "size", Kind::Bytes),
+    col("Device-Mode", "device_mode", Kind::Text),
+    col("Mount-Point (Method)", "mount_point", Kind::Text),
+    col("Backup-Engine", "backup_engine", Kind::Text),
+];
+
 /// `swstdevdisp [-h serverName] [-t] [-b [-u]] [-o] [deviceName]`.
 pub fn swstdevdisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTDEVDISP, argv, |args| {
@@ -219,15 +236,15 @@ pub fn swstdevdisp(argv: Argv) -> ExitCode {
         let detail = args.has("-u");
         let row = |device: &str, size: u64, mode: &str| {
             vec![
-                server.clone(),
-                device.to_string(),
-                format_size(size),
-                mode.to_string(),
-                NO_MOUNT.to_string(),
-                ENGINE.to_string(),
+                Cell::from(&server),
+                device.into(),
+                Cell::bytes(size),
+                mode.into(),
+                NO_MOUNT.into(),
+                ENGINE.into(),
             ]
         };
-        let mut rows = Vec::new();
+        let mut rows = Table::new(DEVDISP);
         match args.operand() {
             Some(name) => match list.devices.get(name) {
                 Some(dev) => {
@@ -268,20 +285,7 @@ pub fn swstdevdisp(argv: Argv) -> ExitCode {
                 }
             }
         }
-        print!(
-            "{}",
-            acm_core::table::table(
-                &[
-                    "Server",
-                    "Device",
-                    "Size",
-                    "Device-Mode",
-                    "Mount-Point (Method)",
-                    "Backup-Engine",
-                ],
-                &rows,
-            )
-        );
+        rows.print(args);
         Ok(())
     })
 }
@@ -351,6 +355,15 @@ pub fn swstbkpolset(argv: Argv) -> ExitCode {
     })
 }
 
+/// The columns of `swstbkpoldisp`.
+const BKPOLDISP: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Device", "device", Kind::Text),
+    col("Interval-Days", "interval_days", Kind::Int),
+    col("Save-Number", "save_number", Kind::Int),
+    col("Mount-Point (Method)", "mount_point", Kind::Text),
+];
+
 /// `swstbkpoldisp [-h serverName] [deviceName]`.
 pub fn swstbkpoldisp(argv: Argv) -> ExitCode {
     forward::run(&SWSTBKPOLDISP, argv, |args| {
@@ -371,32 +384,18 @@ pub fn swstbkpoldisp(argv: Argv) -> ExitCode {
                 .filter(|n| list.policies.contains_key(n))
                 .collect(),
         };
-        let rows: Vec<Vec<String>> = names
-            .iter()
-            .map(|n| {
-                let p = list.policies[n];
-                vec![
-                    server.clone(),
-                    n.clone(),
-                    p.interval_days.to_string(),
-                    p.save_number.to_string(),
-                    NO_MOUNT.to_string(),
-                ]
-            })
-            .collect();
-        print!(
-            "{}",
-            acm_core::table::table(
-                &[
-                    "Server",
-                    "Device",
-                    "Interval-Days",
-                    "Save-Number",
-                    "Mount-Point (Method)",
-                ],
-                &rows,
-            )
-        );
+        let mut rows = Table::new(BKPOLDISP);
+        for n in &names {
+            let p = list.policies[n];
+            rows.push(vec![
+                Cell::from(&server),
+                n.into(),
+                p.interval_days.to_string().into(),
+                p.save_number.to_string().into(),
+                NO_MOUNT.into(),
+            ]);
+        }
+        rows.print(args);
         Ok(())
     })
 }

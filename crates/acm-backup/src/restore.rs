@@ -27,6 +27,7 @@ use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
+use acm_core::report::{col, Column, Kind, Table};
 use acm_manager::forward;
 use acm_scsi::model::{CopyKind, Phase, Status};
 use std::process::ExitCode;
@@ -54,7 +55,7 @@ pub const SWSTCANCELREST: Spec = Spec {
 pub const SWSTRESTSTAT: Spec = Spec {
     name: "swstreststat",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h", "-g", "-v"],
     exclusive: &[&["-g", "-v"]],
     operands: (0, 1),
@@ -62,15 +63,16 @@ pub const SWSTRESTSTAT: Spec = Spec {
 };
 
 /// The `swstreststat` header (manual 8.1.2.5).
-pub const RESTSTAT_HEADER: [&str; 8] = [
-    "Server",
-    "Transaction-Disk",
-    "Generation",
-    "Version",
-    "Backup-Disk",
-    "Restore-Device",
-    "Status",
-    "Execute",
+/// The columns of `swstreststat`.
+pub const RESTSTAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Transaction-Disk", "transaction_disk", Kind::Text),
+    col("Generation", "generation", Kind::Int),
+    col("Version", "version", Kind::Int),
+    col("Backup-Disk", "backup_disk", Kind::Text),
+    col("Restore-Device", "restore_device", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
 ];
 
 const NONE: &str = "----";
@@ -569,7 +571,7 @@ pub fn swstreststat(argv: Argv) -> ExitCode {
                 ]);
             }
         }
-        print!("{}", acm_core::table::table(&RESTSTAT_HEADER, &rows));
+        Table::of_text(RESTSTAT, rows).print(args);
         Ok(())
     })
 }

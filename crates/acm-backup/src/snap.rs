@@ -13,7 +13,7 @@ use crate::messages;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
-use acm_core::table::table;
+use acm_core::report::{self, col, Column, Kind, Table};
 use acm_manager::forward;
 use acm_scsi::driver::{Driver, DriverError};
 use acm_scsi::model::{CopyError, MonitorStatus, PoolStat, SdvStat};
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 pub const SWSTESTUPDATE: Spec = Spec {
     name: "swstestupdate",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &[],
     exclusive: &[],
     operands: (2, 2),
@@ -33,7 +33,7 @@ pub const SWSTESTUPDATE: Spec = Spec {
 pub const SWSTSDV: Spec = Spec {
     name: "swstsdv",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-G"],
     exclusive: &[],
     operands: (1, 2),
@@ -98,18 +98,20 @@ pub fn swstestupdate(argv: Argv) -> ExitCode {
                 println!("{name} swstestupdate completed");
             }
             _ => {
-                let update = match d.monitor_status().map_err(|e| refusal(name, &e))? {
-                    MonitorStatus::None => "----".to_string(),
-                    MonitorStatus::Counting(blocks) => blocks.to_string(),
-                    MonitorStatus::Failed => "failed".to_string(),
+                let (update, monitor) = match d.monitor_status().map_err(|e| refusal(name, &e))? {
+                    MonitorStatus::None => ("----".to_string(), "none"),
+                    MonitorStatus::Counting(blocks) => (blocks.to_string(), "counting"),
+                    MonitorStatus::Failed => ("failed".to_string(), "failed"),
                 };
-                print!(
-                    "{}",
-                    table(
-                        &["Volume-Name", "Update"],
-                        &[vec![name.to_string(), update]]
-                    )
-                );
+                let t = Table::of_text(ESTUPDATE, vec![vec![name.to_string(), update]]);
+                if args.has(report::JSON) {
+                    // "failed" is no block count: the monitor's state says it.
+                    let mut row = t.json().remove(0);
+                    row["monitor"] = monitor.into();
+                    report::print_rows(vec![row]);
+                } else {
+                    print!("{}", t.text());
+                }
             }
         }
         Ok(())
@@ -165,18 +167,36 @@ fn target(args: &Args) -> Result<Target, Failure> {
     }
 }
 
-fn sdv_table(s: &SdvStat) -> String {
-    table(
-        &[
-            "Rate",
-            "Logical(sector)",
-            "Physical(sector)",
-            "Used(sector)",
-            "Copy(sector)",
-            "Host(sector)",
-            "Pool(sector)",
-        ],
-        &[vec![
+/// The columns of `swstestupdate status`.
+const ESTUPDATE: &[Column] = &[
+    col("Volume-Name", "volume_name", Kind::Text),
+    col("Update", "update", Kind::Int),
+];
+
+/// The columns of `swstsdv stat`, and of `swstsdv poolstat`.
+const SDV_STAT: &[Column] = &[
+    col("Rate", "rate", Kind::Percent),
+    col("Logical(sector)", "logical_sectors", Kind::Int),
+    col("Physical(sector)", "physical_sectors", Kind::Int),
+    col("Used(sector)", "used_sectors", Kind::Int),
+    col("Copy(sector)", "copy_sectors", Kind::Int),
+    col("Host(sector)", "host_sectors", Kind::Int),
+    col("Pool(sector)", "pool_sectors", Kind::Int),
+];
+const POOL_STAT: &[Column] = &[
+    col("Pool-Type", "pool_type", Kind::Text),
+    col("Rate", "rate", Kind::Percent),
+    col("Total(sector)", "total_sectors", Kind::Int),
+    col("Used(sector)", "used_sectors", Kind::Int),
+    col("Copy(sector)", "copy_sectors", Kind::Int),
+    col("Host(sector)", "host_sectors", Kind::Int),
+    col("Free(sector)", "free_sectors", Kind::Int),
+];
+
+fn sdv_table(s: &SdvStat) -> Table {
+    Table::of_text(
+        SDV_STAT,
+        vec![vec![
             rate(s.used, s.physical),
             s.logical.to_string(),
             s.physical.to_string(),
@@ -188,18 +208,10 @@ fn sdv_table(s: &SdvStat) -> String {
     )
 }
 
-fn pool_table(p: &PoolStat) -> String {
-    table(
-        &[
-            "Pool-Type",
-            "Rate",
-            "Total(sector)",
-            "Used(sector)",
-            "Copy(sector)",
-            "Host(sector)",
-            "Free(sector)",
-        ],
-        &[vec![
+fn pool_table(p: &PoolStat) -> Table {
+    Table::of_text(
+        POOL_STAT,
+        vec![vec![
             if p.encrypted { "Encrypted" } else { "Normal" }.to_string(),
             rate(p.used, p.total),
             p.total.to_string(),
@@ -209,6 +221,16 @@ fn pool_table(p: &PoolStat) -> String {
             p.free.to_string(),
         ]],
     )
+}
+
+/// The JSON of a `stat`/`poolstat`: the lines above the table as fields
+/// beside the row's.
+fn print_json(fields: &[(&str, report::Value)], t: &Table) {
+    let mut row = t.json().remove(0);
+    for (k, v) in fields {
+        row[*k] = v.clone();
+    }
+    report::print_rows(vec![row]);
 }
 
 /// `swstsdv init|stat volumeName`, `swstsdv init|stat -G accessVolumeName luNumber`,
@@ -241,7 +263,11 @@ pub fn swstsdv(argv: Argv) -> ExitCode {
             let name = args.value("-G").unwrap_or_default();
             let vol = volume(name)?;
             let p = driver(&vol).pool_stat().map_err(|e| refusal(name, &e))?;
-            print!("BoxID = {}\n{}", vol.box_id, pool_table(&p));
+            if args.has(report::JSON) {
+                print_json(&[("box_id", vol.box_id.into())], &pool_table(&p));
+            } else {
+                print!("BoxID = {}\n{}", vol.box_id, pool_table(&p).text());
+            }
             return Ok(());
         }
         let mut t = target(args)?;
@@ -250,13 +276,18 @@ pub fn swstsdv(argv: Argv) -> ExitCode {
             println!("swstsdv init completed");
         } else {
             let s = t.driver.sdv_stat(t.olu).map_err(|e| refusal(&t.what, &e))?;
-            print!(
-                "BoxID = {}\nLUN = {} (0x{:X})\n{}",
-                t.box_id,
-                t.olu,
-                t.olu,
-                sdv_table(&s)
-            );
+            if args.has(report::JSON) {
+                let fields = [("box_id", t.box_id.clone().into()), ("lun", t.olu.into())];
+                print_json(&fields, &sdv_table(&s));
+            } else {
+                print!(
+                    "BoxID = {}\nLUN = {} (0x{:X})\n{}",
+                    t.box_id,
+                    t.olu,
+                    t.olu,
+                    sdv_table(&s).text()
+                );
+            }
         }
         Ok(())
     })
@@ -283,7 +314,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            sdv_table(&s),
+            sdv_table(&s).text(),
             "Rate Logical(sector) Physical(sector) Used(sector) Copy(sector) Host(sector) Pool(sector)\n\
              0%   8388608         1048576          0            0            0            0\n"
         );

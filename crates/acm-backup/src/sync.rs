@@ -29,7 +29,7 @@ use crate::server;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
-use acm_core::table::table;
+use acm_core::report::{col, Column, Kind, Table};
 use acm_manager::forward;
 use std::process::ExitCode;
 
@@ -62,7 +62,7 @@ pub const SWSTCANCELSYNC: Spec = Spec {
 pub const SWSTSYNCSTAT: Spec = Spec {
     name: "swstsyncstat",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -82,7 +82,7 @@ pub const SWSTCANCELTRK: Spec = Spec {
 pub const SWSTTRKSTAT: Spec = Spec {
     name: "swsttrkstat",
     family: Family::Backup,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -92,7 +92,7 @@ pub const SWSTTRKSTAT: Spec = Spec {
 pub const SWSTEXECSTAT: Spec = Spec {
     name: "swstexecstat",
     family: Family::Backup,
-    flags: &["-j"],
+    flags: &["-j", "-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -489,6 +489,15 @@ pub(crate) fn ec_status(pair: &Pair) -> (String, String) {
     }
 }
 
+/// The columns of `swstsyncstat`.
+const SYNCSTAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Transaction-Disk", "transaction_disk", Kind::Text),
+    col("Backup-Disk", "backup_disk", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
+];
+
 /// `swstsyncstat [-h serverName] [deviceName]`.
 pub fn swstsyncstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTSYNCSTAT, argv, |args| {
@@ -519,19 +528,7 @@ pub fn swstsyncstat(argv: Argv) -> ExitCode {
                 rows.push(vec![server.clone(), td.clone(), bd, status, exec]);
             }
         }
-        print!(
-            "{}",
-            table(
-                &[
-                    "Server",
-                    "Transaction-Disk",
-                    "Backup-Disk",
-                    "Status",
-                    "Execute"
-                ],
-                &rows
-            )
-        );
+        Table::of_text(SYNCSTAT, rows).print(args);
         Ok(())
     })
 }
@@ -610,6 +607,16 @@ pub fn swstcanceltrk(argv: Argv) -> ExitCode {
 
 // ----- swsttrkstat -----
 
+/// The columns of `swsttrkstat`.
+const TRKSTAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Transaction-Disk", "transaction_disk", Kind::Text),
+    col("Backup-Disk", "backup_disk", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
+    col("Update", "update", Kind::Percent),
+];
+
 /// `swsttrkstat [-h serverName] [deviceName]`.
 pub fn swsttrkstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTTRKSTAT, argv, |args| {
@@ -665,20 +672,7 @@ pub fn swsttrkstat(argv: Argv) -> ExitCode {
                 ]);
             }
         }
-        print!(
-            "{}",
-            table(
-                &[
-                    "Server",
-                    "Transaction-Disk",
-                    "Backup-Disk",
-                    "Status",
-                    "Execute",
-                    "Update"
-                ],
-                &rows
-            )
-        );
+        Table::of_text(TRKSTAT, rows).print(args);
         Ok(())
     })
 }
@@ -778,6 +772,25 @@ fn copy_execute(list: &BackupList, td: &str) -> Result<String, Failure> {
     Ok(NONE.into())
 }
 
+/// The columns of `swstexecstat`, and of `swstexecstat -j`.
+const EXECSTAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Device", "device", Kind::Text),
+    col("Last-Backup-Date", "last_backup_date", Kind::Date),
+    col("Interval", "interval", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Mount-Point (Method)", "mount_point", Kind::Text),
+    col("Execute", "execute", Kind::Text),
+];
+const EXECSTAT_J: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Device", "device", Kind::Text),
+    col("Execute-Date", "execute_date", Kind::Date),
+    col("Status", "status", Kind::Text),
+    col("Mount-Point (Method)", "mount_point", Kind::Text),
+    col("Execute", "execute", Kind::Text),
+];
+
 /// `swstexecstat [-j] [-h serverName] [deviceName]`.
 pub fn swstexecstat(argv: Argv) -> ExitCode {
     forward::run(&SWSTEXECSTAT, argv, |args| {
@@ -813,27 +826,8 @@ pub fn swstexecstat(argv: Argv) -> ExitCode {
             row.extend([status.to_string(), NO_MOUNT.to_string(), execute]);
             rows.push(row);
         }
-        let header: &[&str] = if args.has("-j") {
-            &[
-                "Server",
-                "Device",
-                "Execute-Date",
-                "Status",
-                "Mount-Point (Method)",
-                "Execute",
-            ]
-        } else {
-            &[
-                "Server",
-                "Device",
-                "Last-Backup-Date",
-                "Interval",
-                "Status",
-                "Mount-Point (Method)",
-                "Execute",
-            ]
-        };
-        print!("{}", table(header, &rows));
+        let columns = if args.has("-j") { EXECSTAT_J } else { EXECSTAT };
+        Table::of_text(columns, rows).print(args);
         Ok(())
     })
 }

@@ -8,7 +8,7 @@ use crate::{agent, completed, messages, repository, required};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::size::format_size;
+use acm_core::report::{col, Cell, Column, Kind, Table};
 use acm_core::table::table;
 use acm_host::{DeviceKind, Host, HostStore, Resolved};
 use acm_manager::forward;
@@ -39,7 +39,7 @@ const DELDEV: Spec = Spec {
 const DISPDEV: Spec = Spec {
     name: "stgxfwcmdispdev",
     family: Family::Config,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-n", "-d"],
     exclusive: &[],
     operands: (0, 0),
@@ -201,43 +201,41 @@ fn or_none(v: Option<&String>) -> String {
     v.cloned().unwrap_or_else(|| NONE.to_string())
 }
 
+/// The columns of `stgxfwcmdispdev`.
+const DISPDEV_COLUMNS: &[Column] = &[
+    col("Device", "device", Kind::Text),
+    col("Type", "type", Kind::Text),
+    col("Size", "size", Kind::Bytes),
+    col("Box-ID", "box_id", Kind::Text),
+    col("LUN", "lun", Kind::Text),
+    col("VG", "vg", Kind::Text),
+    col("Mount-Point", "mount_point", Kind::Text),
+];
+
 /// The `stgxfwcmdispdev` table.
-pub fn device_table(devices: &[DeviceRecord]) -> String {
-    let rows: Vec<Vec<String>> = devices
-        .iter()
-        .map(|d| {
-            let luns: Vec<String> = d.luns.iter().map(u32::to_string).collect();
-            vec![
-                d.device.clone(),
-                d.kind.clone(),
-                format_size(d.size),
-                if d.box_id.is_empty() {
-                    NONE.to_string()
-                } else {
-                    d.box_id.clone()
-                },
-                if luns.is_empty() {
-                    NONE.to_string()
-                } else {
-                    luns.join(",")
-                },
-                or_none(d.volume_group.as_ref()),
-                or_none(d.mount_point.as_ref()),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "Device",
-            "Type",
-            "Size",
-            "Box-ID",
-            "LUN",
-            "VG",
-            "Mount-Point",
-        ],
-        &rows,
-    )
+pub fn device_table(devices: &[DeviceRecord]) -> Table {
+    let mut rows = Table::new(DISPDEV_COLUMNS);
+    for d in devices {
+        let luns: Vec<String> = d.luns.iter().map(u32::to_string).collect();
+        rows.push(vec![
+            (&d.device).into(),
+            (&d.kind).into(),
+            Cell::bytes(d.size),
+            if d.box_id.is_empty() {
+                NONE.into()
+            } else {
+                (&d.box_id).into()
+            },
+            if luns.is_empty() {
+                NONE.into()
+            } else {
+                luns.join(",").into()
+            },
+            or_none(d.volume_group.as_ref()).into(),
+            or_none(d.mount_point.as_ref()).into(),
+        ]);
+    }
+    rows
 }
 
 /// The `stgxfwcmdisppat` table: a volume group's disks and logical volumes; a
@@ -277,7 +275,7 @@ pub fn stgxfwcmdispdev(argv: Argv) -> ExitCode {
     forward::run_local(&DISPDEV, argv, |args| {
         let server = required(&DISPDEV, args, "-n")?;
         repository::require_manager(DISPDEV.name)?;
-        print!("{}", device_table(&stored(server, args.value("-d"))?));
+        device_table(&stored(server, args.value("-d"))?).print(args);
         Ok(())
     })
 }

@@ -7,7 +7,7 @@ use crate::{agent, completed, messages, repository, required};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::table::table;
+use acm_core::report::{col, Column, Kind, Table};
 use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::{Contents, ServerRecord};
@@ -47,7 +47,7 @@ const DELSRV: Spec = Spec {
 const DISPSRV: Spec = Spec {
     name: "stgxfwcmdispsrv",
     family: Family::Config,
-    flags: &[],
+    flags: &["-Xjson"],
     valued: &["-n"],
     exclusive: &[],
     operands: (0, 0),
@@ -285,8 +285,16 @@ pub fn stgxfwcmdelsrv(argv: Argv) -> ExitCode {
     })
 }
 
+/// The columns of `stgxfwcmdispsrv`.
+const DISPSRV_COLUMNS: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Server-Type", "server_type", Kind::Text),
+    col("IP-Address", "ip_address", Kind::Text),
+    col("Port", "port", Kind::Int),
+];
+
 /// The `stgxfwcmdispsrv` table.
-pub fn server_table(servers: &[ServerRecord]) -> String {
+pub fn server_table(servers: &[ServerRecord]) -> Table {
     let rows: Vec<Vec<String>> = servers
         .iter()
         .map(|s| {
@@ -303,7 +311,7 @@ pub fn server_table(servers: &[ServerRecord]) -> String {
             ]
         })
         .collect();
-    table(&["Server", "Server-Type", "IP-Address", "Port"], &rows)
+    Table::of_text(DISPSRV_COLUMNS, rows)
 }
 
 /// `stgxfwcmdispsrv [-n serverName]`.
@@ -315,7 +323,7 @@ pub fn stgxfwcmdispsrv(argv: Argv) -> ExitCode {
             Some(name) => vec![repository::server(&c, name)?],
             None => repository::servers(&c),
         };
-        print!("{}", server_table(&servers));
+        server_table(&servers).print(args);
         Ok(())
     })
 }

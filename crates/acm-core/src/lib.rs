@@ -15,6 +15,7 @@ pub mod msg;
 pub mod paths;
 pub mod program;
 pub mod records;
+pub mod report;
 pub mod script;
 pub mod size;
 pub mod store;

@@ -194,6 +194,8 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
             ))
         }
     };
+    let json = rest.iter().any(|a| a == acm_core::report::JSON);
+    let mut rows: Vec<serde_json::Value> = Vec::new();
     let mut header: Option<Vec<u8>> = None;
     for s in &servers {
         let out = match remote::exec(&s.name, spec.name, &naming(&s.name, rest), &[], spec.family) {
@@ -209,6 +211,21 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
             }
             return relay(&out, false);
         }
+        if json {
+            // Every server's rows in one array: the document a script reads.
+            match serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout) {
+                Ok(r) => rows.extend(r),
+                Err(e) => {
+                    return report(&Failure::refused(
+                        spec.family,
+                        remote::BROKEN,
+                        format!("{}: {} printed no JSON rows: {e}", s.name, spec.name),
+                    ))
+                }
+            }
+            let _ = std::io::stderr().write_all(&out.stderr);
+            continue;
+        }
         let first = out
             .stdout
             .split(|b| *b == b'\n')
@@ -220,6 +237,9 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
             header = Some(first);
         }
         relay(&out, same_header);
+    }
+    if json {
+        acm_core::report::print_rows(rows);
     }
     ExitCode::SUCCESS
 }

@@ -216,10 +216,15 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
     let sock = socket_path(&home);
     // The pid file is ours, so a socket here is a killed service's.
     let _ = fs::remove_file(&sock);
-    let listener = UnixListener::bind(&sock).map_err(io_at(&sock))?;
-    fs::set_permissions(&sock, fs::Permissions::from_mode(0o600)).map_err(io_at(&sock))?;
-    // Load the home now, so a damaged store is refused before anyone connects.
+    // Load the home before the socket exists: a damaged store is refused
+    // before anyone can connect, and a client that connects (a starter
+    // waiting for the service to answer) meets a service that will serve.
     let array = Array::open_owned(&home)?;
+    let listener = UnixListener::bind(&sock).map_err(io_at(&sock))?;
+    if let Err(e) = fs::set_permissions(&sock, fs::Permissions::from_mode(0o600)) {
+        let _ = fs::remove_file(&sock);
+        return Err(io_at(&sock)(e));
+    }
     let shared = Arc::new(Shared {
         home: home.clone(),
         state: Mutex::new(Resident {

@@ -9,8 +9,7 @@ use crate::volume::{self, Operand};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::size::format_size;
-use acm_core::table::table;
+use acm_core::report::{col, Cell, Column, Kind, Table};
 use acm_host::DeviceKind;
 use acm_manager::forward;
 use acm_model::backup::{BoxInfo, ListStore as BackupStore, Role};
@@ -33,7 +32,7 @@ pub const SWSRPSETVOL: Spec = Spec {
 pub const SWSRPVOLINFO: Spec = Spec {
     name: "swsrpvolinfo",
     family: R,
-    flags: &["-L"],
+    flags: &["-L", "-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (0, 1),
@@ -282,13 +281,22 @@ pub fn swsrpvolinfo(argv: Argv) -> ExitCode {
             .transpose()?;
         let _run = exclusion::enter("swsrpvolinfo", args.operand())?;
         let list = ListStore::open().load()?;
-        print!(
-            "{}",
-            volinfo(&list, &local, wanted.as_ref(), args.has("-L"))?
-        );
+        volinfo(&list, &local, wanted.as_ref(), args.has("-L"))?.print(args);
         Ok(())
     })
 }
+
+/// The columns of `swsrpvolinfo -L` (without `-L`, all but `Group`).
+const VOLINFO_L: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Original-Volume", "original_volume", Kind::Text),
+    col("Size", "original_size", Kind::Bytes),
+    col("Replica-Volume", "replica_volume", Kind::Text),
+    col("Size", "replica_size", Kind::Bytes),
+    col("Copy", "copy", Kind::Text),
+    col("Op-Server", "op_server", Kind::Text),
+    col("Group", "group", Kind::Text),
+];
 
 /// The `swsrpvolinfo` table of `list`: every pair, or those whose original is
 /// `wanted` (refused with `swsrp1301` when there is none).
@@ -297,7 +305,7 @@ pub fn volinfo(
     local: &str,
     wanted: Option<&Operand>,
     long: bool,
-) -> Result<String, Failure> {
+) -> Result<Table, Failure> {
     let pairs: Vec<&Pair> = list
         .pairs
         .iter()
@@ -306,37 +314,24 @@ pub fn volinfo(
     if let (Some(w), true) = (wanted, pairs.is_empty()) {
         return Err(messages::not_original(&w.qualified()));
     }
-    let mut header = vec![
-        "Server",
-        "Original-Volume",
-        "Size",
-        "Replica-Volume",
-        "Size",
-        "Copy",
-        "Op-Server",
-    ];
-    if long {
-        header.push("Group");
+    let columns = if long { VOLINFO_L } else { &VOLINFO_L[..7] };
+    let mut rows = Table::new(columns);
+    for p in pairs {
+        let mut row = vec![
+            Cell::from(local),
+            p.original.qualified().into(),
+            Cell::bytes(p.original.size),
+            p.replica.qualified().into(),
+            Cell::bytes(p.replica.size),
+            p.direction.word().into(),
+            p.op_server.word().into(),
+        ];
+        if long {
+            row.push(p.group.as_deref().unwrap_or("----").into());
+        }
+        rows.push(row);
     }
-    let rows: Vec<Vec<String>> = pairs
-        .iter()
-        .map(|p| {
-            let mut row = vec![
-                local.to_string(),
-                p.original.qualified(),
-                format_size(p.original.size),
-                p.replica.qualified(),
-                format_size(p.replica.size),
-                p.direction.word().to_string(),
-                p.op_server.word().to_string(),
-            ];
-            if long {
-                row.push(p.group.clone().unwrap_or_else(|| "----".to_string()));
-            }
-            row
-        })
-        .collect();
-    Ok(table(&header, &rows))
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------- swsrpdelvol

@@ -16,7 +16,7 @@ use crate::volume;
 use acm_core::cli::Argv;
 use acm_core::cli::{Args, Spec};
 use acm_core::msg::{Failure, Family};
-use acm_core::table::table;
+use acm_core::report::{self, col, Column, Kind, Table};
 use acm_manager::forward;
 use acm_scsi::driver::DriverError;
 use acm_scsi::model::{BufferUse, DiskBufferState, RecBufferInfo};
@@ -25,7 +25,7 @@ use std::process::ExitCode;
 pub const SWSRPRECBUFFSTAT: Spec = Spec {
     name: "swsrprecbuffstat",
     family: Family::Replication,
-    flags: &["-L"],
+    flags: &["-L", "-Xjson"],
     valued: &["-h"],
     exclusive: &[],
     operands: (1, 1),
@@ -98,12 +98,23 @@ pub fn rate_word(b: &RecBufferInfo) -> String {
     }
 }
 
-/// The `swsrprecbuffstat` output for box `box_id`: `BoxID = ...`, then the table.
-pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> String {
-    let mut header = vec!["ID", "Use", "Rate", "RemoteBoxID"];
-    if long {
-        header.extend(["DiskBuff", "DiskRate"]);
-    }
+/// The columns of `swsrprecbuffstat -L` (without `-L`, the first four).
+const RECBUFFSTAT_L: &[Column] = &[
+    col("ID", "id", Kind::Int),
+    col("Use", "use", Kind::Text),
+    col("Rate", "rate", Kind::Percent),
+    col("RemoteBoxID", "remote_box_id", Kind::Text),
+    col("DiskBuff", "disk_buff", Kind::Text),
+    col("DiskRate", "disk_rate", Kind::Percent),
+];
+
+/// The buffers' table, by buffer ID.
+fn recbuff_table(buffers: &[RecBufferInfo], long: bool) -> Table {
+    let columns = if long {
+        RECBUFFSTAT_L
+    } else {
+        &RECBUFFSTAT_L[..4]
+    };
     let mut sorted: Vec<&RecBufferInfo> = buffers.iter().collect();
     sorted.sort_by_key(|b| b.id);
     let rows: Vec<Vec<String>> = sorted
@@ -125,7 +136,12 @@ pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> Strin
             row
         })
         .collect();
-    format!("BoxID = {box_id}\n{}", table(&header, &rows))
+    Table::of_text(columns, rows)
+}
+
+/// The `swsrprecbuffstat` output for box `box_id`: `BoxID = ...`, then the table.
+pub fn recbuffstat(box_id: &str, buffers: &[RecBufferInfo], long: bool) -> String {
+    format!("BoxID = {box_id}\n{}", recbuff_table(buffers, long).text())
 }
 
 pub fn swsrprecbuffstat(argv: Argv) -> ExitCode {
@@ -137,10 +153,19 @@ pub fn swsrprecbuffstat(argv: Argv) -> ExitCode {
         let buffers = driver_at(&v)
             .rec_buffers()
             .map_err(|e| buffer_refused(&v, &e))?;
-        print!(
-            "{}",
-            recbuffstat(&v.box_info.box_id, &buffers, args.has("-L"))
-        );
+        if args.has(report::JSON) {
+            // The box's ID in every row (the line above the table).
+            let mut rows = recbuff_table(&buffers, args.has("-L")).json();
+            for r in &mut rows {
+                r["box_id"] = v.box_info.box_id.clone().into();
+            }
+            report::print_rows(rows);
+        } else {
+            print!(
+                "{}",
+                recbuffstat(&v.box_info.box_id, &buffers, args.has("-L"))
+            );
+        }
         Ok(())
     })
 }

@@ -16,14 +16,14 @@ use crate::volume::{self, Operand};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
-use acm_core::table::table;
+use acm_core::report::{col, Column, Kind, Table};
 use acm_manager::forward;
 use std::process::ExitCode;
 
 pub const SWSRPSTAT: Spec = Spec {
     name: "swsrpstat",
     family: Family::Replication,
-    flags: &["-L", "-Xdate", "-Xda", "-Xall", "-E", "-H", "-O"],
+    flags: &["-L", "-Xdate", "-Xda", "-Xall", "-E", "-H", "-O", "-Xjson"],
     valued: &["-h", "-Xgroup"],
     exclusive: &[&["-Xall", "-L"], &["-Xall", "-Xdate"], &["-Xall", "-Xda"]],
     operands: (0, 1),
@@ -32,6 +32,24 @@ pub const SWSRPSTAT: Spec = Spec {
 };
 
 /// Which optional column sets `swsrpstat` shows.
+/// Every column `swsrpstat` can show (`-Xall`), with its JSON key.
+pub const STAT: &[Column] = &[
+    col("Server", "server", Kind::Text),
+    col("Original-Volume", "original_volume", Kind::Text),
+    col("Replica-Volume", "replica_volume", Kind::Text),
+    col("Direction", "direction", Kind::Text),
+    col("Status", "status", Kind::Text),
+    col("Execute", "execute", Kind::Percent),
+    col("Trk", "trk", Kind::Text),
+    col("Update", "update", Kind::Percent),
+    col("Rcv", "rcv", Kind::Text),
+    col("Split", "split", Kind::Text),
+    col("Xfer", "xfer", Kind::Text),
+    col("Snap-Gen", "snap_gen", Kind::Int),
+    col("Copy-DA", "copy_da", Kind::Text),
+    col("Date", "date", Kind::Date),
+];
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatColumns {
     /// `-L`: `Trk Update Rcv Split Xfer Snap-Gen`.
@@ -49,6 +67,14 @@ impl StatColumns {
         da: true,
         date: true,
     };
+
+    /// The columns shown, as [`STAT`] names them.
+    pub fn columns(self) -> Vec<Column> {
+        self.header()
+            .iter()
+            .filter_map(|h| STAT.iter().find(|c| c.header == *h).copied())
+            .collect()
+    }
 
     /// The header line's titles.
     pub fn header(self) -> Vec<&'static str> {
@@ -145,10 +171,7 @@ pub fn swsrpstat(argv: Argv) -> ExitCode {
             fail_detail: args.has("-O"),
             rec_source: false,
         };
-        print!(
-            "{}",
-            status_table(&local, &pairs, columns, args.has("-E"), wording)?
-        );
+        status_table(&local, &pairs, columns, args.has("-E"), wording)?.print(args);
         Ok(())
     })
 }
@@ -186,7 +209,7 @@ pub fn status_table(
     columns: StatColumns,
     reverse_only: bool,
     wording: Wording,
-) -> Result<String, Failure> {
+) -> Result<Table, Failure> {
     let survey = session::survey_pairs(pairs);
     let mut rows = Vec::new();
     for p in pairs {
@@ -197,7 +220,7 @@ pub fn status_table(
         };
         rows.push(columns.cells(session::row(local, p, &seen, reverse_only, w)));
     }
-    Ok(table(&columns.header(), &rows))
+    Ok(Table::of_text(&columns.columns(), rows))
 }
 
 #[cfg(test)]
