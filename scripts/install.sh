@@ -15,6 +15,8 @@
 #                                  PREFIX/etc/opt/FJSVswsrp/sh (only where none
 #                                  exists yet: customised scripts are kept)
 # PostgreSQL sample             -> PREFIX/etc/opt/FJSVswsts/samp (the same way)
+# manual pages (section 8)      -> PREFIX/usr/share/man/man8 (`acm --man`)
+# bash completions              -> PREFIX/etc/bash_completion.d/acm-rs
 #
 # --uninstall removes the binary and its links, and the default scripts and sample files
 # that are as installed (a customised one stays, and is named); state under
@@ -87,6 +89,11 @@ if [[ $uninstall == yes ]]; then
         removed=$((removed + 1))
       fi
     done < <(programs "$root$multicall")
+    # The pages and completions this binary wrote.
+    while read -r name dir; do
+      rm -f "$root/usr/share/man/man8/$name.8"
+    done < <(programs "$root$multicall")
+    rm -f "$root/etc/bash_completion.d/acm-rs"
     rm -f "$root$multicall"
   fi
   while read -r src dir; do
@@ -102,7 +109,8 @@ if [[ $uninstall == yes ]]; then
   for d in /opt/acmsim/bin /opt/acmsim /opt/swstorage/bin /opt/swstorage /opt/FJSVswsrp/bin \
            /opt/FJSVswsrp /opt/FJSVswsts/bin /opt/FJSVswsts /opt/FJSVswstf/bin /opt/FJSVswstf /opt \
            /etc/opt/FJSVswsts/sh /etc/opt/FJSVswsrp/sh /etc/opt/FJSVswsts/samp /etc/opt/FJSVswsts \
-           /etc/opt/FJSVswsrp /etc/opt /etc; do
+           /etc/opt/FJSVswsrp /etc/opt /etc/bash_completion.d /usr/share/man/man8 /usr/share/man \
+           /usr/share /usr /etc; do
     rmdir "$root$d" 2>/dev/null || true
   done
   echo "removed $removed commands under ${root}/opt"
@@ -120,6 +128,11 @@ while read -r name dir; do
   count=$((count + 1))
 done < <(programs "$root$multicall")
 echo "installed $count commands under ${root}/opt"
+
+# Manual pages and completions, generated from the programs' own tables.
+"$root$multicall" --man "$root/usr/share/man/man8"
+install -d "$root/etc/bash_completion.d"
+"$root$multicall" --completions bash >"$root/etc/bash_completion.d/acm-rs"
 
 # The default scripts reach the simulated host through this installation's
 # console; a file a site already has is kept.

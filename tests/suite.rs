@@ -1,4 +1,4 @@
-//! Across the suite: hardening, the message catalogue, block disks and PostgreSQL, the iSCSI face, packages, several servers, the SCSI path, the simulator console and its service.
+//! Across the suite: hardening, the message catalogue, an operator's batch script, block disks and PostgreSQL, the iSCSI face, packages, several servers, the SCSI path, the simulator console and its service.
 //!
 //! One test binary for the family (as coreutils' `tests/by-util/`): each
 //! module is one file of `tests/suite/`, and `net` is their shared set-up.
@@ -17,6 +17,8 @@ mod test_catalogue;
 mod test_hardening;
 #[path = "suite/test_iscsi.rs"]
 mod test_iscsi;
+#[path = "suite/test_operator.rs"]
+mod test_operator;
 #[path = "suite/test_package.rs"]
 mod test_package;
 #[path = "suite/test_remote.rs"]

@@ -1000,6 +1000,7 @@ fn the_multicall_binary_refuses_with_its_ids() {
         (vec![], "ACM0001", 2),
         (vec!["nosuchprogram"], "ACM0002", 2),
         (vec!["--link", "/proc/acm-no-such-dir"], "ACM0003", 1),
+        (vec!["--man", "/proc/acm-no-such-dir"], "ACM0004", 1),
     ] {
         let out = Command::new(&acm).args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -30,7 +30,8 @@ fn test_as_root() -> bool {
     false
 }
 
-/// Runs a command: `--help` alone prints the synopsis; otherwise the root check,
+/// Runs a command: `--help` alone prints the synopsis and the program's
+/// page ([`crate::manual`]); otherwise the root check,
 /// then parse, then `body`.
 pub fn run(spec: &Spec, argv: Argv, body: impl FnOnce(&Args) -> Result<(), Failure>) -> ExitCode {
     crate::paths::private_files();
@@ -79,7 +80,7 @@ pub fn run_text(
 ) -> ExitCode {
     quiet_on_closed_stdout();
     if argv.len() == 1 && argv[0] == "--help" {
-        println!("Usage: {}", spec.usage);
+        print!("{}", crate::manpage::help(spec.name, spec.usage));
         return ExitCode::SUCCESS;
     }
     if argv.len() == 1 && argv[0] == "--version" {

@@ -11,6 +11,8 @@ pub mod exclusion;
 pub mod ini;
 pub mod input;
 pub mod log;
+pub mod manpage;
+pub mod manual;
 pub mod msg;
 pub mod paths;
 pub mod program;
