@@ -526,6 +526,7 @@ fn libiscsi_conformance_suite_passes() {
         }
         let must_run = [
             "CompareAndWrite",
+            "ExtendedCopy",
             "Inquiry",
             "ModeSense6",
             "Read10",
@@ -536,6 +537,7 @@ fn libiscsi_conformance_suite_passes() {
             "WriteSame16",
             "WriteVerify16",
             "ProutReserve",
+            "ReceiveCopyResults",
             "Reserve6",
             "ReportSupportedOpcodes",
             "iSCSIResiduals",

@@ -77,6 +77,11 @@ pub const MODE_SELECT_10: u8 = 0x55;
 pub const MODE_SENSE_10: u8 = 0x5A;
 pub const PERSISTENT_RESERVE_IN: u8 = 0x5E;
 pub const PERSISTENT_RESERVE_OUT: u8 = 0x5F;
+pub const EXTENDED_COPY: u8 = 0x83;
+pub const SA_EXTENDED_COPY_LID1: u8 = 0x00;
+pub const RECEIVE_COPY_RESULTS: u8 = 0x84;
+pub const SA_COPY_STATUS: u8 = 0x00;
+pub const SA_COPY_OPERATING_PARAMETERS: u8 = 0x03;
 pub const READ_16: u8 = 0x88;
 pub const COMPARE_AND_WRITE: u8 = 0x89;
 pub const WRITE_16: u8 = 0x8A;
@@ -157,6 +162,9 @@ pub const OPS: &[Op] = &[
     op(MODE_SENSE_10, "MODE SENSE(10)", In, Xfer::Bytes(7, 2), &[0x5A, 0x18, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0]),
     op(PERSISTENT_RESERVE_IN, "PERSISTENT RESERVE IN", In, Xfer::Bytes(7, 2), &[0x5E, 0x1F, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
     op(PERSISTENT_RESERVE_OUT, "PERSISTENT RESERVE OUT", Out, Xfer::Bytes(5, 4), &[0x5F, 0x1F, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0]),
+    sa_op(EXTENDED_COPY, SA_EXTENDED_COPY_LID1, "EXTENDED COPY(LID1)", Out, Xfer::Bytes(10, 4), &[0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
+    sa_op(RECEIVE_COPY_RESULTS, SA_COPY_STATUS, "RECEIVE COPY RESULTS (COPY STATUS)", In, Xfer::Bytes(10, 4), &[0x84, 0x00, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
+    sa_op(RECEIVE_COPY_RESULTS, SA_COPY_OPERATING_PARAMETERS, "RECEIVE COPY RESULTS (OPERATING PARAMETERS)", In, Xfer::Bytes(10, 4), &[0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
     op(READ_16, "READ(16)", In, Xfer::Blocks(10, 4), &[0x88, 0x1E, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
     op(COMPARE_AND_WRITE, "COMPARE AND WRITE", Out, Xfer::CompareAndWrite, &[0x89, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0x1F, 0]),
     op(WRITE_16, "WRITE(16)", Out, Xfer::Blocks(10, 4), &[0x8A, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),

@@ -18,6 +18,8 @@ use acm_scsi::standard;
 use acm_scsi::transport::{Completion, Data, Nexus, CHECK_CONDITION};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod xcopy;
+
 /// SCSI status RESERVATION CONFLICT.
 pub const RESERVATION_CONFLICT: u8 = 0x18;
 /// Sense key MISCOMPARE.
@@ -95,6 +97,8 @@ struct Unit {
     reservation: Option<Reservation>,
     /// The caching page's WCE bit (write cache enabled).
     write_cache: Option<bool>,
+    /// EXTENDED COPY results held for RECEIVE COPY RESULTS.
+    copies: xcopy::Results,
 }
 
 impl Unit {
@@ -161,6 +165,7 @@ impl Units {
             }
             u.known.remove(nexus);
             u.attentions.remove(nexus);
+            u.copies.forget(nexus);
         }
     }
 
@@ -249,7 +254,7 @@ fn access(op: u8) -> Access {
         WRITE_6 | WRITE_10 | WRITE_12 | WRITE_16 | WRITE_VERIFY_10 | WRITE_VERIFY_12
         | WRITE_VERIFY_16 | WRITE_SAME_10 | WRITE_SAME_16 | UNMAP | COMPARE_AND_WRITE
         | SYNCHRONIZE_CACHE_10 | SYNCHRONIZE_CACHE_16 | MODE_SELECT_6 | MODE_SELECT_10
-        | START_STOP_UNIT => Access::Write,
+        | START_STOP_UNIT | EXTENDED_COPY => Access::Write,
         _ => Access::Always,
     }
 }
@@ -722,6 +727,8 @@ impl Lu<'_> {
                 }
                 Ok(Completion::good(0))
             }
+            EXTENDED_COPY => self.extended_copy(cdb, data),
+            RECEIVE_COPY_RESULTS => self.receive_copy_results(cdb, data),
             PERSISTENT_RESERVE_IN => self.pr_in(cdb, data),
             PERSISTENT_RESERVE_OUT => self.pr_out(cdb, data),
             MAINTENANCE_IN => report_opcodes(cdb, data),
@@ -779,10 +786,11 @@ impl Lu<'_> {
         let id = self.identity()?;
         let thin = self.thin();
         let page = match cdb[2] {
-            0x00 if thin => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1, 0xB2]),
-            0x00 => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1]),
+            0x00 if thin => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0, 0xB1, 0xB2]),
+            0x00 => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0, 0xB1]),
             0x80 => standard::vpd_serial(&id),
             0x83 => device_id(&id),
+            0x8F => xcopy::third_party_copy_vpd(),
             0x86 => {
                 let mut b = vec![0u8; 60];
                 b[1] = 0x01; // SIMPSUP: simple task attribute

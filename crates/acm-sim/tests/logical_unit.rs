@@ -1,7 +1,8 @@
 //! A simulated LUN as an SPC-4/SBC-3 device server, nexus by nexus:
 //! reservations between two initiators, unit attentions after a reset,
 //! COMPARE AND WRITE and VERIFY miscompares, thin LUNs' UNMAP and GET LBA
-//! STATUS, a LUN the box lacks, and arbitrary CDBs that never panic.
+//! STATUS, EXTENDED COPY between the box's LUNs and its held results, a LUN
+//! the box lacks, and arbitrary CDBs that never panic.
 
 use acm_scsi::model::BoxId;
 use acm_scsi::sbc;
@@ -237,6 +238,144 @@ fn thin_luns_unmap_and_report_what_is_mapped() {
     assert_eq!(status(&mut w, 16).2, 0);
     // UNMAP on a fully provisioned LUN is not a command it has.
     assert_eq!(sense(&w.run(&n, 0, &u, Data::Out(&p))).1, 0x20);
+}
+
+impl World {
+    /// The NAA designator of LUN `olu` (VPD 83h), as a target descriptor
+    /// holds it.
+    fn naa(&mut self, olu: u32) -> Vec<u8> {
+        let mut page = vec![0u8; 255];
+        let c = self.run(
+            &nexus("probe"),
+            olu,
+            &[0x12, 0x01, 0x83, 0, 255, 0],
+            Data::In(&mut page),
+        );
+        assert_eq!(c.status, GOOD);
+        let mut d = &page[4..4 + u16::from_be_bytes([page[2], page[3]]) as usize];
+        while d.len() >= 4 {
+            let n = d[3] as usize;
+            if d[1] & 0x0F == 3 {
+                return d[..4 + n].to_vec();
+            }
+            d = &d[4 + n..];
+        }
+        panic!("no NAA designator");
+    }
+
+    fn xcopy(&mut self, n: &Nexus, list: &[u8]) -> Completion {
+        let mut c = [0u8; 16];
+        c[0] = sbc::EXTENDED_COPY;
+        c[10..14].copy_from_slice(&(list.len() as u32).to_be_bytes());
+        self.run(n, 0, &c, Data::Out(list))
+    }
+
+    fn copy_status(&mut self, n: &Nexus, list_id: u8) -> (Completion, Vec<u8>) {
+        let mut c = [0u8; 16];
+        c[0] = sbc::RECEIVE_COPY_RESULTS;
+        c[2] = list_id;
+        c[10..14].copy_from_slice(&64u32.to_be_bytes());
+        let mut buf = vec![0u8; 64];
+        let r = self.run(n, 0, &c, Data::In(&mut buf));
+        (r, buf)
+    }
+}
+
+/// An EXTENDED COPY parameter list: identification descriptors for
+/// `targets` (designators), then one block-to-block segment per
+/// `(src, dst, blocks, src_lba, dst_lba)`.
+fn xcopy_list(list_id: u8, targets: &[Vec<u8>], segments: &[(u16, u16, u16, u64, u64)]) -> Vec<u8> {
+    let mut t = Vec::new();
+    for d in targets {
+        let mut e = vec![0u8; 32];
+        e[0] = 0xE4;
+        e[4..4 + d.len()].copy_from_slice(d);
+        e[29..32].copy_from_slice(&[0, 2, 0]); // 512-byte blocks
+        t.extend(e);
+    }
+    let mut sg = Vec::new();
+    for (src, dst, blocks, sl, dl) in segments {
+        let mut e = vec![0u8; 28];
+        e[0] = 0x02;
+        e[2..4].copy_from_slice(&24u16.to_be_bytes());
+        e[4..6].copy_from_slice(&src.to_be_bytes());
+        e[6..8].copy_from_slice(&dst.to_be_bytes());
+        e[10..12].copy_from_slice(&blocks.to_be_bytes());
+        e[12..20].copy_from_slice(&sl.to_be_bytes());
+        e[20..28].copy_from_slice(&dl.to_be_bytes());
+        sg.extend(e);
+    }
+    let mut l = vec![0u8; 16];
+    l[0] = list_id;
+    l[2..4].copy_from_slice(&(t.len() as u16).to_be_bytes());
+    l[8..12].copy_from_slice(&(sg.len() as u32).to_be_bytes());
+    l.extend(t);
+    l.extend(sg);
+    l
+}
+
+#[test]
+fn extended_copy_moves_blocks_between_the_boxs_luns_and_holds_its_result() {
+    let mut w = world();
+    let a = nexus("a");
+    let pattern: Vec<u8> = (0..64 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    assert_eq!(w.write(&a, 0, 100, &pattern).status, GOOD);
+    let (d0, d1) = (w.naa(0), w.naa(1));
+    // LUN 0 blocks 100.. to LUN 1 at 2000, and within LUN 0 to block 8.
+    let list = xcopy_list(
+        7,
+        &[d0.clone(), d1.clone()],
+        &[(0, 1, 128, 100, 2000), (0, 0, 128, 100, 8)],
+    );
+    let c = w.xcopy(&a, &list);
+    assert_eq!(c.status, GOOD, "{c:?}");
+    assert_eq!(w.read(&a, 1, 2000, 128).1, pattern);
+    assert_eq!(w.read(&a, 0, 8, 128).1, pattern);
+    // Its result, for this nexus only: completed, two segments, the bytes.
+    let (c, st) = w.copy_status(&a, 7);
+    assert_eq!(c.status, GOOD);
+    assert_eq!(st[4], 0x01, "completed without errors");
+    assert_eq!(u16::from_be_bytes([st[5], st[6]]), 2);
+    assert_eq!(
+        u32::from_be_bytes([st[8], st[9], st[10], st[11]]),
+        2 * 65536
+    );
+    let (c, _) = w.copy_status(&nexus("b"), 7);
+    assert_eq!(sense(&c), (0x05, 0x24, 0x00));
+    // Overlapping ranges of one LUN copy as memmove does.
+    let list = xcopy_list(8, std::slice::from_ref(&d0), &[(0, 0, 128, 8, 40)]);
+    assert_eq!(w.xcopy(&a, &list).status, GOOD);
+    assert_eq!(w.read(&a, 0, 40, 128).1, pattern);
+    // Beyond the end, an index with no target, a designator of no LUN here:
+    // COPY ABORTED, nothing written, the failure held.
+    let blocks = SIZE / 512;
+    let before = w.read(&a, 1, blocks - 64, 64).1;
+    let list = xcopy_list(9, &[d0.clone(), d1.clone()], &[(0, 1, 128, 0, blocks - 64)]);
+    assert_eq!(sense(&w.xcopy(&a, &list)).0, 0x0A);
+    assert_eq!(w.read(&a, 1, blocks - 64, 64).1, before);
+    assert_eq!(w.copy_status(&a, 9).1[4], 0x02, "completed with errors");
+    let list = xcopy_list(10, std::slice::from_ref(&d0), &[(0, 3, 1, 0, 0)]);
+    assert_eq!(sense(&w.xcopy(&a, &list)), (0x0A, 0x0D, 0x02));
+    let mut stranger = d1.clone();
+    stranger[10] ^= 0xFF;
+    let list = xcopy_list(11, &[d0.clone(), stranger], &[(0, 1, 1, 0, 0)]);
+    assert_eq!(sense(&w.xcopy(&a, &list)), (0x0A, 0x0D, 0x02));
+    // Refused lists: truncated, too many targets, an unsupported target type.
+    let list = xcopy_list(12, &[d0.clone(), d1.clone()], &[(0, 1, 1, 0, 0)]);
+    assert_eq!(
+        sense(&w.xcopy(&a, &list[..list.len() - 1])),
+        (0x05, 0x1A, 0x00)
+    );
+    let five = vec![d0.clone(); 5];
+    assert_eq!(
+        sense(&w.xcopy(&a, &xcopy_list(13, &five, &[]))),
+        (0x05, 0x26, 0x06)
+    );
+    let mut fc = xcopy_list(14, std::slice::from_ref(&d0), &[(0, 0, 1, 0, 0)]);
+    fc[16] = 0xE0;
+    assert_eq!(sense(&w.xcopy(&a, &fc)), (0x05, 0x26, 0x07));
+    // An empty list does nothing and succeeds.
+    assert_eq!(w.xcopy(&a, &[]).status, GOOD);
 }
 
 #[test]
