@@ -673,3 +673,47 @@ fn kill_9_of_the_service_under_an_iscsi_writer_loses_no_acknowledged_write() {
     }
     j.logout().unwrap();
 }
+
+/// Token copy offload through the iSCSI face and the array service: a
+/// POPULATE TOKEN on LUN 0 holds its point in time across requests while the
+/// host goes on writing, and WRITE USING TOKEN puts it on LUN 1; a
+/// restarted service knows no token.
+#[test]
+fn copy_offload_over_iscsi_holds_the_point_in_time() {
+    use acm_scsi::sbc::offload;
+    let s = Scratch::new();
+    scene(&s);
+    let addr = start(&s, &[]);
+    let mut i = Initiator::login(addr, &session_opts()).unwrap();
+    let before = pattern(31, MIB);
+    write(&mut i, 0, &before);
+    let (c, p) = offload::populate_token(5, 0, &[(0, 2048)]);
+    assert_eq!(i.command(&c, Data::Out(&p)).unwrap().status, GOOD);
+    let mut info = vec![0u8; 1024];
+    let c = offload::receive_rod_token_information(5, 1024);
+    assert_eq!(i.command(&c, Data::In(&mut info)).unwrap().status, GOOD);
+    let token = offload::parse_rod_info(&info).unwrap().token.unwrap();
+    // The host writes over half the source after the token.
+    write(&mut i, 0, &pattern(32, MIB / 2));
+    i.lun = 1;
+    let (c, p) = offload::write_using_token(6, &token, 0, false, &[(0, 2048)]);
+    let done = i.command(&c, Data::Out(&p)).unwrap();
+    assert_eq!(done.status, GOOD, "{:02x?}", done.sense);
+    assert!(
+        read(&mut i, 0, MIB) == before,
+        "LUN 1 has the point in time"
+    );
+    // The service keeps the token across its other requests; a new service
+    // does not.
+    i.logout().unwrap();
+    ok(&s, &["stop"]);
+    let addr = start(&s, &[]);
+    let mut j = Initiator::login(addr, &session_opts()).unwrap();
+    j.lun = 1;
+    let (c, p) = offload::write_using_token(7, &token, 0, false, &[(0, 8)]);
+    let c = j.command(&c, Data::Out(&p)).unwrap();
+    assert_eq!(c.status, acm_scsi::transport::CHECK_CONDITION);
+    let sense = acm_scsi::sense::Sense::parse(&c.sense).unwrap();
+    assert_eq!((sense.key, sense.asc, sense.ascq), (0x05, 0x23, 0x04));
+    j.logout().unwrap();
+}

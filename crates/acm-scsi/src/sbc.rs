@@ -82,6 +82,9 @@ pub const SA_EXTENDED_COPY_LID1: u8 = 0x00;
 pub const RECEIVE_COPY_RESULTS: u8 = 0x84;
 pub const SA_COPY_STATUS: u8 = 0x00;
 pub const SA_COPY_OPERATING_PARAMETERS: u8 = 0x03;
+pub const SA_POPULATE_TOKEN: u8 = 0x10;
+pub const SA_WRITE_USING_TOKEN: u8 = 0x11;
+pub const SA_RECEIVE_ROD_TOKEN_INFORMATION: u8 = 0x07;
 pub const READ_16: u8 = 0x88;
 pub const COMPARE_AND_WRITE: u8 = 0x89;
 pub const WRITE_16: u8 = 0x8A;
@@ -163,6 +166,9 @@ pub const OPS: &[Op] = &[
     op(PERSISTENT_RESERVE_IN, "PERSISTENT RESERVE IN", In, Xfer::Bytes(7, 2), &[0x5E, 0x1F, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
     op(PERSISTENT_RESERVE_OUT, "PERSISTENT RESERVE OUT", Out, Xfer::Bytes(5, 4), &[0x5F, 0x1F, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0]),
     sa_op(EXTENDED_COPY, SA_EXTENDED_COPY_LID1, "EXTENDED COPY(LID1)", Out, Xfer::Bytes(10, 4), &[0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
+    sa_op(EXTENDED_COPY, SA_POPULATE_TOKEN, "POPULATE TOKEN", Out, Xfer::Bytes(10, 4), &[0x83, 0x10, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0]),
+    sa_op(EXTENDED_COPY, SA_WRITE_USING_TOKEN, "WRITE USING TOKEN", Out, Xfer::Bytes(10, 4), &[0x83, 0x11, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0]),
+    sa_op(RECEIVE_COPY_RESULTS, SA_RECEIVE_ROD_TOKEN_INFORMATION, "RECEIVE ROD TOKEN INFORMATION", In, Xfer::Bytes(10, 4), &[0x84, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
     sa_op(RECEIVE_COPY_RESULTS, SA_COPY_STATUS, "RECEIVE COPY RESULTS (COPY STATUS)", In, Xfer::Bytes(10, 4), &[0x84, 0x00, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
     sa_op(RECEIVE_COPY_RESULTS, SA_COPY_OPERATING_PARAMETERS, "RECEIVE COPY RESULTS (OPERATING PARAMETERS)", In, Xfer::Bytes(10, 4), &[0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
     op(READ_16, "READ(16)", In, Xfer::Blocks(10, 4), &[0x88, 0x1E, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
@@ -305,6 +311,129 @@ pub fn read16(lba: u64, blocks: u32) -> [u8; 16] {
     c[2..10].copy_from_slice(&lba.to_be_bytes());
     c[10..14].copy_from_slice(&blocks.to_be_bytes());
     c
+}
+
+/// Token-based copy offload as an initiator sends it (SBC-3 §5.9, §5.47,
+/// SPC-4 §6.18.6): each builder gives the CDB and its parameter list.
+pub mod offload {
+    use super::*;
+
+    fn third_party(opcode: u8, sa: u8, list_id: u32, len: usize) -> [u8; 16] {
+        let mut c = [0u8; 16];
+        c[0] = opcode;
+        c[1] = sa;
+        c[6..10].copy_from_slice(&list_id.to_be_bytes());
+        c[10..14].copy_from_slice(&(len as u32).to_be_bytes());
+        c
+    }
+
+    /// Block device range descriptors: (LBA, blocks) each.
+    fn ranges(out: &mut Vec<u8>, ranges: &[(u64, u32)]) {
+        out.extend_from_slice(&((ranges.len() * 16) as u16).to_be_bytes());
+        for (lba, blocks) in ranges {
+            out.extend_from_slice(&lba.to_be_bytes());
+            out.extend_from_slice(&blocks.to_be_bytes());
+            out.extend_from_slice(&[0; 4]);
+        }
+    }
+
+    fn with_length(mut p: Vec<u8>) -> Vec<u8> {
+        let n = (p.len() - 2) as u16;
+        p[0..2].copy_from_slice(&n.to_be_bytes());
+        p
+    }
+
+    /// POPULATE TOKEN of `ranges`, with an inactivity timeout in seconds
+    /// (0: the device's default).
+    pub fn populate_token(
+        list_id: u32,
+        timeout_secs: u32,
+        r: &[(u64, u32)],
+    ) -> ([u8; 16], Vec<u8>) {
+        let mut p = vec![0u8; 14];
+        p[4..8].copy_from_slice(&timeout_secs.to_be_bytes());
+        ranges(&mut p, r);
+        let p = with_length(p);
+        (
+            third_party(EXTENDED_COPY, SA_POPULATE_TOKEN, list_id, p.len()),
+            p,
+        )
+    }
+
+    /// WRITE USING TOKEN: the token's blocks from `offset` onto `ranges`;
+    /// `delete` asks the device to end the token afterwards.
+    pub fn write_using_token(
+        list_id: u32,
+        token: &[u8; 512],
+        offset: u64,
+        delete: bool,
+        r: &[(u64, u32)],
+    ) -> ([u8; 16], Vec<u8>) {
+        let mut p = vec![0u8; 534];
+        if delete {
+            p[2] = 0x02;
+        }
+        p[8..16].copy_from_slice(&offset.to_be_bytes());
+        p[16..528].copy_from_slice(token);
+        ranges(&mut p, r);
+        let p = with_length(p);
+        (
+            third_party(EXTENDED_COPY, SA_WRITE_USING_TOKEN, list_id, p.len()),
+            p,
+        )
+    }
+
+    /// RECEIVE ROD TOKEN INFORMATION for `list_id`.
+    pub fn receive_rod_token_information(list_id: u32, alloc: u32) -> [u8; 16] {
+        let mut c = [0u8; 16];
+        c[0] = RECEIVE_COPY_RESULTS;
+        c[1] = SA_RECEIVE_ROD_TOKEN_INFORMATION;
+        c[2..6].copy_from_slice(&list_id.to_be_bytes());
+        c[10..14].copy_from_slice(&alloc.to_be_bytes());
+        c
+    }
+
+    /// What RECEIVE ROD TOKEN INFORMATION said.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RodInfo {
+        /// The service action it reports on (10h POPULATE TOKEN, 11h WRITE
+        /// USING TOKEN).
+        pub service_action: u8,
+        /// COPY OPERATION STATUS: 01h done, 02h failed, 03h done with part
+        /// of the ROD, 10h/11h in progress.
+        pub status: u8,
+        /// Blocks transferred (when the units are blocks).
+        pub transfer_count: u64,
+        pub token: Option<[u8; 512]>,
+    }
+
+    /// Parses RECEIVE ROD TOKEN INFORMATION data.
+    pub fn parse_rod_info(d: &[u8]) -> Result<RodInfo, String> {
+        if d.len() < 32 {
+            return Err(format!(
+                "ROD token information is {} bytes, need 32",
+                d.len()
+            ));
+        }
+        let off = 32 + usize::from(d[13]);
+        let token = match d.get(off..off + 4) {
+            Some(l) if u32::from_be_bytes([l[0], l[1], l[2], l[3]]) >= 514 => {
+                let t = d
+                    .get(off + 6..off + 6 + 512)
+                    .ok_or("ROD token information ends inside its token")?;
+                let mut b = [0u8; 512];
+                b.copy_from_slice(t);
+                Some(b)
+            }
+            _ => None,
+        };
+        Ok(RodInfo {
+            service_action: d[4] & 0x1F,
+            status: d[5] & 0x7F,
+            transfer_count: be(d, 16, 8),
+            token,
+        })
+    }
 }
 
 /// The data a CDB moves, in bytes, when the CDB is of the standard set or

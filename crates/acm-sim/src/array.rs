@@ -80,6 +80,8 @@ pub struct Array {
     _lock: Lock,
     /// The connection that holds a running service's lease on the home.
     _lease: Option<std::os::unix::net::UnixStream>,
+    /// Point-in-time ROD tokens (in memory only).
+    pub(crate) tokens: crate::token::Tokens,
 }
 
 /// Whether `[off, off+len)` of `f` is a hole (or, on ext4, an unwritten
@@ -225,10 +227,16 @@ impl Array {
             write_back: false,
             checkpointed: Instant::now(),
             instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            tokens: Default::default(),
         };
         array.catch_up();
         array.commit()?;
         Ok(array)
+    }
+
+    /// Which load of the home this is (distinct within a process).
+    pub(crate) fn instance_id(&self) -> u64 {
+        self.instance
     }
 
     pub fn home(&self) -> &Path {
@@ -500,6 +508,7 @@ impl Array {
             }
             return Ok(());
         }
+        self.keep_for_tokens(bid, olu, off, len)?;
         use nix::fcntl::{fallocate, FallocateFlags};
         let f = self.file(bid, olu)?;
         let (Ok(o), Ok(l)) = (i64::try_from(off), i64::try_from(len)) else {
@@ -604,6 +613,7 @@ impl Array {
         data: &[u8],
     ) -> Result<(), CopyError> {
         self.check_io(bid, olu, off, data.len() as u64)?;
+        self.keep_for_tokens(bid, olu, off, data.len() as u64)?;
         if !self.write_direct(bid, olu, off, data)? {
             self.file(bid, olu)?
                 .write_all_at(data, off)
@@ -692,6 +702,7 @@ impl Array {
     ) -> Result<(), CopyError> {
         self.check_readable(from.0, from.1, from.2, len)?;
         self.check_io(to.0, to.1, to.2, len)?;
+        self.keep_for_tokens(to.0, to.1, to.2, len)?;
         let src = self
             .file(from.0, from.1)?
             .try_clone()
@@ -881,6 +892,7 @@ impl Array {
     /// Empties a Snap Data Volume: frees its capacity and zeroes its data.
     pub(crate) fn sdv_reset(&mut self, bid: &Bid, olu: u32) -> Result<(), CopyError> {
         let size = self.lun(bid, olu)?.size_bytes;
+        self.keep_for_tokens(bid, olu, 0, size)?;
         let f = self.file(bid, olu)?;
         f.set_len(0)
             .and_then(|_| f.set_len(size))

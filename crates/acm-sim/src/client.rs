@@ -79,6 +79,20 @@ pub fn start(home: &Path, idle_exit: Option<u64>) -> Result<UnixStream, String> 
     wait_for(home, START_WAIT)
 }
 
+/// Whether the service of `home` serves: it answers a STATUS within a
+/// second (a service still loading its store accepts the connection but
+/// answers only once loaded; one that failed to load closes it).
+pub fn ready(home: &Path) -> bool {
+    let Ok(mut s) = connect(home) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    if wire::send_op(&mut s, Op::Status).is_err() {
+        return false;
+    }
+    matches!(wire::read_reply(&mut s), Ok(Reply::Done(_)))
+}
+
 /// Waits until the service of `home` accepts a connection.
 pub fn wait_for(home: &Path, limit: Duration) -> Result<UnixStream, String> {
     let t0 = Instant::now();

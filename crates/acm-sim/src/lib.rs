@@ -25,6 +25,7 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod target;
+pub mod token;
 pub mod wire;
 
 pub use array::{Array, Bid, SimError};

@@ -18,6 +18,7 @@ use acm_scsi::standard;
 use acm_scsi::transport::{Completion, Data, Nexus, CHECK_CONDITION};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod rod;
 mod xcopy;
 
 /// SCSI status RESERVATION CONFLICT.
@@ -99,6 +100,9 @@ struct Unit {
     write_cache: Option<bool>,
     /// EXTENDED COPY results held for RECEIVE COPY RESULTS.
     copies: xcopy::Results,
+    /// POPULATE TOKEN and WRITE USING TOKEN results, for RECEIVE ROD TOKEN
+    /// INFORMATION.
+    tokens: rod::Results,
 }
 
 impl Unit {
@@ -166,6 +170,7 @@ impl Units {
             u.known.remove(nexus);
             u.attentions.remove(nexus);
             u.copies.forget(nexus);
+            u.tokens.forget(nexus);
         }
     }
 
@@ -727,7 +732,14 @@ impl Lu<'_> {
                 }
                 Ok(Completion::good(0))
             }
-            EXTENDED_COPY => self.extended_copy(cdb, data),
+            EXTENDED_COPY => match op.sa {
+                Some(SA_POPULATE_TOKEN) => self.populate_token(cdb, data),
+                Some(SA_WRITE_USING_TOKEN) => self.write_using_token(cdb, data),
+                _ => self.extended_copy(cdb, data),
+            },
+            RECEIVE_COPY_RESULTS if op.sa == Some(SA_RECEIVE_ROD_TOKEN_INFORMATION) => {
+                self.receive_rod_token_information(cdb, data)
+            }
             RECEIVE_COPY_RESULTS => self.receive_copy_results(cdb, data),
             PERSISTENT_RESERVE_IN => self.pr_in(cdb, data),
             PERSISTENT_RESERVE_OUT => self.pr_out(cdb, data),

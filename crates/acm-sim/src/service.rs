@@ -71,6 +71,19 @@ struct Resident {
     units: crate::lu::Units,
     /// Set once the service is stopping: requests are refused from then on.
     closed: bool,
+    /// The ROD tokens of an array dropped to be loaded again (they live in
+    /// memory only, and outlive reloads).
+    tokens: Option<crate::token::Tokens>,
+}
+
+impl Resident {
+    /// Drops the loaded array (what memory holds beyond the store is
+    /// forgotten), keeping its tokens for the next load.
+    fn drop_array(&mut self) {
+        if let Some(mut a) = self.array.take() {
+            self.tokens = Some(a.take_tokens());
+        }
+    }
 }
 
 pub(crate) struct Shared {
@@ -108,7 +121,11 @@ impl Shared {
             return Err("the array service is stopping".into());
         }
         if g.array.is_none() {
-            g.array = Some(Array::open_owned(&self.home).map_err(|e| e.to_string())?);
+            let mut a = Array::open_owned(&self.home).map_err(|e| e.to_string())?;
+            if let Some(t) = g.tokens.take() {
+                a.put_tokens(t);
+            }
+            g.array = Some(a);
         }
         Ok(g)
     }
@@ -216,21 +233,39 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
     let sock = socket_path(&home);
     // The pid file is ours, so a socket here is a killed service's.
     let _ = fs::remove_file(&sock);
-    // Load the home before the socket exists: a damaged store is refused
-    // before anyone can connect, and a client that connects (a starter
-    // waiting for the service to answer) meets a service that will serve.
-    let array = Array::open_owned(&home)?;
+    // Tokens are memory only: a killed service's kept blocks are litter.
+    let _ = fs::remove_dir_all(crate::token::dir(&home));
     let listener = UnixListener::bind(&sock).map_err(io_at(&sock))?;
-    if let Err(e) = fs::set_permissions(&sock, fs::Permissions::from_mode(0o600)) {
-        let _ = fs::remove_file(&sock);
-        return Err(io_at(&sock)(e));
-    }
+    // The socket is removed at the end only while it is still this one: a
+    // service whose home was removed under it must not take the socket of
+    // the service that has the path now.
+    let sock_id = fs::metadata(&sock).map(|m| (m.dev(), m.ino())).ok();
+    let remove_sock = move || {
+        if fs::metadata(&sock).map(|m| (m.dev(), m.ino())).ok() == sock_id {
+            let _ = fs::remove_file(&sock);
+        }
+    };
+    let sock = socket_path(&home);
+    // Load the home now, so a damaged store is refused before anyone is
+    // served; a starter knows the service is ready when it answers a STATUS
+    // (`client::ready`), which waits for this. A failed load leaves no socket.
+    let array = fs::set_permissions(&sock, fs::Permissions::from_mode(0o600))
+        .map_err(io_at(&sock))
+        .and_then(|()| Array::open_owned(&home).map_err(ServeError::from));
+    let array = match array {
+        Ok(a) => a,
+        Err(e) => {
+            remove_sock();
+            return Err(e);
+        }
+    };
     let shared = Arc::new(Shared {
         home: home.clone(),
         state: Mutex::new(Resident {
             array: Some(array),
             units: crate::lu::Units::new(),
             closed: false,
+            tokens: None,
         }),
         stop: AtomicBool::new(false),
         real_clock: AtomicBool::new(acm_core::time::fixed_clock().is_none()),
@@ -284,7 +319,7 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
         Some(mut a) => a.checkpoint().map_err(ServeError::from),
         None => Ok(()),
     };
-    let _ = fs::remove_file(&sock);
+    remove_sock();
     drop(g);
     let _ = ticker.join();
     drop(pid_file);
@@ -536,13 +571,13 @@ pub(crate) fn run_cdb(
         };
         if let Err(e) = done {
             // Memory holds what the store does not: load it again.
-            g.array = None;
+            g.drop_array();
             return Err(e.to_string());
         }
     } else if a.is_dirty() {
         // A refused command leaves no trace: forget what it changed in memory
         // and load the committed state again on the next request.
-        g.array = None;
+        g.drop_array();
     }
     let residual = completion.residual.min(data_in.len());
     data_in.truncate(data_in.len() - residual);

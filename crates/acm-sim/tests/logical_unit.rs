@@ -1,11 +1,12 @@
 //! A simulated LUN as an SPC-4/SBC-3 device server, nexus by nexus:
 //! reservations between two initiators, unit attentions after a reset,
 //! COMPARE AND WRITE and VERIFY miscompares, thin LUNs' UNMAP and GET LBA
-//! STATUS, EXTENDED COPY between the box's LUNs and its held results, a LUN
-//! the box lacks, and arbitrary CDBs that never panic.
+//! STATUS, EXTENDED COPY between the box's LUNs and its held results,
+//! point-in-time ROD tokens (POPULATE TOKEN, WRITE USING TOKEN), a LUN the
+//! box lacks, and arbitrary CDBs that never panic.
 
 use acm_scsi::model::BoxId;
-use acm_scsi::sbc;
+use acm_scsi::sbc::{self, offload};
 use acm_scsi::sense::Sense;
 use acm_scsi::transport::{Completion, Data, Nexus, CHECK_CONDITION, GOOD};
 use acm_sim::lu::{self, Units, RESERVATION_CONFLICT};
@@ -376,6 +377,153 @@ fn extended_copy_moves_blocks_between_the_boxs_luns_and_holds_its_result() {
     assert_eq!(sense(&w.xcopy(&a, &fc)), (0x05, 0x26, 0x07));
     // An empty list does nothing and succeeds.
     assert_eq!(w.xcopy(&a, &[]).status, GOOD);
+}
+
+impl World {
+    /// POPULATE TOKEN of `ranges` of `olu` (list id `id`, inactivity
+    /// timeout `secs`), then RECEIVE ROD TOKEN INFORMATION: the token.
+    fn populate(
+        &mut self,
+        n: &Nexus,
+        olu: u32,
+        id: u32,
+        secs: u32,
+        ranges: &[(u64, u32)],
+    ) -> Result<[u8; 512], Completion> {
+        let (c, p) = offload::populate_token(id, secs, ranges);
+        let c = self.run(n, olu, &c, Data::Out(&p));
+        if c.status != GOOD {
+            return Err(c);
+        }
+        let (c, info) = self.rrti(n, olu, id);
+        assert_eq!(c.status, GOOD);
+        let info = offload::parse_rod_info(&info).unwrap();
+        assert_eq!(
+            (info.service_action, info.status),
+            (0x10, 0x01),
+            "PT completed"
+        );
+        Ok(info.token.expect("a token"))
+    }
+
+    fn write_using(
+        &mut self,
+        n: &Nexus,
+        olu: u32,
+        id: u32,
+        token: &[u8; 512],
+        del: bool,
+        ranges: &[(u64, u32)],
+    ) -> Completion {
+        let (c, p) = offload::write_using_token(id, token, 0, del, ranges);
+        self.run(n, olu, &c, Data::Out(&p))
+    }
+
+    fn rrti(&mut self, n: &Nexus, olu: u32, id: u32) -> (Completion, Vec<u8>) {
+        let mut buf = vec![0u8; 1024];
+        let r = self.run(
+            n,
+            olu,
+            &offload::receive_rod_token_information(id, 1024),
+            Data::In(&mut buf),
+        );
+        (r, buf)
+    }
+}
+
+#[test]
+fn a_rod_token_holds_its_point_in_time_whatever_is_written_after() {
+    let mut w = world();
+    let a = nexus("a");
+    let before: Vec<u8> = (0..256 * 512).map(|i| (i % 253) as u8).collect();
+    assert_eq!(w.write(&a, 0, 0, &before).status, GOOD);
+    // A token of blocks 0..128 and 128..256 (two ranges).
+    let token = w.populate(&a, 0, 1, 0, &[(0, 128), (128, 128)]).unwrap();
+    // The source changes after the token: the token does not.
+    let after = vec![0xEEu8; 64 * 512];
+    assert_eq!(w.write(&a, 0, 32, &after).status, GOOD);
+    assert_eq!(
+        w.write_using(&a, 1, 2, &token, false, &[(1000, 256)])
+            .status,
+        GOOD
+    );
+    assert_eq!(w.read(&a, 1, 1000, 256).1, before, "the point in time");
+    assert_eq!(
+        w.read(&a, 0, 32, 64).1,
+        after,
+        "the source has its new bytes"
+    );
+    let (c, info) = w.rrti(&a, 1, 2);
+    assert_eq!(c.status, GOOD);
+    assert_eq!((info[4], info[5]), (0x11, 0x01));
+    assert_eq!(u64::from_be_bytes(info[16..24].try_into().unwrap()), 256);
+    // A write of the token onto its own source, later blocks first: still the
+    // point in time.
+    assert_eq!(
+        w.write_using(&a, 0, 3, &token, false, &[(64, 192)]).status,
+        GOOD
+    );
+    assert_eq!(w.read(&a, 0, 64, 192).1, before[..192 * 512]);
+    // More destination than the ROD: what it holds, and partial use said.
+    assert_eq!(
+        w.write_using(&a, 1, 4, &token, false, &[(4000, 300)])
+            .status,
+        GOOD
+    );
+    assert_eq!(w.rrti(&a, 1, 4).1[5], 0x03);
+    // DEL_TKN ends it: TOKEN DELETED. A token never made: TOKEN UNKNOWN.
+    assert_eq!(
+        w.write_using(&a, 1, 5, &token, true, &[(0, 1)]).status,
+        GOOD
+    );
+    assert_eq!(
+        sense(&w.write_using(&a, 1, 6, &token, false, &[(0, 1)])),
+        (0x05, 0x23, 0x09)
+    );
+    let mut forged = token;
+    forged[200] ^= 1;
+    assert_eq!(
+        sense(&w.write_using(&a, 1, 7, &forged, false, &[(0, 1)])),
+        (0x05, 0x23, 0x04)
+    );
+    // The zero ROD token writes zeros.
+    let mut zero = [0u8; 512];
+    zero[0..4].copy_from_slice(&0xFFFF_0001u32.to_be_bytes());
+    zero[6..8].copy_from_slice(&0x01F8u16.to_be_bytes());
+    assert_eq!(
+        w.write_using(&a, 1, 8, &zero, false, &[(1000, 8)]).status,
+        GOOD
+    );
+    assert_eq!(w.read(&a, 1, 1000, 8).1, vec![0u8; 8 * 512]);
+}
+
+#[test]
+fn a_rod_token_expires_after_its_inactivity_timeout_and_refusals_have_their_codes() {
+    let mut w = world();
+    let a = nexus("a");
+    let token = w.populate(&a, 0, 1, 1, &[(0, 8)]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        sense(&w.write_using(&a, 1, 2, &token, false, &[(0, 8)])),
+        (0x05, 0x23, 0x07)
+    );
+    // Ranges beyond the LUN, no ranges, a timeout beyond the longest.
+    let blocks = (SIZE / 512) as u32;
+    assert_eq!(
+        sense(
+            &w.populate(&a, 0, 3, 0, &[(blocks as u64 - 4, 8)])
+                .unwrap_err()
+        ),
+        (0x05, 0x21, 0x00)
+    );
+    assert_eq!(sense(&w.populate(&a, 0, 4, 0, &[]).unwrap_err()).1, 0x26);
+    assert_eq!(
+        sense(&w.populate(&a, 0, 5, 7200, &[(0, 8)]).unwrap_err()).1,
+        0x26
+    );
+    // RECEIVE ROD TOKEN INFORMATION of a list nobody used, or another nexus's.
+    assert_eq!(sense(&w.rrti(&a, 0, 99).0), (0x05, 0x24, 0x00));
+    assert_eq!(sense(&w.rrti(&nexus("b"), 0, 1).0), (0x05, 0x24, 0x00));
 }
 
 #[test]

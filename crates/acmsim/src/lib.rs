@@ -495,7 +495,7 @@ fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
     // stopping: wait for the one or the other.
     let t0 = std::time::Instant::now();
     while let Some(pid) = acm_sim::client::service_pid(&home) {
-        if acm_sim::client::connect(&home).is_ok() {
+        if acm_sim::client::ready(&home) {
             println!(
                 "acmsim: the array service (pid {pid}) already serves {}",
                 home.display()
@@ -538,14 +538,14 @@ fn serve(foreground: bool, idle_exit: Option<u64>) -> Result<(), Failure> {
         .map_err(|e| Failure("SIM1007", format!("cannot start the array service: {e}")))?;
     let t0 = std::time::Instant::now();
     loop {
-        if acm_sim::client::connect(&home).is_ok() {
+        if acm_sim::client::ready(&home) {
             break;
         }
         if let Ok(Some(status)) = child.try_wait() {
             // Lost a race with another start: that one serves the home once
             // it answers, unless it fails at start as this one did.
             while let Some(pid) = acm_sim::client::service_pid(&home) {
-                if acm_sim::client::connect(&home).is_ok() {
+                if acm_sim::client::ready(&home) {
                     println!(
                         "acmsim: the array service (pid {pid}) already serves {}",
                         home.display()

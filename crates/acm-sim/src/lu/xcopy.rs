@@ -374,13 +374,25 @@ fn operating_parameters() -> Vec<u8> {
 }
 
 /// VPD page 8Fh, Third-party Copy: the Supported Commands descriptor
-/// (EXTENDED COPY LID1; RECEIVE COPY RESULTS' two service actions).
+/// (EXTENDED COPY LID1, POPULATE TOKEN, WRITE USING TOKEN; RECEIVE COPY
+/// RESULTS' service actions) and the Block Device ROD Token Limits.
 pub(super) fn third_party_copy_vpd() -> Vec<u8> {
     let commands: &[(u8, &[u8])] = &[
-        (EXTENDED_COPY, &[SA_EXTENDED_COPY_LID1]),
+        (
+            EXTENDED_COPY,
+            &[
+                SA_EXTENDED_COPY_LID1,
+                SA_POPULATE_TOKEN,
+                SA_WRITE_USING_TOKEN,
+            ],
+        ),
         (
             RECEIVE_COPY_RESULTS,
-            &[SA_COPY_STATUS, SA_OPERATING_PARAMETERS],
+            &[
+                SA_COPY_STATUS,
+                SA_OPERATING_PARAMETERS,
+                SA_RECEIVE_ROD_TOKEN_INFORMATION,
+            ],
         ),
     ];
     let mut list = Vec::new();
@@ -396,5 +408,6 @@ pub(super) fn third_party_copy_vpd() -> Vec<u8> {
     }
     let n = (desc.len() - 4) as u16;
     desc[2..4].copy_from_slice(&n.to_be_bytes());
+    desc.extend(super::rod::limits_descriptor());
     vpd(0x8F, &desc)
 }
