@@ -135,7 +135,9 @@ pub fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
         E::WrongPhase => (22, "the copy session is not in a state that allows this"),
         E::ExtentConflict => (23, "the volume is already in use by another copy session"),
         E::ExtentSize => (24, "the volume sizes do not match"),
-        E::NotSupported => (17, "not support."),
+        // A device that does not know the copy commands (another maker's
+        // array, a box of the standard profile) does not support them.
+        E::NotSupported | E::InvalidOpcode => (17, "not support."),
         E::PathFailure => (25, "REC path failure"),
         E::HardwareError => (27, "hardware error"),
         E::BadSector(_) => (28, "bad sector"),
@@ -149,7 +151,7 @@ pub fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
         E::NoSuchLun | E::NoSuchBox | E::LbaOutOfRange => {
             (36, "the volume does not exist in the box")
         }
-        E::InvalidCdbField(_) | E::InvalidParameter(_) | E::ParameterLength | E::InvalidOpcode => {
+        E::InvalidCdbField(_) | E::InvalidParameter(_) | E::ParameterLength => {
             (26, "SCSI command busy")
         }
     }

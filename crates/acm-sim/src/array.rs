@@ -745,6 +745,21 @@ impl Array {
     // ----- administration -----
 
     /// Creates a box directory and state; returns its 40-character identifier.
+    /// Creates a box answering the command sets of `profile`.
+    pub fn create_box_profiled(
+        &mut self,
+        name: &str,
+        profile: crate::state::Profile,
+    ) -> Result<String, SimError> {
+        let id = self.create_box(name)?;
+        let bid = bid_of(&id)?;
+        self.header_mut(&bid)
+            .map_err(|e| SimError::Invalid(e.to_string()))?
+            .profile = profile;
+        self.commit()?;
+        Ok(id)
+    }
+
     pub fn create_box(&mut self, name: &str) -> Result<String, SimError> {
         if name.is_empty()
             || !name
@@ -792,6 +807,7 @@ impl Array {
             limits: Limits::default(),
             faults: Faults::default(),
             monitors: BTreeMap::new(),
+            profile: Default::default(),
         };
         self.boxes.insert(
             bid_of(&box_id)?,

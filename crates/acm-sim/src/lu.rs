@@ -329,7 +329,14 @@ pub fn execute(
         if sbc::has_service_actions(opcode) {
             return error(&invalid_cdb(1));
         }
-        // The vendor copy-session commands, and the opcodes nobody answers.
+        // The vendor copy-session commands, and the opcodes nobody answers;
+        // a box of the standard profile answers no vendor command.
+        if array
+            .state(bid)
+            .is_some_and(|st| st.profile == crate::state::Profile::Standard)
+        {
+            return error(&CopyError::InvalidOpcode);
+        }
         let u = units.unit(bid, olu);
         u.known.insert(nexus.clone());
         if let Some(c) = take_attention(u, nexus) {

@@ -56,6 +56,22 @@ pub struct BoxState {
     pub faults: Faults,
     /// Update measurements (`swstestupdate`) by OLU: blocks written, or `None` once failed.
     pub monitors: BTreeMap<u32, Option<u64>>,
+    /// The command sets its LUNs answer.
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// Which command sets a box's LUNs answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The standard set and the vendor copy-session commands (an ETERNUS
+    /// as this suite drives it).
+    #[default]
+    Vendor,
+    /// The standard set only, copy offload included: the vendor commands
+    /// are invalid operation codes, as on another maker's array.
+    Standard,
 }
 
 impl BoxState {

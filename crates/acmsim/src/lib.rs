@@ -174,10 +174,23 @@ enum IscsiCmd {
     Status,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Vendor,
+    Standard,
+}
+
 #[derive(Subcommand)]
 enum BoxCmd {
     /// Create a box; prints its 40-character box identifier.
-    Create { name: String },
+    Create {
+        name: String,
+        /// The command sets its LUNs answer: `vendor` (the standard set and
+        /// the vendor copy-session commands) or `standard` (the standard set
+        /// with copy offload only, as another maker's array).
+        #[arg(long, value_enum, default_value = "vendor")]
+        profile: ProfileArg,
+    },
     /// One line per box: name, box identifier, rate.
     List,
     /// LUNs, sessions, pool and paths of a box.
@@ -873,8 +886,12 @@ fn rate_text(r: Rate) -> String {
 
 fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
     match c {
-        BoxCmd::Create { name } => with_array(|a| {
-            println!("{}", a.create_box(&name)?);
+        BoxCmd::Create { name, profile } => with_array(|a| {
+            let profile = match profile {
+                ProfileArg::Vendor => acm_sim::state::Profile::Vendor,
+                ProfileArg::Standard => acm_sim::state::Profile::Standard,
+            };
+            println!("{}", a.create_box_profiled(&name, profile)?);
             Ok(())
         }),
         BoxCmd::List => {
@@ -894,6 +911,11 @@ fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
             println!("BoxID       : {}", s.box_id);
             println!("Grain       : {}", s.grain_bytes);
             println!("Rate        : {}", rate_text(s.rate));
+            let profile = match s.profile {
+                acm_sim::state::Profile::Vendor => "vendor",
+                acm_sim::state::Profile::Standard => "standard",
+            };
+            println!("Profile     : {profile}");
             println!("LUNs        : {}", s.luns.len());
             println!("Sessions    : {}", s.sessions.len());
             println!("Pool        : {}", s.pool.capacity_bytes);
