@@ -719,26 +719,29 @@ fn copy_offload_over_iscsi_holds_the_point_in_time() {
 }
 
 /// A box of the standard profile answers the standard set only, as another
-/// maker's array: the product's copy commands on its disks (reached over
-/// iSCSI) refuse with their IDs and "not support.", and change neither the
-/// data nor the management lists; copy offload still works on it.
+/// maker's array does: on its disks (reached over iSCSI) the product's OPC
+/// copies — swstbackup, swstrestore, swsrpmake — are made by point-in-time
+/// ROD token and are whole when the command ends; the copy types the
+/// standard set cannot make (QuickOPC, EC) refuse with their IDs and
+/// "not support.", and change neither the data nor the management lists.
 #[test]
-fn a_standard_profile_box_refuses_advanced_copy_cleanly() {
+fn a_standard_profile_box_copies_opc_by_token_and_refuses_the_rest() {
     let s = Scratch::new();
     let ini = s.root().join("etc/opt/swstorage/swnode.ini");
     std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
     std::fs::write(&ini, "ServerName=job2\n").unwrap();
     ok(&s, &["box", "create", "B1", "--profile", "standard"]);
     assert!(ok(&s, &["box", "show", "B1"]).contains("Profile     : standard\n"));
-    ok(&s, &["lun", "create", "B1", "--size", "8M", "--count", "2"]);
+    ok(&s, &["lun", "create", "B1", "--size", "8M", "--count", "5"]);
     let addr = start(&s, &[]);
-    for (dev, lun) in [("/dev/hdisk1", 0), ("/dev/hdisk2", 1)] {
+    for lun in 0..5 {
+        let dev = format!("/dev/hdisk{}", lun + 1);
         ok(
             &s,
             &[
                 "host",
                 "attach-node",
-                dev,
+                &dev,
                 &format!("iscsi://{addr}/{IQN}/{lun}"),
             ],
         );
@@ -747,50 +750,73 @@ fn a_standard_profile_box_refuses_advanced_copy_cleanly() {
     sw("swstsvrset", &[]);
     sw("swstdevinfoset", &["-t", "/dev/hdisk1"]);
     sw("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sw("swstdevinfoset", &["-b", "/dev/hdisk5"]);
     sw("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
     ok(&s, &["write", "/dev/hdisk1", "--seed", "41"]);
-    let (src, dst) = (checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
-    // What the management list says, as its displays show it.
+    let source = checksum(&s, "/dev/hdisk1");
+    // Backup: OPC by token, whole at once.
+    assert_eq!(
+        sw("swstbackup", &["/dev/hdisk1"]),
+        "/dev/hdisk1 swstbackup completed\n"
+    );
+    assert_eq!(checksum(&s, "/dev/hdisk2"), source, "the backup");
+    assert!(sw("swstbackstat", &["/dev/hdisk1"]).contains("succeeded"));
+    // Restore: the transaction volume overwritten, then restored by token.
+    ok(&s, &["write", "/dev/hdisk1", "--seed", "42"]);
+    assert_eq!(
+        sw("swstrestore", &["/dev/hdisk1"]),
+        "/dev/hdisk1 swstrestore completed\n"
+    );
+    assert_eq!(checksum(&s, "/dev/hdisk1"), source, "the restore");
+    assert!(sw("swstreststat", &["/dev/hdisk1"]).contains("succeeded"));
+    // What the standard set cannot make: refused, nothing changed.
     let lists = || {
         [
             "swsthistdisp",
             "swstdevdisp",
             "swstbkpoldisp",
             "swstsyncstat",
+            "swsttrkstat",
         ]
         .map(|c| sw(c, &[]))
         .join("")
     };
     let before = lists();
+    let (src, dst) = (checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2"));
     for (cmd, args, id) in [
-        ("swstbackup", vec!["/dev/hdisk1"], "swst0634 "),
-        ("swststartsync", vec!["/dev/hdisk1"], "swst"),
+        ("swstbackup", vec!["-T", "/dev/hdisk1"], "swst0634 "),
+        ("swststartsync", vec!["/dev/hdisk1"], "swst0719 "),
     ] {
         let out = acm_testkit::run(&s, &acm_testkit::bin(cmd), &args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
-        assert!(err.starts_with(id), "{cmd}: {err}");
+        assert!(
+            err.starts_with(id) && err.contains("not support."),
+            "{cmd}: {err}"
+        );
         assert!(out.stdout.is_empty(), "{cmd}");
     }
-    let out = acm_testkit::run(&s, &acm_testkit::bin("swstbackup"), &["/dev/hdisk1"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not support."));
     assert_eq!(lists(), before, "the management list is unchanged");
     assert_eq!(
         (checksum(&s, "/dev/hdisk1"), checksum(&s, "/dev/hdisk2")),
-        (src.clone(), dst)
+        (src, dst)
     );
-    // The standard copy offload: the box still copies by token.
-    use acm_scsi::sbc::offload;
-    let mut i = Initiator::login(addr, &session_opts()).unwrap();
-    let (c, p) = offload::populate_token(1, 0, &[(0, 16384)]);
-    assert_eq!(i.command(&c, Data::Out(&p)).unwrap().status, GOOD);
-    let mut info = vec![0u8; 1024];
-    let c = offload::receive_rod_token_information(1, 1024);
-    assert_eq!(i.command(&c, Data::In(&mut info)).unwrap().status, GOOD);
-    let token = offload::parse_rod_info(&info).unwrap().token.unwrap();
-    i.lun = 1;
-    let (c, p) = offload::write_using_token(2, &token, 0, true, &[(0, 16384)]);
-    assert_eq!(i.command(&c, Data::Out(&p)).unwrap().status, GOOD);
-    i.logout().unwrap();
-    assert_eq!(checksum(&s, "/dev/hdisk2"), src, "copied by token");
+    // Replication: an OPC snapshot by token; EC refused.
+    sw("swsrpsetvol", &["/dev/hdisk3", "/dev/hdisk4"]);
+    ok(&s, &["write", "/dev/hdisk3", "--seed", "43"]);
+    let original = checksum(&s, "/dev/hdisk3");
+    let made = sw("swsrpmake", &["/dev/hdisk3", "/dev/hdisk4"]);
+    assert!(made.ends_with("swsrpmake completed\n"), "{made}");
+    assert_eq!(checksum(&s, "/dev/hdisk4"), original, "the replica");
+    let out = acm_testkit::run(
+        &s,
+        &acm_testkit::bin("swsrpstartsync"),
+        &["/dev/hdisk3", "/dev/hdisk4"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("swsrp") && err.contains("not support."),
+        "{err}"
+    );
 }

@@ -102,7 +102,18 @@ pub fn start(kind: m::CopyKind, from: &BoxInfo, to: &BoxInfo) -> Result<m::Sessi
         skip_initial_copy: false,
         define_only: false,
     };
-    driver_for(from).start(&req).map_err(|e| refused(kind, &e))
+    match driver_for(from).start(&req) {
+        // An array without the vendor commands: OPC by ROD token, when it
+        // offers them (the copy is whole when this returns).
+        Err(e) if kind == m::CopyKind::Opc && e.copy_error() == Some(&CopyError::InvalidOpcode) => {
+            match acm_model::offload::copy_by_token(from, to) {
+                Ok(true) => Ok(0),
+                Ok(false) => Err(refused(kind, &e)),
+                Err(e) => Err(refused(kind, &e)),
+            }
+        }
+        r => r.map_err(|e| refused(kind, &e)),
+    }
 }
 
 /// Differential restart (QuickOPC) or resume (EC) of session `id` on `at`.

@@ -20,6 +20,7 @@
 pub mod backup;
 pub mod extent;
 pub mod messages;
+pub mod offload;
 pub mod replication;
 pub mod rules;
 pub mod survey;

@@ -50,9 +50,12 @@ pub struct Survey {
 
 /// The LIST SESSIONS answer of LUN `olu` of `box_id`, asked now.
 fn asked_alone(box_id: &str, olu: u32) -> Result<Vec<m::SessionInfo>, LunError> {
-    acm_host::scsi::driver_to(box_id, olu)
-        .sessions()
-        .map_err(|e| LunError::from(&e))
+    match acm_host::scsi::driver_to(box_id, olu).sessions() {
+        // A device without the copy-session commands has no sessions: its
+        // copies (by token) are whole when the command that made them ends.
+        Err(e) if e.copy_error() == Some(&m::CopyError::InvalidOpcode) => Ok(Vec::new()),
+        r => r.map_err(|e| LunError::from(&e)),
+    }
 }
 
 impl Survey {

@@ -88,9 +88,23 @@ pub fn start(t: &Target, kind: CopyKind, opts: StartOptions) -> Result<m::Sessio
         skip_initial_copy: opts.skip_initial_copy,
         define_only: opts.define_only,
     };
-    driver_at(t.from())
-        .start(&req)
-        .map_err(|e| refused(kind, t.from(), &e))
+    match driver_at(t.from()).start(&req) {
+        // An array without the vendor commands: OPC by ROD token, when it
+        // offers them (the copy is whole when this returns).
+        Err(e)
+            if kind == CopyKind::Opc
+                && e.copy_error() == Some(&m::CopyError::InvalidOpcode)
+                && !opts.define_only =>
+        {
+            let (from, to) = (t.from().box_info.clone(), t.to().box_info.clone());
+            match acm_model::offload::copy_by_token(&from, &to) {
+                Ok(true) => Ok(0),
+                Ok(false) => Err(refused(kind, t.from(), &e)),
+                Err(e) => Err(refused(kind, t.from(), &e)),
+            }
+        }
+        r => r.map_err(|e| refused(kind, t.from(), &e)),
+    }
 }
 
 /// Differential restart (QuickOPC) or resume (EC/REC) of session `o`.

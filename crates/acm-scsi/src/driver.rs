@@ -15,6 +15,7 @@ use crate::model::{
     MonitorStatus, PoolStat, RecBufferInfo, RestartRequest, SdvStat, SessionId, SessionInfo,
     StartRequest, BLOCK,
 };
+use crate::sbc;
 use crate::sense::{self, Sense};
 use crate::standard;
 use crate::transport::{Completion, Data, Transport, TransportError, CHECK_CONDITION, GOOD};
@@ -267,6 +268,81 @@ impl<T: Transport> Driver<T> {
     }
 
     // ---- data path and identification -----------------------------------
+
+    // ---- standard copy offload (SBC-3 ROD tokens) -------------------------
+
+    /// Whether the LUN offers point-in-time copies by token: VPD page 8Fh
+    /// lists POPULATE TOKEN and WRITE USING TOKEN. A device without the page
+    /// offers none.
+    pub fn offers_tokens(&mut self) -> Result<bool, DriverError> {
+        let pages = self.inquiry(true, 0x00)?;
+        if !pages.get(4..).is_some_and(|p| p.contains(&0x8F)) {
+            return Ok(false);
+        }
+        let d = self.inquiry(true, 0x8F)?;
+        let mut at = 4;
+        while at + 4 <= d.len() {
+            let kind = u16::from_be_bytes([d[at], d[at + 1]]);
+            let len = usize::from(u16::from_be_bytes([d[at + 2], d[at + 3]]));
+            if kind == 0x0001 {
+                // Supported Commands: opcode, count, service actions...
+                let body = d.get(at + 4..(at + 4 + len).min(d.len())).unwrap_or(&[]);
+                let list = body
+                    .get(1..1 + usize::from(*body.first().unwrap_or(&0)))
+                    .unwrap_or(&[]);
+                let mut i = 0;
+                while i + 1 < list.len() {
+                    let n = usize::from(list[i + 1]);
+                    let sas = list.get(i + 2..i + 2 + n).unwrap_or(&[]);
+                    if list[i] == sbc::EXTENDED_COPY
+                        && sas.contains(&sbc::SA_POPULATE_TOKEN)
+                        && sas.contains(&sbc::SA_WRITE_USING_TOKEN)
+                    {
+                        return Ok(true);
+                    }
+                    i += 2 + n;
+                }
+            }
+            at += 4 + len;
+        }
+        Ok(false)
+    }
+
+    /// POPULATE TOKEN of `ranges` (LBA, blocks) of this LUN, then RECEIVE
+    /// ROD TOKEN INFORMATION: the point-in-time token.
+    pub fn populate_token(
+        &mut self,
+        list_id: u32,
+        ranges: &[(u64, u32)],
+    ) -> Result<[u8; 512], DriverError> {
+        let (cdb, p) = sbc::offload::populate_token(list_id, 0, ranges);
+        self.exec(&cdb, Buf::Out(&p))?;
+        let info = self.rod_info(list_id)?;
+        info.token
+            .ok_or_else(|| malformed("RECEIVE ROD TOKEN INFORMATION carries no token".into()))
+    }
+
+    /// WRITE USING TOKEN onto `ranges` of this LUN, from the token's first
+    /// block; the blocks written.
+    pub fn write_using_token(
+        &mut self,
+        list_id: u32,
+        token: &[u8; 512],
+        delete: bool,
+        ranges: &[(u64, u32)],
+    ) -> Result<u64, DriverError> {
+        let (cdb, p) = sbc::offload::write_using_token(list_id, token, 0, delete, ranges);
+        self.exec(&cdb, Buf::Out(&p))?;
+        Ok(self.rod_info(list_id)?.transfer_count)
+    }
+
+    fn rod_info(&mut self, list_id: u32) -> Result<sbc::offload::RodInfo, DriverError> {
+        let mut buf = vec![0u8; 1024];
+        let cdb = sbc::offload::receive_rod_token_information(list_id, 1024);
+        let got = 1024 - self.exec(&cdb, Buf::In(&mut buf))?;
+        buf.truncate(got);
+        sbc::offload::parse_rod_info(&buf).map_err(malformed)
+    }
 
     /// TEST UNIT READY: is the LUN there and usable?
     pub fn test_unit_ready(&mut self) -> Result<(), DriverError> {
