@@ -267,8 +267,6 @@ impl<T: Transport> Driver<T> {
         }
     }
 
-    // ---- data path and identification -----------------------------------
-
     // ---- standard copy offload (SBC-3 ROD tokens) -------------------------
 
     /// Whether the LUN offers point-in-time copies by token: VPD page 8Fh
@@ -343,6 +341,8 @@ impl<T: Transport> Driver<T> {
         buf.truncate(got);
         sbc::offload::parse_rod_info(&buf).map_err(malformed)
     }
+
+    // ---- data path and identification -----------------------------------
 
     /// TEST UNIT READY: is the LUN there and usable?
     pub fn test_unit_ready(&mut self) -> Result<(), DriverError> {
