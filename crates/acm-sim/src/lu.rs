@@ -21,6 +21,41 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 mod rod;
 mod xcopy;
 
+/// Results of copy commands held per I_T nexus and list identifier, for
+/// the commands that report them; beyond [`HELD_RESULTS`] the oldest goes.
+#[derive(Debug, Clone)]
+struct Held<T>(Vec<(Nexus, u32, T)>);
+
+/// Results held per logical unit and kind.
+const HELD_RESULTS: usize = 64;
+
+impl<T> Default for Held<T> {
+    fn default() -> Self {
+        Held(Vec::new())
+    }
+}
+
+impl<T> Held<T> {
+    fn hold(&mut self, nexus: &Nexus, list_id: u32, t: T) {
+        self.0.retain(|(n, id, _)| !(n == nexus && *id == list_id));
+        if self.0.len() >= HELD_RESULTS {
+            self.0.remove(0);
+        }
+        self.0.push((nexus.clone(), list_id, t));
+    }
+
+    fn get(&self, nexus: &Nexus, list_id: u32) -> Option<&T> {
+        self.0
+            .iter()
+            .find(|(n, id, _)| n == nexus && *id == list_id)
+            .map(|(_, _, t)| t)
+    }
+
+    fn forget(&mut self, nexus: &Nexus) {
+        self.0.retain(|(n, _, _)| n != nexus);
+    }
+}
+
 /// SCSI status RESERVATION CONFLICT.
 pub const RESERVATION_CONFLICT: u8 = 0x18;
 /// Sense key MISCOMPARE.
@@ -99,10 +134,10 @@ struct Unit {
     /// The caching page's WCE bit (write cache enabled).
     write_cache: Option<bool>,
     /// EXTENDED COPY results held for RECEIVE COPY RESULTS.
-    copies: xcopy::Results,
+    copies: Held<xcopy::Done>,
     /// POPULATE TOKEN and WRITE USING TOKEN results, for RECEIVE ROD TOKEN
     /// INFORMATION.
-    tokens: rod::Results,
+    tokens: Held<rod::Done>,
 }
 
 impl Unit {

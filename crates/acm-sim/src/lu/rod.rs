@@ -11,13 +11,10 @@ use crate::token::{self, Unusable};
 
 /// The most block device range descriptors of one command.
 pub const MAX_RANGES: u16 = 64;
-/// Results held per logical unit; the oldest goes first.
-const HELD_RESULTS: usize = 64;
 
 /// The end of one POPULATE TOKEN or WRITE USING TOKEN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Done {
-    list_id: u32,
     sa: u8,
     /// COPY OPERATION STATUS: 01h completed, 02h with errors, 03h completed
     /// with partial use of the ROD.
@@ -27,29 +24,10 @@ pub(super) struct Done {
     token: Option<Vec<u8>>,
 }
 
-/// The results a unit holds, oldest first.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Results(Vec<(Nexus, Done)>);
-
-impl Results {
-    fn hold(&mut self, nexus: &Nexus, d: Done) {
-        self.0
-            .retain(|(n, x)| !(n == nexus && x.list_id == d.list_id));
-        if self.0.len() >= HELD_RESULTS {
-            self.0.remove(0);
-        }
-        self.0.push((nexus.clone(), d));
-    }
-
-    fn get(&self, nexus: &Nexus, list_id: u32) -> Option<&Done> {
-        self.0
-            .iter()
-            .find(|(n, d)| n == nexus && d.list_id == list_id)
-            .map(|(_, d)| d)
-    }
-
-    pub(super) fn forget(&mut self, nexus: &Nexus) {
-        self.0.retain(|(n, _)| n != nexus);
+impl Lu<'_> {
+    fn hold_rod(&mut self, list_id: u32, d: Done) {
+        let me = self.nexus.clone();
+        self.unit().tokens.hold(&me, list_id, d);
     }
 }
 
@@ -145,11 +123,9 @@ impl Lu<'_> {
         let bytes = self
             .array
             .populate_token(&self.bid, self.olu, ranges, timeout, &creator)?;
-        let me = self.nexus.clone();
-        self.unit().tokens.hold(
-            &me,
+        self.hold_rod(
+            list_id,
             Done {
-                list_id,
                 sa: SA_POPULATE_TOKEN,
                 status: 0x01,
                 blocks,
@@ -229,11 +205,9 @@ impl Lu<'_> {
         if del_tkn && !zero {
             self.array.tokens_mut().delete(&tok);
         }
-        let me = self.nexus.clone();
-        self.unit().tokens.hold(
-            &me,
+        self.hold_rod(
+            list_id,
             Done {
-                list_id,
                 sa: SA_WRITE_USING_TOKEN,
                 status: if written < requested { 0x03 } else { 0x01 },
                 blocks: written,

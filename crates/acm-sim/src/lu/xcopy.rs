@@ -17,8 +17,6 @@ pub const MAX_SEGMENTS: u16 = 16;
 pub const MAX_DESCRIPTOR_LIST: u32 = 1024;
 /// The most bytes one segment copies (its 16-bit block count).
 pub const MAX_SEGMENT_BYTES: u32 = 65535 * BLOCK as u32;
-/// Results held per logical unit; the oldest goes first.
-const HELD_RESULTS: usize = 64;
 /// How much is copied per read and write.
 const CHUNK: u64 = 1 << 20;
 
@@ -32,37 +30,10 @@ const SA_OPERATING_PARAMETERS: u8 = SA_COPY_OPERATING_PARAMETERS;
 
 /// The end of one EXTENDED COPY, as COPY STATUS reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Held {
-    list_id: u8,
+pub(super) struct Done {
     ok: bool,
     segments: u16,
     bytes: u64,
-}
-
-/// The results a unit holds, oldest first.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Results(Vec<(Nexus, Held)>);
-
-impl Results {
-    fn hold(&mut self, nexus: &Nexus, h: Held) {
-        self.0
-            .retain(|(n, x)| !(n == nexus && x.list_id == h.list_id));
-        if self.0.len() >= HELD_RESULTS {
-            self.0.remove(0);
-        }
-        self.0.push((nexus.clone(), h));
-    }
-
-    fn get(&self, nexus: &Nexus, list_id: u8) -> Option<Held> {
-        self.0
-            .iter()
-            .find(|(n, h)| n == nexus && h.list_id == list_id)
-            .map(|(_, h)| *h)
-    }
-
-    pub(super) fn forget(&mut self, nexus: &Nexus) {
-        self.0.retain(|(n, _)| n != nexus);
-    }
 }
 
 fn illegal(asc: u8, ascq: u8) -> Completion {
@@ -201,8 +172,7 @@ impl Lu<'_> {
             });
             at += dlen;
         }
-        let mut held = Held {
-            list_id,
+        let mut held = Done {
             ok: true,
             segments: 0,
             bytes: 0,
@@ -223,7 +193,7 @@ impl Lu<'_> {
         }
         if usage != NOT_HELD {
             let me = self.nexus.clone();
-            self.unit().copies.hold(&me, held);
+            self.unit().copies.hold(&me, u32::from(list_id), held);
         }
         Ok(result)
     }
@@ -332,7 +302,7 @@ impl Lu<'_> {
         let d = match cdb[1] & 0x1F {
             SA_COPY_STATUS => {
                 let me = self.nexus.clone();
-                let Some(h) = self.unit().copies.get(&me, cdb[2]) else {
+                let Some(h) = self.unit().copies.get(&me, u32::from(cdb[2])).copied() else {
                     return Err(invalid_cdb(2));
                 };
                 let (units, count) = match u32::try_from(h.bytes) {
