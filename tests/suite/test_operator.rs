@@ -116,6 +116,25 @@ fn every_display_prints_one_json_array_with_the_rows_of_its_table() {
     let sw = |cmd: &str, args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin(cmd), args);
     sw("swstbackup", &["/dev/hdisk1"]);
     sw("swsrpstartsync", &["/dev/hdisk3", "/dev/hdisk4"]);
+    // A REC buffer, a Snap Data Volume and a pool, for their displays.
+    let sim = |args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin("acmsim"), args);
+    sim(&["box", "create", "B2"]);
+    sim(&["path", "B1", "B2", "up"]);
+    sim(&[
+        "recbuf", "--id", "1", "--use", "SEND", "--size", "8M", "--remote", "B2", "B1",
+    ]);
+    sim(&[
+        "lun",
+        "create",
+        "B1",
+        "--size",
+        "8M",
+        "--sdv",
+        "--physical",
+        "4M",
+    ]);
+    sim(&["host", "attach", "B1", "4", "/dev/hdisk5"]);
+    sim(&["pool", "B1", "--size", "16M"]);
     // (command, arguments, text lines above the rows)
     let displays: &[(&str, &[&str], usize)] = &[
         ("swstsvrdisp", &[], 0),
@@ -133,6 +152,10 @@ fn every_display_prints_one_json_array_with_the_rows_of_its_table() {
         ("swsrpstat", &[], 1),
         ("swsrpstat", &["-Xall"], 1),
         ("swstestupdate", &["status", "/dev/hdisk3"], 1),
+        ("swstsdv", &["stat", "/dev/hdisk5"], 3),
+        ("swstsdv", &["poolstat", "-G", "/dev/hdisk5"], 2),
+        ("swsrprecbuffstat", &["/dev/hdisk3"], 2),
+        ("swsrprecbuffstat", &["-L", "/dev/hdisk3"], 2),
         ("stgenvdisp", &[], 9),
     ];
     for (cmd, args, above) in displays {
@@ -156,6 +179,20 @@ fn every_display_prints_one_json_array_with_the_rows_of_its_table() {
     let hist: Value = serde_json::from_str(&sw("swsthistdisp", &["-Xjson"])).unwrap();
     assert_eq!(hist[0]["device"], "/dev/hdisk1");
     assert_eq!(hist[0]["history"][0]["version"], 1);
+    let sdv: Value =
+        serde_json::from_str(&sw("swstsdv", &["stat", "/dev/hdisk5", "-Xjson"])).unwrap();
+    assert_eq!(sdv[0]["lun"], 4);
+    assert!(
+        sdv[0]["box_id"].is_string() && sdv[0]["rate"].is_number(),
+        "{sdv}"
+    );
+    let buf: Value =
+        serde_json::from_str(&sw("swsrprecbuffstat", &["/dev/hdisk3", "-Xjson"])).unwrap();
+    assert_eq!(
+        (buf[0]["id"].clone(), buf[0]["use"].clone()),
+        (1.into(), "SEND".into()),
+        "{buf}"
+    );
     // A refusal is the same with -Xjson: its message, nothing on stdout.
     let out = acm_testkit::run(
         &s,
