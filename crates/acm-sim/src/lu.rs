@@ -1326,6 +1326,18 @@ fn device_id(id: &m::Identity) -> Vec<u8> {
     d
 }
 
+/// The designation descriptors of a VPD 83h page, each whole (code set,
+/// association and type, length, designator).
+fn designators(page: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut d = page.get(4..).unwrap_or(&[]);
+    std::iter::from_fn(move || {
+        let n = 4 + usize::from(*d.get(3)?);
+        let (one, rest) = (d.get(..n)?, d.get(n..)?);
+        d = rest;
+        Some(one)
+    })
+}
+
 /// REPORT SUPPORTED OPERATION CODES (SPC-4 §6.35) from the table.
 fn report_opcodes(cdb: &[u8], data: Data<'_>) -> Result<Completion, CopyError> {
     let rctd = cdb[2] & 0x80 != 0;

@@ -240,12 +240,14 @@ pub fn serve(opts: Options, ready: impl FnOnce()) -> Result<(), ServeError> {
     // service whose home was removed under it must not take the socket of
     // the service that has the path now.
     let sock_id = fs::metadata(&sock).map(|m| (m.dev(), m.ino())).ok();
-    let remove_sock = move || {
-        if fs::metadata(&sock).map(|m| (m.dev(), m.ino())).ok() == sock_id {
-            let _ = fs::remove_file(&sock);
+    let remove_sock = {
+        let sock = sock.clone();
+        move || {
+            if fs::metadata(&sock).map(|m| (m.dev(), m.ino())).ok() == sock_id {
+                let _ = fs::remove_file(&sock);
+            }
         }
     };
-    let sock = socket_path(&home);
     // Load the home now, so a damaged store is refused before anyone is
     // served; a starter knows the service is ready when it answers a STATUS
     // (`client::ready`), which waits for this. A failed load leaves no socket.

@@ -36,50 +36,40 @@ fn illegal(asc: u8, ascq: u8) -> Completion {
 }
 
 /// Block device range descriptors: (LBA, blocks) each, checked against the
-/// LUN's capacity; the descriptors' length is at `len_at`.
-fn ranges(
-    list: &[u8],
-    len_at: usize,
-    cap: u64,
-) -> Result<Result<Vec<(u64, u64)>, Completion>, CopyError> {
+/// LUN's capacity; the descriptors' length is at `len_at`. A refusal is the
+/// command's completion.
+fn ranges(list: &[u8], len_at: usize, cap: u64) -> Result<Vec<(u64, u64)>, Completion> {
     let n = be(list, len_at, 2) as usize;
     let start = len_at + 2;
     if n == 0 || !n.is_multiple_of(16) {
-        return Err(invalid_param(len_at as u16));
+        return Err(error(&invalid_param(len_at as u16)));
     }
     if start + n > list.len() {
-        return Err(CopyError::ParameterLength);
+        return Err(error(&CopyError::ParameterLength));
     }
     if n / 16 > usize::from(MAX_RANGES) {
         // TOO MANY SEGMENT DESCRIPTORS, as SBC-3 says for range descriptors.
-        return Ok(Err(illegal(0x26, 0x08)));
+        return Err(illegal(0x26, 0x08));
     }
     let mut out = Vec::new();
     for d in list[start..start + n].chunks(16) {
         let (lba, blocks) = (be(d, 0, 8), be(d, 8, 4));
         if lba.checked_add(blocks).is_none_or(|e| e > cap) {
-            return Err(CopyError::LbaOutOfRange);
+            return Err(error(&CopyError::LbaOutOfRange));
         }
         if blocks > 0 {
             out.push((lba, blocks));
         }
     }
-    Ok(Ok(out))
+    Ok(out)
 }
 
 impl Lu<'_> {
     /// The LUN's NAA designator, which its tokens carry as their creator.
     fn naa(&mut self) -> Result<Vec<u8>, CopyError> {
         let page = device_id(&self.identity()?);
-        let mut d = &page[4..];
-        while d.len() >= 4 {
-            let n = usize::from(d[3]);
-            if d[1] & 0x0F == 3 {
-                return Ok(d[..4 + n].to_vec());
-            }
-            d = d.get(4 + n..).unwrap_or(&[]);
-        }
-        Ok(Vec::new())
+        let naa = designators(&page).find(|d| d[1] & 0x0F == 3);
+        Ok(naa.map(<[u8]>::to_vec).unwrap_or_default())
     }
 
     /// POPULATE TOKEN.
@@ -107,7 +97,7 @@ impl Lu<'_> {
         if rtv && be(list, 8, 4) as u32 != token::ROD_POINT_IN_TIME {
             return Err(invalid_param(8));
         }
-        let ranges = match ranges(list, 14, self.blocks()?)? {
+        let ranges = match ranges(list, 14, self.blocks()?) {
             Ok(r) => r,
             Err(c) => return Ok(c),
         };
@@ -149,7 +139,7 @@ impl Lu<'_> {
         let del_tkn = list[2] & 0x02 != 0;
         let offset = be(list, 8, 8);
         let tok = list[16..528].to_vec();
-        let dest = match ranges(list, 534, self.blocks()?)? {
+        let dest = match ranges(list, 534, self.blocks()?) {
             Ok(r) => r,
             Err(c) => return Ok(c),
         };

@@ -225,16 +225,8 @@ impl Lu<'_> {
                 continue;
             };
             let page = device_id(&id);
-            let mut d = &page[4..];
-            while d.len() >= 4 {
-                let len = usize::from(d[3]);
-                let Some(value) = d.get(4..4 + len) else {
-                    break;
-                };
-                if (d[0] & 0x0F, d[1] & 0x3F, value) == want {
-                    return Some(Target { olu });
-                }
-                d = &d[4 + len..];
+            if designators(&page).any(|d| (d[0] & 0x0F, d[1] & 0x3F, &d[4..]) == want) {
+                return Some(Target { olu });
             }
         }
         None
