@@ -736,14 +736,15 @@ fn a_standard_profile_box_copies_opc_by_token_and_refuses_the_rest() {
     let addr = start(&s, &[]);
     for lun in 0..5 {
         let dev = format!("/dev/hdisk{}", lun + 1);
+        // attach-url is attach-node's other name.
+        let verb = if lun == 0 {
+            "attach-url"
+        } else {
+            "attach-node"
+        };
         ok(
             &s,
-            &[
-                "host",
-                "attach-node",
-                &dev,
-                &format!("iscsi://{addr}/{IQN}/{lun}"),
-            ],
+            &["host", verb, &dev, &format!("iscsi://{addr}/{IQN}/{lun}")],
         );
     }
     let sw = |cmd: &str, args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin(cmd), args);

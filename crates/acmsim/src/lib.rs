@@ -252,6 +252,7 @@ enum HostCmd {
     /// box and OLU come from the LUN's INQUIRY (VPD 83h), its size from READ
     /// CAPACITY. The disk is then reached that way, never through the
     /// simulator's socket.
+    #[command(alias = "attach-url")]
     AttachNode { device: String, node: String },
     /// Detach a disk.
     Detach { device: String },
