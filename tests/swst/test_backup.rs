@@ -4,13 +4,12 @@
 use crate::common;
 
 use acm_backup::list::{BackupKind, Hold};
-use acm_host::{pattern, DiskIo, HostDevice, HostStore};
+use acm_host::{pattern, DiskIo};
 use acm_sim::state::{Kind, Rate};
 use acm_testkit::{assert_no_panic, Scratch};
 use common::*;
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Mutex;
 
 fn exe(name: &str) -> PathBuf {
     common::bin(name)
@@ -63,26 +62,6 @@ fn refuse(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String 
 }
 
 // ----- data through the array -----
-
-/// `open_device` reads ACMSIM_HOME when it builds the transport: one at a time.
-static ENV: Mutex<()> = Mutex::new(());
-
-fn device(s: &Scratch, name: &str) -> HostDevice {
-    let host = HostStore::open_at(s.root().join("var/opt/acmsim-host"))
-        .load()
-        .unwrap();
-    let r = host.resolve(name).unwrap();
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
-    let d = acm_host::scsi::open_device(&r).unwrap();
-    std::env::remove_var("ACMSIM_HOME");
-    d
-}
-
-fn write(s: &Scratch, name: &str, seed: u64, offset: u64, len: u64) {
-    let mut d = device(s, name);
-    pattern::write_pattern(&mut d, seed, offset, len).unwrap();
-}
 
 fn fill(s: &Scratch, name: &str, seed: u64) {
     let mut d = device(s, name);

@@ -14,12 +14,11 @@ use crate::common;
 
 use acm_backup::copy::Pair;
 use acm_backup::list::Hold;
-use acm_host::pattern::{checksum, write_pattern};
+use acm_host::pattern::checksum;
 use acm_host::{DiskIo, HostStore};
 use acm_sim::state::Rate;
 use acm_testkit::Scratch;
 use common::*;
-use std::sync::Mutex;
 
 const TD: &str = "/dev/hdisk1";
 const B2: &str = "/dev/hdisk2";
@@ -30,30 +29,6 @@ const GRAIN: u64 = 64 * KIB;
 const GRAINS: u64 = LUN / GRAIN;
 
 // ----- data through the simulated array (the environment is process-wide) -----
-
-static ENV: Mutex<()> = Mutex::new(());
-
-fn with_env<T>(s: &Scratch, f: impl FnOnce() -> T) -> T {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("ACM_ROOT", s.root());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
-    std::env::remove_var("SWSTGNODE");
-    f()
-}
-
-fn device(s: &Scratch, dev: &str) -> acm_host::HostDevice {
-    let r = HostStore::open_at(s.root().join("var/opt/acmsim-host"))
-        .load()
-        .unwrap()
-        .resolve(dev)
-        .unwrap();
-    with_env(s, || acm_host::scsi::open_device(&r).unwrap())
-}
-
-fn write(s: &Scratch, dev: &str, seed: u64, offset: u64, len: u64) {
-    let mut d = device(s, dev);
-    write_pattern(&mut d, seed, offset, len).unwrap();
-}
 
 fn sum(s: &Scratch, dev: &str) -> String {
     checksum(&mut device(s, dev)).unwrap()

@@ -19,15 +19,16 @@ fn srsemtch_clears_a_hold_whose_session_was_cancelled() {
     ok(&s, "swstdevinfoset", &["-t", "/dev/hdisk1"]);
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk2"]);
     ok(&s, "swstdevinfoset", &["-b", "/dev/hdisk3"]);
-    std::env::set_var("ACM_ROOT", s.root());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
 
     let l = list_store(&s).load().unwrap();
     let td = l.devices["/dev/hdisk1"].box_info.clone();
     let bd2 = l.devices["/dev/hdisk2"].box_info.clone();
     let bd3 = l.devices["/dev/hdisk3"].box_info.clone();
-    let id2 = copy::start(CopyKind::QuickOpc, &td, &bd2).unwrap();
-    copy::start(CopyKind::QuickOpc, &td, &bd3).unwrap();
+    let id2 = with_env(&s, || {
+        let id2 = copy::start(CopyKind::QuickOpc, &td, &bd2).unwrap();
+        copy::start(CopyKind::QuickOpc, &td, &bd3).unwrap();
+        id2
+    });
     let tracking = || {
         Some(Hold::Tracking {
             transaction: "/dev/hdisk1".into(),
@@ -41,8 +42,10 @@ fn srsemtch_clears_a_hold_whose_session_was_cancelled() {
     assert_eq!(shown.matches("Backup (used-T)").count(), 2, "{shown}");
 
     // The array's console cancels the hdisk1 -> hdisk2 session.
-    copy::cancel(CopyKind::QuickOpc, &td, id2, false).unwrap();
-    assert!(matches!(copy::pair(&td, &bd2).unwrap(), copy::Pair::None));
+    with_env(&s, || {
+        copy::cancel(CopyKind::QuickOpc, &td, id2, false).unwrap();
+        assert!(matches!(copy::pair(&td, &bd2).unwrap(), copy::Pair::None));
+    });
 
     let out = s.cmd(&acm_testkit::bin("swstsrsemtch")).output().unwrap();
     assert_no_panic(&out);

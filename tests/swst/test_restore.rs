@@ -11,7 +11,6 @@ use acm_testkit::Scratch;
 use common::*;
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Mutex;
 
 const TD: &str = "/dev/hdisk1";
 const BD1: &str = "/dev/hdisk2";
@@ -36,16 +35,6 @@ fn rno(s: &Scratch, cmd: &str, args: &[&str], id: &str, code: i32) -> String {
 }
 
 // ----- in-process access to the simulated devices (env is process-wide) -----
-
-static ENV: Mutex<()> = Mutex::new(());
-
-fn with_env<T>(s: &Scratch, f: impl FnOnce() -> T) -> T {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("ACM_ROOT", s.root());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
-    std::env::remove_var("SWSTGNODE");
-    f()
-}
 
 fn host(s: &Scratch) -> acm_host::Host {
     HostStore::open_at(s.root().join("var/opt/acmsim-host"))

@@ -19,7 +19,6 @@ use acm_host::{Disk, DiskIo, HostStore};
 use acm_sim::state::{LunKind, Sdv};
 use acm_testkit::Scratch;
 use common::*;
-use std::sync::Mutex;
 
 const SRC: &str = "/dev/hdisk1";
 const STD: &str = "/dev/hdisk2";
@@ -32,16 +31,6 @@ const GRAIN: u64 = 64 * 1024;
 const GS: u64 = GRAIN / 512;
 /// Physical capacity of each SDV: 16 grains.
 const PHYSICAL: u64 = 16 * GRAIN;
-
-static ENV: Mutex<()> = Mutex::new(());
-
-fn with_env<T>(s: &Scratch, f: impl FnOnce() -> T) -> T {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("ACM_ROOT", s.root());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
-    std::env::remove_var("SWSTGNODE");
-    f()
-}
 
 struct World {
     s: Scratch,

@@ -8,19 +8,7 @@ use crate::common;
 
 use acm_backup::copy::{Survey, SURVEY_CHUNK};
 use acm_sim::state::{LunKind, Rate};
-use acm_testkit::Scratch;
 use common::*;
-use std::sync::Mutex;
-
-/// The driver reads ACMSIM_HOME when it builds its transport: one at a time.
-static ENV: Mutex<()> = Mutex::new(());
-
-fn with_env<T>(s: &Scratch, f: impl FnOnce() -> T) -> T {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("ACM_ROOT", s.root());
-    std::env::set_var("ACMSIM_HOME", s.sim_home());
-    f()
-}
 
 /// `(survey's answer, LIST SESSIONS answer)` for each LUN, as comparable text.
 fn answers(luns: &[(&str, u32)]) -> Vec<(String, String)> {

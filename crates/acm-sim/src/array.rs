@@ -253,11 +253,12 @@ impl Array {
         self.now_ns = ns;
     }
 
-    /// Whether some box holds changes not yet committed.
+    /// Whether some box holds record changes not yet committed (data written
+    /// but not yet synced is not one: it is in the LUN file already).
     pub(crate) fn is_dirty(&self) -> bool {
         self.boxes
             .values()
-            .any(|b| b.marks.any() || !b.touched.is_empty() || !b.unlink.is_empty())
+            .any(|b| b.marks.any() || !b.unlink.is_empty())
     }
 
     /// Writes every changed box.
@@ -325,7 +326,7 @@ impl Array {
     }
 
     /// Syncs the data of every LUN written since the last sync.
-    fn sync_touched(&mut self) -> Result<(), SimError> {
+    pub(crate) fn sync_touched(&mut self) -> Result<(), SimError> {
         for b in self.boxes.values_mut() {
             for olu in std::mem::take(&mut b.touched) {
                 if let Some(f) = b.files.get(&olu) {

@@ -578,7 +578,9 @@ pub(crate) fn run_cdb(
         }
     } else if a.is_dirty() {
         // A refused command leaves no trace: forget what it changed in memory
-        // and load the committed state again on the next request.
+        // and load the committed state again on the next request (the data
+        // written before it is synced first: the list of it is in memory).
+        let _ = a.sync_touched();
         g.drop_array();
     }
     let residual = completion.residual.min(data_in.len());

@@ -157,3 +157,35 @@ pub fn assert_aligned(text: &str, header: &[&str]) {
         }
     }
 }
+
+/// The product's library calls (the driver, the host's devices) read
+/// `ACM_ROOT` and `ACMSIM_HOME` from the process environment, which every
+/// test of this binary shares: one lock for all of them, so that no test's
+/// call reaches another test's array.
+static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` with the environment naming `s` (and no `SWSTGNODE`).
+pub fn with_env<T>(s: &Scratch, f: impl FnOnce() -> T) -> T {
+    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
+    std::env::set_var("ACM_ROOT", s.root());
+    std::env::set_var("ACMSIM_HOME", s.sim_home());
+    std::env::remove_var("SWSTGNODE");
+    f()
+}
+
+/// The simulated host's device `dev` of `s`, opened on `s`'s array (the
+/// device keeps the array it was opened on).
+pub fn device(s: &Scratch, dev: &str) -> acm_host::HostDevice {
+    let r = HostStore::open_at(s.root().join("var/opt/acmsim-host"))
+        .load()
+        .unwrap()
+        .resolve(dev)
+        .unwrap();
+    with_env(s, || acm_host::scsi::open_device(&r).unwrap())
+}
+
+/// Writes the pattern of `seed` to `len` bytes of `dev` at `offset`.
+pub fn write(s: &Scratch, dev: &str, seed: u64, offset: u64, len: u64) {
+    let mut d = device(s, dev);
+    acm_host::pattern::write_pattern(&mut d, seed, offset, len).unwrap();
+}
