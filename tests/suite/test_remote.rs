@@ -561,3 +561,88 @@ fn devices_and_management_information_come_over_the_daemons() {
     let e = sv9.refused("swstsrsemtch", &["-x"], "swst1805", 1);
     assert!(e.contains("SV9"), "{e}");
 }
+
+/// A loopback port that forwards every connection to `port` after `delay`: a
+/// slow link to a server (the server itself is as fast as ever).
+fn slow_link(port: u16, delay: Duration) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                    return;
+                };
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let up = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                    let _ = s2.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut c, mut s) = (client, server);
+                let _ = std::io::copy(&mut s, &mut c);
+                let _ = c.shutdown(std::net::Shutdown::Write);
+                let _ = up.join();
+            });
+        }
+    });
+    at
+}
+
+#[test]
+fn a_display_over_ten_servers_costs_the_slowest_and_stops_at_the_first_failure() {
+    let net = Net::new();
+    let m = net.server("MGR", None);
+    net.start(&m);
+    let backup_managed = |s: &Server, i: usize| {
+        disks(s, &format!("B{i}"), 1);
+        s.ok("swstsvrset", &[]);
+        s.ok("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    };
+    backup_managed(&m, 0);
+    // Ten Managed Servers, each 600 ms away: asked one after the other the
+    // display would take six seconds.
+    let delay = Duration::from_millis(600);
+    let servers: Vec<Server> = (1..=10)
+        .map(|i| {
+            let s = net.server(&format!("SV{i}"), Some(&m));
+            net.start(&s);
+            backup_managed(&s, i);
+            let port = slow_link(s.port, delay).to_string();
+            m.ok(
+                "stgxfwcmaddsrv",
+                &["-n", &s.name, "-i", "127.0.0.1", "-p", &port],
+            );
+            s
+        })
+        .collect();
+    let t = Instant::now();
+    let all = m.ok("swstdevdisp", &[]);
+    let took = t.elapsed();
+    let names: Vec<&str> = all
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let mut want = vec!["MGR".to_string()];
+    want.extend((1..=10).map(|i| format!("SV{i}")));
+    assert_eq!(names, want, "registered order: {all}");
+    assert_eq!(all.lines().filter(|l| l.starts_with("Server")).count(), 1);
+    assert!(took >= delay, "{took:?}");
+    assert!(took < delay * 5, "ten servers cost {took:?}, not about one");
+    // Two of them stopped: the display ends at the first, in registered order,
+    // with its message and status (SV8's failure is never shown).
+    servers[3].ok("stgfwcom", &["stop"]);
+    servers[7].ok("stgfwcom", &["stop"]);
+    let out = m.run("swstdevdisp", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("swst090"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let shown: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert_eq!(shown, ["MGR", "SV1", "SV2", "SV3"], "{err}");
+}

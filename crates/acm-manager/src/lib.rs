@@ -5,6 +5,7 @@
 //! - [`registry`]: the Management Server's repository of servers and devices;
 //! - [`programs`]: the product programs a daemon may run, and where they are;
 //! - [`remote`]: running a program on a named server, through its daemon;
+//! - [`fanout`]: asking many servers at once, answering in their order;
 //! - [`daemon`]: the communication daemon, `stgfwcom`, `startacm`, `stopacm`;
 //! - [`client_dirs`]: the directories a command run for a remote client may name;
 //! - [`setup`]: `acmsetup`, the installer's part of setting up a node;
@@ -14,6 +15,7 @@
 
 pub mod client_dirs;
 pub mod daemon;
+pub mod fanout;
 pub mod forward;
 pub mod node;
 pub mod programs;
