@@ -17,5 +17,7 @@ mod test_devices;
 mod test_node;
 #[path = "stg/test_package_backup.rs"]
 mod test_package_backup;
+#[path = "stg/test_repository.rs"]
+mod test_repository;
 #[path = "stg/test_servers.rs"]
 mod test_servers;

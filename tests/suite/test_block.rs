@@ -549,67 +549,12 @@ fn kill_9_of_the_service_then_recover_keeps_what_fsync_acknowledged() {
         .contains("no stale block disk"));
 }
 
-/// PostgreSQL's programs, when installed (Debian keeps them out of PATH).
-fn pg_bin() -> Option<PathBuf> {
-    let out = sh(
-        "readlink -f \"$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | tail -n 1)\"",
-    );
-    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    let dir = p.parent()?.to_path_buf();
-    let all = ["initdb", "pg_ctl", "psql", "pgbench", "pg_amcheck"]
-        .iter()
-        .all(|t| dir.join(t).is_file());
-    let user = sh("id postgres").status.success();
-    (all && user).then_some(dir)
-}
-
-/// Stops the cluster when the test ends, however it ends.
-struct Cluster {
-    bin: PathBuf,
-    data: PathBuf,
-}
-
-impl Cluster {
-    fn pg(&self, tool: &str, args: &[&str]) -> Output {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join(tool))
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn pg_ok(&self, tool: &str, args: &[&str]) -> String {
-        let out = self.pg(tool, args);
-        assert!(
-            out.status.success(),
-            "{tool} {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn ctl(&self, args: &[&str]) -> String {
-        let d = self.data.to_string_lossy().into_owned();
-        let mut a = vec!["-D", &d];
-        a.extend_from_slice(args);
-        self.pg_ok("pg_ctl", &a)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let d = self.data.to_string_lossy().into_owned();
-        let _ = self.pg("pg_ctl", &["-D", &d, "-m", "immediate", "-w", "stop"]);
-    }
-}
+use acm_testkit::postgres::{tools as pg_tools, Cluster};
 
 #[test]
 fn postgresql_online_backup_under_pgbench_then_restore_and_recover() {
     need_block_disks!();
-    let Some(bin) = pg_bin() else {
+    let Some(bin) = pg_tools(&["pgbench", "pg_amcheck"]) else {
         acm_testkit::missing_prerequisite(
             "PostgreSQL (initdb, pg_ctl, psql, pgbench, pg_amcheck, a postgres user)",
         );

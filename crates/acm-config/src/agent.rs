@@ -45,11 +45,11 @@ pub fn stgagent(argv: Argv) -> ExitCode {
             ["whoami"] => format!("{}\n", node::local_name()).into_bytes(),
             ["server", name] => {
                 repository::require_manager(PROGRAM)?;
-                json(&repository::server(&repository::read()?, name)?)?
+                json(&repository::server(&repository::registered()?, name)?)?
             }
             ["servers"] => {
                 repository::require_manager(PROGRAM)?;
-                json(&repository::servers(&repository::read()?))?
+                json(&repository::servers(&repository::registered()?))?
             }
             ["devices"] => json(&devices::inventory()?)?,
             ["collect", kind] => management_info::archive(DataType::parse(kind)?)?,

@@ -13,7 +13,7 @@ use acm_core::table::table;
 use acm_host::{DeviceKind, Host, HostStore, Resolved};
 use acm_manager::forward;
 use acm_manager::node;
-use acm_manager::registry::{DeviceRecord, LogicalVolumeRecord};
+use acm_manager::registry::{DeviceRecord, LogicalVolumeRecord, Repository};
 use std::process::ExitCode;
 
 const SETDEV: Spec = Spec {
@@ -128,7 +128,7 @@ pub fn stgxfwcmsetdev(argv: Argv) -> ExitCode {
         repository::require_manager(SETDEV.name)?;
         let local = node::local_name();
         let server = args.value("-n").unwrap_or(&local);
-        repository::server(&repository::read()?, server)?;
+        repository::server(&repository::registered()?, server)?;
         let fetched: Vec<DeviceRecord> = agent::call_json(server, &["devices"])?;
         let chosen = match args.value("-d") {
             Some(name) => vec![fetched
@@ -138,9 +138,8 @@ pub fn stgxfwcmsetdev(argv: Argv) -> ExitCode {
             None => fetched,
         };
         let only_one = args.has("-d");
-        repository::update(SETDEV.name, |c| {
-            repository::server(c, server)?;
-            let held = c.devices.entry(server.to_string()).or_default();
+        repository::update_devices(SETDEV.name, server, |servers, held| {
+            repository::server(servers, server)?;
             if only_one {
                 for d in chosen {
                     match held.iter_mut().find(|h| h.device == d.device) {
@@ -164,16 +163,12 @@ pub fn stgxfwcmdeldev(argv: Argv) -> ExitCode {
         let server = required(&DELDEV, args, "-n")?;
         let device = required(&DELDEV, args, "-d")?;
         repository::require_manager(DELDEV.name)?;
-        repository::update(DELDEV.name, |c| {
-            repository::server(c, server)?;
-            let held = c.devices.entry(server.to_string()).or_default();
+        repository::update_devices(DELDEV.name, server, |servers, held| {
+            repository::server(servers, server)?;
             let before = held.len();
             held.retain(|d| d.device != device);
             if held.len() == before {
                 return Err(messages::unknown_device(server, device));
-            }
-            if held.is_empty() {
-                c.devices.remove(server);
             }
             Ok(())
         })?;
@@ -184,9 +179,9 @@ pub fn stgxfwcmdeldev(argv: Argv) -> ExitCode {
 
 /// The stored devices of `server`: all, or the one named (`swstf1010` if absent).
 fn stored(server: &str, device: Option<&str>) -> Result<Vec<DeviceRecord>, Failure> {
-    let c = repository::read()?;
-    repository::server(&c, server)?;
-    let all = c.devices.get(server).cloned().unwrap_or_default();
+    let repo = repository::open()?;
+    repository::server(&repo.servers().map_err(messages::store)?, server)?;
+    let all = repo.devices(server).map_err(messages::store)?;
     match device {
         None => Ok(all),
         Some(name) => all

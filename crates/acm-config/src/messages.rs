@@ -103,9 +103,16 @@ pub fn agent_failed(server: &str, detail: &str) -> Failure {
     )
 }
 
-/// `swstf1012`: the repository or another state file cannot be used.
+/// `swstf1012`: the repository or another state file cannot be used;
+/// `swstf1020` when it is the repository's database (or its configuration).
 pub fn store(e: StoreError) -> Failure {
-    refused(1012, e.to_string())
+    match e {
+        StoreError::Database { target, detail } => refused(
+            1020,
+            format!("The repository database cannot be used: {target}: {detail}"),
+        ),
+        e => refused(1012, e.to_string()),
+    }
 }
 
 /// `swstf1013`: a change needs the communication daemon stopped.
@@ -260,13 +267,10 @@ pub fn capture_failed(why: impl std::fmt::Display) -> Failure {
 }
 
 /// `swstf5001`: the repository to migrate cannot be read.
-pub fn migration_source(path: &std::path::Path, why: impl std::fmt::Display) -> Failure {
+pub fn migration_source(source: &dyn std::fmt::Display, why: impl std::fmt::Display) -> Failure {
     refused(
         5001,
-        format!(
-            "The repository data {} cannot be migrated: {why}",
-            path.display()
-        ),
+        format!("The repository data {source} cannot be migrated: {why}"),
     )
 }
 

@@ -7,13 +7,20 @@
 //! Fields added since are filled with their defaults, the servers are checked
 //! (unique names, valid ports), and the result replaces the repository of this
 //! Management Server in the current format, atomically and under its lock.
+//!
+//! `-Xto postgresql` copies the file repository (or `-d`'s) into the
+//! PostgreSQL database that `repository.ini` names; `-Xto file` copies that
+//! database back into the file repository. Either is one transaction on the
+//! database's side and one atomic replacement on the file's, so a failed copy
+//! leaves the destination as it was.
 
 use crate::{messages, repository, servers};
 use acm_core::cli::Argv;
 use acm_core::cli::Spec;
 use acm_core::msg::{Failure, Family};
 use acm_manager::forward;
-use acm_manager::registry::{Contents, FileRepository};
+use acm_manager::registry::pg::PgRepository;
+use acm_manager::registry::{config, Backend, Contents, FileRepository, Repository};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,10 +29,10 @@ const SPEC: Spec = Spec {
     name: "stgrepcnv",
     family: Family::Config,
     flags: &[],
-    valued: &["-d"],
+    valued: &["-d", "-Xto"],
     exclusive: &[],
     operands: (0, 0),
-    usage: "/opt/FJSVswstf/bin/stgrepcnv [-d directoryName]",
+    usage: "/opt/FJSVswstf/bin/stgrepcnv [-d directoryName] [-Xto postgresql|file]",
 };
 
 /// The envelope's format name and the newest version this program reads.
@@ -34,7 +41,7 @@ const CURRENT: u64 = 1;
 
 /// Repository data of any known layout, as the current [`Contents`].
 pub fn convert(path: &Path, bytes: &[u8]) -> Result<Contents, Failure> {
-    let bad = |why: String| messages::migration_source(path, why);
+    let bad = |why: String| messages::migration_source(&path.display(), why);
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("not repository data ({e})")))?;
     let data = match (value.get("format"), value.get("version")) {
@@ -52,6 +59,13 @@ pub fn convert(path: &Path, bytes: &[u8]) -> Result<Contents, Failure> {
     };
     let contents: Contents =
         serde_json::from_value(data).map_err(|e| bad(format!("not repository data ({e})")))?;
+    check(&path.display(), &contents)?;
+    Ok(contents)
+}
+
+/// The servers of migrated data: valid names and ports, no name twice.
+fn check(source: &dyn std::fmt::Display, contents: &Contents) -> Result<(), Failure> {
+    let bad = |why: String| messages::migration_source(source, why);
     let mut names = BTreeSet::new();
     for s in &contents.servers {
         servers::check_name(&s.name).map_err(|f| bad(f.message.text))?;
@@ -60,31 +74,103 @@ pub fn convert(path: &Path, bytes: &[u8]) -> Result<Contents, Failure> {
             return Err(bad(format!("the server {} is registered twice", s.name)));
         }
     }
+    Ok(())
+}
+
+/// Where `-Xto` sends the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum To {
+    Postgres,
+    File,
+}
+
+/// The file repository's data (this server's or `-d`'s), converted.
+fn from_file(dir: Option<&str>) -> Result<Contents, Failure> {
+    let source: PathBuf = match dir {
+        Some(dir) => {
+            acm_manager::client_dirs::check(dir, Family::Config)?;
+            Path::new(dir).join("repository.json")
+        }
+        None => FileRepository::open().path().to_path_buf(),
+    };
+    let bytes = acm_core::input::read_bytes(&source, acm_core::input::MAX_STATE_BYTES)
+        .map_err(|e| messages::migration_source(&source.display(), e))?;
+    convert(&source, &bytes)
+}
+
+/// A database's data, checked like a file's.
+fn from_database(repo: &impl Repository, target: &str) -> Result<Contents, Failure> {
+    let contents = repo.read().map_err(messages::store)?;
+    check(&target, &contents)?;
     Ok(contents)
 }
 
-/// `stgrepcnv [-d directoryName]`.
+/// Replaces everything `repo` holds with `converted`, under its lock.
+fn replace(repo: &impl Repository, converted: Contents) -> Result<(), Failure> {
+    repo.update::<acm_core::store::StoreError>(SPEC.name, |c| {
+        *c = converted;
+        Ok(())
+    })
+    .map(|_| ())
+    .map_err(messages::store)
+}
+
+/// `stgrepcnv [-d directoryName] [-Xto postgresql|file]`.
 pub fn stgrepcnv(argv: Argv) -> ExitCode {
     forward::run_local(&SPEC, argv, |args| {
-        repository::require_manager(SPEC.name)?;
-        let source: PathBuf = match args.value("-d") {
-            Some(dir) => {
-                acm_manager::client_dirs::check(dir, Family::Config)?;
-                Path::new(dir).join("repository.json")
+        let to = match args.value("-Xto") {
+            None => None,
+            Some(v) if v.eq_ignore_ascii_case("postgresql") => Some(To::Postgres),
+            Some(v) if v.eq_ignore_ascii_case("file") => Some(To::File),
+            Some(v) => {
+                return Err(Failure::usage(
+                    Family::Config,
+                    format!(
+                        "-Xto {v}: specify postgresql or file. Usage: {}",
+                        SPEC.usage
+                    ),
+                ))
             }
-            None => FileRepository::open().path().to_path_buf(),
         };
-        let bytes = acm_core::input::read_bytes(&source, acm_core::input::MAX_STATE_BYTES)
-            .map_err(|e| messages::migration_source(&source, e))?;
-        let converted = convert(&source, &bytes)?;
+        if to == Some(To::File) && args.has("-d") {
+            return Err(Failure::usage(
+                Family::Config,
+                format!(
+                    "-d cannot be specified with -Xto file: the data comes from the database. Usage: {}",
+                    SPEC.usage
+                ),
+            ));
+        }
+        repository::require_manager(SPEC.name)?;
+        let dir = args.value("-d");
+        let converted = match to {
+            Some(To::Postgres) => {
+                let converted = from_file(dir)?;
+                let settings = config::postgres_settings().map_err(messages::store)?;
+                replace(&PgRepository::new(settings), converted.clone())?;
+                converted
+            }
+            Some(To::File) => {
+                let settings = config::postgres_settings().map_err(messages::store)?;
+                let target = settings.target.clone();
+                let converted = from_database(&PgRepository::new(settings), &target)?;
+                replace(&FileRepository::open(), converted.clone())?;
+                converted
+            }
+            None => {
+                let repo = repository::open()?;
+                let converted = match (repo, dir) {
+                    (Backend::Postgres(pg), None) => from_database(pg.as_ref(), pg.target())?,
+                    _ => from_file(dir)?,
+                };
+                replace(repo, converted.clone())?;
+                converted
+            }
+        };
         let (servers, devices) = (
             converted.servers.len(),
             converted.devices.values().map(Vec::len).sum::<usize>(),
         );
-        repository::update(SPEC.name, |c| {
-            *c = converted;
-            Ok(())
-        })?;
         println!(
             "{}",
             messages::info(

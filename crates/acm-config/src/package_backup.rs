@@ -185,7 +185,7 @@ pub fn stgmgrinfoset(argv: Argv) -> ExitCode {
 /// Every server the package backup can reach.
 fn targets() -> Result<Vec<ServerRecord>, Failure> {
     if node::is_manager() {
-        return Ok(repository::servers(&repository::read()?));
+        return Ok(repository::servers(&repository::registered()?));
     }
     let manager = node::load()
         .map_err(|e| Failure::bad_config(Family::Config, &e))?

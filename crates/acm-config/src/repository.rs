@@ -7,7 +7,8 @@ use crate::messages;
 use acm_core::msg::Failure;
 use acm_core::store::StoreError;
 use acm_manager::node;
-use acm_manager::registry::{Contents, FileRepository, Repository, ServerRecord};
+use acm_manager::registry::{self, Backend, Contents, DeviceRecord, Repository, ServerRecord};
+use std::sync::OnceLock;
 
 /// A refusal inside [`update`]: a command's own, or the store's.
 struct Refusal(Failure);
@@ -27,9 +28,28 @@ pub fn require_manager(command: &str) -> Result<(), Failure> {
     }
 }
 
+/// The repository of the backend this Management Server's configuration
+/// chooses (`repository.ini`; the file backend by default).
+///
+/// Opened once per process, so the commands that read and then change keep
+/// one database connection.
+pub fn open() -> Result<&'static Backend, Failure> {
+    static OPENED: OnceLock<Backend> = OnceLock::new();
+    if let Some(b) = OPENED.get() {
+        return Ok(b);
+    }
+    let b = registry::open().map_err(messages::store)?;
+    Ok(OPENED.get_or_init(|| b))
+}
+
 /// The repository as last saved.
 pub fn read() -> Result<Contents, Failure> {
-    FileRepository::open().read().map_err(messages::store)
+    open()?.read().map_err(messages::store)
+}
+
+/// The registered servers only (not their devices).
+pub fn registered() -> Result<Vec<ServerRecord>, Failure> {
+    open()?.servers().map_err(messages::store)
 }
 
 /// Reads, changes and saves the repository under its lock; a refusal of
@@ -38,8 +58,20 @@ pub fn update(
     command: &str,
     change: impl FnOnce(&mut Contents) -> Result<(), Failure>,
 ) -> Result<Contents, Failure> {
-    FileRepository::open()
+    open()?
         .update(command, |c| change(c).map_err(Refusal))
+        .map_err(|Refusal(f)| f)
+}
+
+/// Changes the devices of `server` only, under the repository lock; `change`
+/// sees the registered servers.
+pub fn update_devices(
+    command: &str,
+    server: &str,
+    change: impl FnOnce(&[ServerRecord], &mut Vec<DeviceRecord>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    open()?
+        .update_devices(command, server, |s, d| change(s, d).map_err(Refusal))
         .map_err(|Refusal(f)| f)
 }
 
@@ -56,10 +88,9 @@ pub fn manager_record() -> ServerRecord {
 
 /// Every server: the Management Server first, then the registered ones in
 /// registration order.
-pub fn servers(contents: &Contents) -> Vec<ServerRecord> {
+pub fn servers(registered: &[ServerRecord]) -> Vec<ServerRecord> {
     let manager = manager_record();
-    let mut all: Vec<ServerRecord> = contents
-        .servers
+    let mut all: Vec<ServerRecord> = registered
         .iter()
         .filter(|s| s.name != manager.name)
         .cloned()
@@ -69,8 +100,8 @@ pub fn servers(contents: &Contents) -> Vec<ServerRecord> {
 }
 
 /// The server named exactly `name`, or `swstf1002`.
-pub fn server(contents: &Contents, name: &str) -> Result<ServerRecord, Failure> {
-    servers(contents)
+pub fn server(registered: &[ServerRecord], name: &str) -> Result<ServerRecord, Failure> {
+    servers(registered)
         .into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| messages::unknown_server(name))

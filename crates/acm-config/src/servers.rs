@@ -112,17 +112,20 @@ pub fn stgxfwcmaddsrv(argv: Argv) -> ExitCode {
             port: check_port(port)?,
             manager: false,
         };
-        let refuse_duplicate = |c: &Contents| {
-            if repository::servers(c).iter().any(|s| s.name == name) {
+        let refuse_duplicate = |registered: &[ServerRecord]| {
+            if repository::servers(registered)
+                .iter()
+                .any(|s| s.name == name)
+            {
                 Err(messages::duplicate_server(name))
             } else {
                 Ok(())
             }
         };
-        refuse_duplicate(&repository::read()?)?;
+        refuse_duplicate(&repository::registered()?)?;
         contact(&record)?;
         repository::update(ADDSRV.name, |c| {
-            refuse_duplicate(c)?;
+            refuse_duplicate(&c.servers)?;
             c.servers.push(record);
             Ok(())
         })?;
@@ -202,7 +205,10 @@ pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, 
             .ok_or_else(|| messages::unknown_server(&ch.name))?;
         if let Some(new) = &ch.new_name {
             check_name(new)?;
-            let taken = new != &ch.name && repository::servers(c).iter().any(|s| &s.name == new);
+            let taken = new != &ch.name
+                && repository::servers(&c.servers)
+                    .iter()
+                    .any(|s| &s.name == new);
             if taken {
                 return Err(messages::duplicate_server(new));
             }
@@ -269,7 +275,7 @@ pub fn stgxfwcmdelsrv(argv: Argv) -> ExitCode {
         let name = required(&DELSRV, args, "-n")?;
         repository::require_manager(DELSRV.name)?;
         repository::update(DELSRV.name, |c| {
-            if repository::server(c, name)?.manager {
+            if repository::server(&c.servers, name)?.manager {
                 return Err(messages::is_management_server(name));
             }
             let devices = c.devices.get(name).map_or(0, Vec::len);
@@ -318,10 +324,10 @@ pub fn server_table(servers: &[ServerRecord]) -> Table {
 pub fn stgxfwcmdispsrv(argv: Argv) -> ExitCode {
     forward::run_local(&DISPSRV, argv, |args| {
         repository::require_manager(DISPSRV.name)?;
-        let c = repository::read()?;
+        let registered = repository::registered()?;
         let servers = match args.value("-n") {
-            Some(name) => vec![repository::server(&c, name)?],
-            None => repository::servers(&c),
+            Some(name) => vec![repository::server(&registered, name)?],
+            None => repository::servers(&registered),
         };
         server_table(&servers).print(args);
         Ok(())

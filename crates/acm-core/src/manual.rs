@@ -973,12 +973,22 @@ pub const PAGES: &[Page] = &[
         description: "Reads the repository data of this Management Server, or the copy in a \
             directory (from another or an older installation), in any layout the suite has \
             written; fills in the fields added since with their defaults, checks the servers, and \
-            replaces this server's repository with the result. Prints swstf5000 with the number \
-            of servers and devices.",
-        options: &[(
-            "-d directoryName",
-            "Migrate the repository.json in this directory instead of this server's own.",
-        )],
+            replaces this server's repository with the result (with the repository in \
+            PostgreSQL, the database is read, checked and written back). Prints swstf5000 with \
+            the number of servers and devices.",
+        options: &[
+            (
+                "-d directoryName",
+                "Migrate the repository.json in this directory instead of this server's own.",
+            ),
+            (
+                "-Xto postgresql|file",
+                "Copy between the backends: postgresql copies the file repository (or -d's) into \
+                 the PostgreSQL database that repository.ini names with Connection=; file copies \
+                 that database into the file repository (not with -d). Either replaces all the \
+                 destination holds, in one transaction or one atomic replacement.",
+            ),
+        ],
         operands: &[],
     },
     Page {

@@ -40,6 +40,11 @@ pub enum StoreError {
     },
     #[error("{path} is in use by {holder}")]
     Busy { path: PathBuf, holder: String },
+    /// A database holding a document (the Management Server's repository
+    /// in PostgreSQL) cannot be used: unreachable, refused, of a newer
+    /// schema, or configured wrongly. `target` names it without secrets.
+    #[error("{target}: {detail}")]
+    Database { target: String, detail: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {

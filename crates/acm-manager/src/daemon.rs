@@ -14,7 +14,7 @@
 
 use crate::node;
 use crate::programs;
-use crate::registry::{FileRepository, Repository, ServerRecord};
+use crate::registry::{Repository, ServerRecord};
 use crate::remote;
 use acm_comm::daemon::{Daemon, Handler};
 use acm_comm::tls::Identity;
@@ -419,11 +419,13 @@ pub fn register_self() -> Result<ServerRecord, String> {
         port: me.port,
         manager: true,
     };
-    FileRepository::open()
-        .update::<acm_core::store::StoreError>("acmsetup", |c| {
-            c.servers.retain(|s| !s.manager && s.name != record.name);
-            c.servers.insert(0, record.clone());
-            Ok(())
+    crate::registry::open()
+        .and_then(|r| {
+            r.update::<acm_core::store::StoreError>("acmsetup", |c| {
+                c.servers.retain(|s| !s.manager && s.name != record.name);
+                c.servers.insert(0, record.clone());
+                Ok(())
+            })
         })
         .map_err(|e| e.to_string())?;
     Ok(record)

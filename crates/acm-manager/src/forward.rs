@@ -8,12 +8,14 @@
 //!
 //! On the Management Server, a display command of Table 8.2
 //! (`all_servers` in [`acm_core::program::ALL`]) run with neither `-h` nor a device shows every
-//! server registered for backup management (`swstsvrset` run there), one after
-//! the other, with one header line; the first server that fails stops the
-//! display, with that server's message and status.
+//! server registered for backup management (`swstsvrset` run there), in
+//! registration order, with one header line; the first server that fails
+//! stops the display, with that server's message and status. The servers are
+//! asked concurrently (at most `ACM_FANOUT` at once, see [`crate::fanout`]).
 
+use crate::fanout;
 use crate::node;
-use crate::registry::{FileRepository, Repository};
+use crate::registry::Repository;
 use crate::remote::{self, Output};
 use acm_core::cli::{self, Args, Argv, Spec};
 use acm_core::command;
@@ -183,9 +185,11 @@ fn relay(out: &Output, skip_header: bool) -> ExitCode {
 }
 
 /// Table 8.2, first row: every registered server, in registration order.
+/// The servers are asked concurrently ([`fanout`]); their answers are printed
+/// in that order, and the first that fails ends the display.
 fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
-    let servers = match FileRepository::open().read() {
-        Ok(c) => c.servers,
+    let servers = match crate::registry::open().and_then(|r| r.servers()) {
+        Ok(servers) => servers,
         Err(e) => {
             return report(&Failure::refused(
                 spec.family,
@@ -195,53 +199,79 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
         }
     };
     let json = rest.iter().any(|a| a == acm_core::report::JSON);
+    let (program, family, rest) = (spec.name, spec.family, rest.to_vec());
+    let ask = move |s: &crate::registry::ServerRecord| {
+        remote::exec(&s.name, program, &naming(&s.name, &rest), &[], family)
+    };
     let mut rows: Vec<serde_json::Value> = Vec::new();
     let mut header: Option<Vec<u8>> = None;
-    for s in &servers {
-        let out = match remote::exec(&s.name, spec.name, &naming(&s.name, rest), &[], spec.family) {
-            Ok(o) => o,
-            Err(f) => return report(&f),
-        };
-        if out.status != 0 {
-            let not_set_up = Message::new(Family::Backup, msg::common::NOT_SET_UP, "").id;
-            if out.stderr.starts_with(format!("{not_set_up} ").as_bytes()) {
-                // Not a server "registered using the Backup management
-                // functionality": not part of the display.
-                continue;
+    let mut end: Option<ExitCode> = None;
+    fanout::in_order(servers, fanout::limit(), ask, |s, answer| {
+        match shown(spec, s, answer, json, &mut rows, &mut header) {
+            Ok(()) => true,
+            Err(code) => {
+                end = Some(code);
+                false
             }
-            return relay(&out, false);
         }
-        if json {
-            // Every server's rows in one array: the document a script reads.
-            match serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout) {
-                Ok(r) => rows.extend(r),
-                Err(e) => {
-                    return report(&Failure::refused(
-                        spec.family,
-                        remote::BROKEN,
-                        format!("{}: {} printed no JSON rows: {e}", s.name, spec.name),
-                    ))
-                }
-            }
-            let _ = std::io::stderr().write_all(&out.stderr);
-            continue;
-        }
-        let first = out
-            .stdout
-            .split(|b| *b == b'\n')
-            .next()
-            .unwrap_or(&[])
-            .to_vec();
-        let same_header = header.as_ref().is_some_and(|h| *h == first);
-        if header.is_none() {
-            header = Some(first);
-        }
-        relay(&out, same_header);
+    });
+    if let Some(code) = end {
+        return code;
     }
     if json {
         acm_core::report::print_rows(rows);
     }
     ExitCode::SUCCESS
+}
+
+/// Shows one server's answer of an all-servers display (its rows, under the
+/// first header only; with `-Xjson`, collected into `rows`); `Err` with the
+/// exit status when it ends the display.
+fn shown(
+    spec: &Spec,
+    s: &crate::registry::ServerRecord,
+    answer: Result<Output, Failure>,
+    json: bool,
+    rows: &mut Vec<serde_json::Value>,
+    header: &mut Option<Vec<u8>>,
+) -> Result<(), ExitCode> {
+    let out = answer.map_err(|f| report(&f))?;
+    if out.status != 0 {
+        let not_set_up = Message::new(Family::Backup, msg::common::NOT_SET_UP, "").id;
+        if out.stderr.starts_with(format!("{not_set_up} ").as_bytes()) {
+            // Not a server "registered using the Backup management
+            // functionality": not part of the display.
+            return Ok(());
+        }
+        return Err(relay(&out, false));
+    }
+    if json {
+        // Every server's rows in one array: the document a script reads.
+        match serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout) {
+            Ok(r) => rows.extend(r),
+            Err(e) => {
+                return Err(report(&Failure::refused(
+                    spec.family,
+                    remote::BROKEN,
+                    format!("{}: {} printed no JSON rows: {e}", s.name, spec.name),
+                )))
+            }
+        }
+        let _ = std::io::stderr().write_all(&out.stderr);
+        return Ok(());
+    }
+    let first = out
+        .stdout
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or(&[])
+        .to_vec();
+    let same_header = header.as_ref().is_some_and(|h| *h == first);
+    if header.is_none() {
+        *header = Some(first);
+    }
+    relay(&out, same_header);
+    Ok(())
 }
 
 #[cfg(test)]

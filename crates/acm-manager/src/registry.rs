@@ -4,7 +4,12 @@
 //! [`Repository`] is the interface; [`FileRepository`] is the embedded default,
 //! durable JSON files under the state root of the Management Server
 //! (`/etc/opt/FJSVswstf/repository/`), written atomically under a lock like every
-//! management list. A database backend would implement the same trait.
+//! management list; [`pg::PgRepository`] keeps the same contents in a
+//! PostgreSQL database. [`open`] gives the backend the Management Server's
+//! `repository.ini` chooses ([`config`]).
+
+pub mod config;
+pub mod pg;
 
 use acm_core::paths;
 use acm_core::store::{LockedFile, StateFile, StoreError};
@@ -74,6 +79,12 @@ pub struct Contents {
 }
 
 /// The repository interface.
+///
+/// `read` and `update` work on the whole document; the finer operations
+/// below let a backend that keeps records (PostgreSQL) touch only what a
+/// command needs, which is what keeps a command fast when the repository
+/// holds 100,000 devices. Their default implementations go through `read`
+/// and `update`, so a whole-document backend needs nothing more.
 pub trait Repository {
     /// Everything, as last saved.
     fn read(&self) -> Result<Contents, StoreError>;
@@ -85,9 +96,98 @@ pub trait Repository {
         change: impl FnOnce(&mut Contents) -> Result<(), E>,
     ) -> Result<Contents, E>;
 
+    /// The registered servers, in registration order.
+    fn servers(&self) -> Result<Vec<ServerRecord>, StoreError> {
+        Ok(self.read()?.servers)
+    }
+
     /// The server named exactly `name`.
     fn server(&self, name: &str) -> Result<Option<ServerRecord>, StoreError> {
-        Ok(self.read()?.servers.into_iter().find(|s| s.name == name))
+        Ok(self.servers()?.into_iter().find(|s| s.name == name))
+    }
+
+    /// The devices held for `server`, in the order they were stored.
+    fn devices(&self, server: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        Ok(self.read()?.devices.remove(server).unwrap_or_default())
+    }
+
+    /// Changes the devices of one server under the repository lock: `change`
+    /// sees the registered servers (to refuse an unknown one) and the
+    /// server's devices; a refusal saves nothing, and a server left with no
+    /// devices has no entry.
+    fn update_devices<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        server: &str,
+        change: impl FnOnce(&[ServerRecord], &mut Vec<DeviceRecord>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.update(holder, |c| {
+            let mut held = c.devices.remove(server).unwrap_or_default();
+            change(&c.servers, &mut held)?;
+            if !held.is_empty() {
+                c.devices.insert(server.to_string(), held);
+            }
+            Ok(())
+        })
+        .map(|_| ())
+    }
+}
+
+/// The backend the Management Server's configuration chooses.
+#[derive(Debug)]
+pub enum Backend {
+    File(FileRepository),
+    Postgres(Box<pg::PgRepository>),
+}
+
+/// The repository of this server's state root, of the backend its
+/// `repository.ini` names (the file backend when there is none). A
+/// configuration that cannot be used is an error, never a silent fallback
+/// to the other backend.
+pub fn open() -> Result<Backend, StoreError> {
+    match config::load()? {
+        config::Choice::File => Ok(Backend::File(FileRepository::open())),
+        config::Choice::Postgres(c) => Ok(Backend::Postgres(Box::new(pg::PgRepository::new(*c)))),
+    }
+}
+
+/// Every operation delegated to the chosen backend.
+macro_rules! delegate {
+    ($self:ident, $r:ident => $e:expr) => {
+        match $self {
+            Backend::File($r) => $e,
+            Backend::Postgres($r) => $e,
+        }
+    };
+}
+
+impl Repository for Backend {
+    fn read(&self) -> Result<Contents, StoreError> {
+        delegate!(self, r => r.read())
+    }
+    fn update<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Contents) -> Result<(), E>,
+    ) -> Result<Contents, E> {
+        delegate!(self, r => r.update(holder, change))
+    }
+    fn servers(&self) -> Result<Vec<ServerRecord>, StoreError> {
+        delegate!(self, r => r.servers())
+    }
+    fn server(&self, name: &str) -> Result<Option<ServerRecord>, StoreError> {
+        delegate!(self, r => r.server(name))
+    }
+    fn devices(&self, server: &str) -> Result<Vec<DeviceRecord>, StoreError> {
+        delegate!(self, r => r.devices(server))
+    }
+    fn update_devices<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        server: &str,
+        change: impl FnOnce(&[ServerRecord], &mut Vec<DeviceRecord>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        delegate!(self, r => r.update_devices(holder, server, change))
     }
 }
 

@@ -16,7 +16,7 @@
 
 use crate::node;
 use crate::programs;
-use crate::registry::{FileRepository, Repository, ServerRecord};
+use crate::registry::{Repository, ServerRecord};
 use acm_comm::client::{self, Timeouts};
 use acm_comm::tls::Identity;
 use acm_comm::wire::ExecRequest;
@@ -263,8 +263,8 @@ pub fn locate(server: &str, family: Family) -> Result<ServerRecord, Failure> {
         )
     };
     if node::is_manager() {
-        return FileRepository::open()
-            .server(server)
+        return crate::registry::open()
+            .and_then(|r| r.server(server))
             .map_err(|e| Failure::refused(family, NOT_REGISTERED, e.to_string()))?
             .ok_or_else(not_registered);
     }

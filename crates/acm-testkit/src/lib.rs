@@ -9,6 +9,8 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+pub mod postgres;
+
 /// A private state root and simulator home for one test.
 pub struct Scratch {
     dir: tempfile::TempDir,
