@@ -1,4 +1,4 @@
-//! Across the suite: hardening, the message catalogue, an operator's batch script, block disks and PostgreSQL, the iSCSI face, packages, several servers, the SCSI path, the simulator console and its service.
+//! Across the suite: hardening, the message catalogue, an operator's batch script, block disks and PostgreSQL, the iSCSI face, Eco-mode drives, packages, several servers, the SCSI path, the simulator console and its service.
 //!
 //! One test binary for the family (as coreutils' `tests/by-util/`): each
 //! module is one file of `tests/suite/`, and `net` is their shared set-up.
@@ -13,6 +13,8 @@ mod test_acmsim;
 mod test_block;
 #[path = "suite/test_catalogue.rs"]
 mod test_catalogue;
+#[path = "suite/test_eco.rs"]
+mod test_eco;
 #[path = "suite/test_hardening.rs"]
 mod test_hardening;
 #[path = "suite/test_iscsi.rs"]

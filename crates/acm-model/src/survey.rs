@@ -151,6 +151,10 @@ pub fn error_code(c: &acm_scsi::model::CopyError) -> (u16, &'static str) {
         E::Timeout => (33, "timeout"),
         E::BufferInUse => (34, "the REC buffer is in use"),
         E::MonitorExists | E::NoMonitor => (35, "measurement session state"),
+        E::DrivesStopped | E::DrivesStarting => (
+            37,
+            "the disk drives of the volume's RAID group are not running",
+        ),
         E::NoSuchLun | E::NoSuchBox | E::LbaOutOfRange => {
             (36, "the volume does not exist in the box")
         }

@@ -423,6 +423,10 @@ pub enum CopyError {
     NoMonitor,
     #[error("timed out")]
     Timeout,
+    #[error("logical unit not ready: the drives of its RAID group are stopped")]
+    DrivesStopped,
+    #[error("logical unit not ready: the drives of its RAID group are starting")]
+    DrivesStarting,
 }
 
 /// The target side of the command set: what a box does for each decoded command on

@@ -172,6 +172,10 @@ const TABLE: &[(CopyError, u8, u8, u8)] = &[
     (CopyError::PathFailure, COPY_ABORTED, 0x90, 0x00),
     (CopyError::Unobtainable, ABORTED_COMMAND, 0x91, 0x00),
     (CopyError::Timeout, ABORTED_COMMAND, 0x2E, 0x02),
+    // LOGICAL UNIT NOT READY, MANUAL INTERVENTION REQUIRED: an operator
+    // starts the drives (Eco-mode); IN PROCESS OF BECOMING READY meanwhile.
+    (CopyError::DrivesStopped, NOT_READY, 0x04, 0x03),
+    (CopyError::DrivesStarting, NOT_READY, 0x04, 0x01),
 ];
 
 /// The sense data the target sends for `err`.
@@ -298,6 +302,8 @@ mod tests {
         buffer_in_use: CopyError::BufferInUse => (0x05, 0x87, 0x00);
         monitor_exists: CopyError::MonitorExists => (0x05, 0x88, 0x00);
         no_monitor: CopyError::NoMonitor => (0x05, 0x88, 0x01);
+        drives_stopped: CopyError::DrivesStopped => (0x02, 0x04, 0x03);
+        drives_starting: CopyError::DrivesStarting => (0x02, 0x04, 0x01);
         timeout: CopyError::Timeout => (0x0B, 0x2E, 0x02);
     }
 

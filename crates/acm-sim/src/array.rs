@@ -243,6 +243,10 @@ impl Array {
         &self.home
     }
 
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.now_ns
+    }
+
     pub fn now_secs(&self) -> u64 {
         self.now_ns / 1_000_000_000
     }
@@ -809,6 +813,8 @@ impl Array {
             faults: Faults::default(),
             monitors: BTreeMap::new(),
             profile: Default::default(),
+            raid_groups: BTreeMap::new(),
+            pool_raidgroup: 0,
         };
         self.boxes.insert(
             bid_of(&box_id)?,
@@ -894,6 +900,7 @@ impl Array {
                     size_bytes: size,
                     kind,
                     thin,
+                    raidgroup: 0,
                 },
             );
             b.state.next_olu += 1;

@@ -199,12 +199,14 @@ impl Array {
     }
 
     /// Refuses host I/O outside the LUN before any offset arithmetic can overflow.
+    /// The range lies in the LUN, and the LUN's drives run (a stopped
+    /// Eco-mode group answers NOT READY to every reader and writer).
     fn check_range(&self, bid: &Bid, olu: u32, off: u64, len: u64) -> Result<(), CopyError> {
         let size = self.lun(bid, olu)?.size_bytes;
         if off.checked_add(len).is_none_or(|end| end > size) {
             return Err(CopyError::LbaOutOfRange);
         }
-        Ok(())
+        self.check_ready(bid, olu)
     }
 
     fn read_view_in(

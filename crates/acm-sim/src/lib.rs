@@ -20,6 +20,7 @@ pub mod grains;
 pub(crate) mod iscsi;
 pub(crate) mod journal;
 pub mod lu;
+pub mod raidgroup;
 pub mod service;
 pub mod session;
 pub mod state;

@@ -299,6 +299,17 @@ fn access(op: u8) -> Access {
     }
 }
 
+/// Whether a command needs the LUN's drives: the medium's commands, and the
+/// readiness and capacity questions a stopped disk cannot answer (INQUIRY,
+/// REPORT LUNS, sense, mode pages and reservations are the controller's).
+fn needs_drives(op: u8) -> bool {
+    match op {
+        TEST_UNIT_READY | READ_CAPACITY_10 | SERVICE_ACTION_IN_16 => true,
+        MODE_SENSE_6 | MODE_SENSE_10 | MODE_SELECT_6 | MODE_SELECT_10 | START_STOP_UNIT => false,
+        _ => access(op) != Access::Always,
+    }
+}
+
 /// Whether `nexus` may run a command of this access under the unit's
 /// reservations (SPC-4 Table 45 in short).
 fn allowed(u: &Unit, nexus: &Nexus, op: u8, cdb: &[u8]) -> bool {
@@ -399,6 +410,12 @@ pub fn execute(
     }
     if !allowed(u, nexus, opcode, cdb) {
         return conflict();
+    }
+    if needs_drives(opcode) {
+        if let Err(e) = array.check_ready(bid, olu) {
+            return error(&e);
+        }
+        array.note_access(bid, olu);
     }
     let mut lu = Lu {
         array,

@@ -101,6 +101,7 @@ impl Array {
             if self.st(&e.box_id)?.faults.hardware.contains(&e.olu) {
                 return Err(CopyError::HardwareError);
             }
+            self.check_ready(&e.box_id, e.olu)?;
         }
         if src.blocks != dst.blocks {
             return Err(CopyError::ExtentSize);
@@ -295,7 +296,10 @@ impl Array {
     pub fn restart(&mut self, bid: &Bid, req: &m::RestartRequest) -> Result<(), CopyError> {
         self.check_obtainable(bid)?;
         let k = self.find(bid, req.id)?;
-        let kind = self.sess(&k)?.kind;
+        let s = self.sess(&k)?;
+        let kind = s.kind;
+        // A resume or restart copies: both volumes' drives must run.
+        self.check_session_ready(s)?;
         let now = self.now_secs();
         family::of(kind).restart(self, &k, req, now)
     }
@@ -451,6 +455,9 @@ impl Array {
             .iter()
             .map(|id| self.find(bid, *id))
             .collect::<Result<Vec<_>, _>>()?;
+        for k in &keys {
+            self.check_session_ready(self.sess(k)?)?;
+        }
         if keys.is_empty()
             || keys.iter().any(|k| {
                 self.sess(k)
@@ -883,6 +890,8 @@ impl Array {
                 };
             }
         }
+        // Drives whose time has come start or stop, once the copies moved.
+        self.power_tick();
     }
 
     /// Copies up to `budget` bytes for the sessions box `bid` owns, in session order.

@@ -59,6 +59,59 @@ pub struct BoxState {
     /// The command sets its LUNs answer.
     #[serde(default)]
     pub profile: Profile,
+    /// RAID groups beyond group 0 (which every box has, always spinning),
+    /// by number (manual Appendix D).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub raid_groups: BTreeMap<u32, RaidGroup>,
+    /// The RAID group the Snap Data Pool lives in.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pool_raidgroup: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A RAID group: the drives some LUNs live on. An Eco-mode group's drives
+/// can be stopped and started (`storageadm spindle` on a real site).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaidGroup {
+    /// Whether its drives may be stopped.
+    pub eco: bool,
+    pub drives: Drives,
+    /// `Starting`: when the drives are up. `Stopping`: since when nothing
+    /// has kept the group busy (the idle delay counts from there). Clock
+    /// nanoseconds.
+    pub since_ns: u64,
+    /// How long the drives take to spin up.
+    pub spin_up_secs: u64,
+    /// How long a group with a stop scheduled must stay idle before its
+    /// drives stop.
+    pub idle_delay_secs: u64,
+}
+
+/// The drive state of a RAID group, as `acmsim raidgroup list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Drives {
+    Active,
+    /// A stop is scheduled: the drives still spin until the group has been
+    /// idle for its delay.
+    Stopping,
+    Stopped,
+    /// Spinning up: not ready until the spin-up time has passed.
+    Starting,
+}
+
+impl Drives {
+    pub fn label(self) -> &'static str {
+        match self {
+            Drives::Active => "active",
+            Drives::Stopping => "stopping",
+            Drives::Stopped => "stopped",
+            Drives::Starting => "starting",
+        }
+    }
 }
 
 /// Which command sets a box's LUNs answer.
@@ -106,6 +159,9 @@ pub struct Lun {
     /// before thin LUNs existed, which had none.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub thin: bool,
+    /// The RAID group it lives on (0 when created without one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub raidgroup: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -564,3 +564,41 @@ proptest! {
         prop_assert!(c.status == GOOD || c.status == CHECK_CONDITION || c.status == RESERVATION_CONFLICT);
     }
 }
+
+#[test]
+fn a_lun_on_stopped_drives_is_not_ready_but_still_answers_inquiry() {
+    let mut w = world();
+    let i = nexus("eco");
+    // LUN 0 on an Eco-mode group that stops at once and takes an hour to start.
+    w.a.raidgroup_create(&w.bid, 1, true, 3600, 0).unwrap();
+    w.a.set_lun_raidgroup(&w.bid, 0, 1).unwrap();
+    let tur = [sbc::TEST_UNIT_READY, 0, 0, 0, 0, 0];
+    assert_eq!(w.none(&i, 0, &tur).status, GOOD);
+    assert_eq!(
+        w.a.spindle(&w.bid, 1, false).unwrap(),
+        acm_sim::state::Drives::Stopped
+    );
+    // MANUAL INTERVENTION REQUIRED: the medium's commands and the capacity.
+    assert_eq!(sense(&w.none(&i, 0, &tur)), (0x02, 0x04, 0x03));
+    assert_eq!(sense(&w.read(&i, 0, 0, 8).0), (0x02, 0x04, 0x03));
+    assert_eq!(sense(&w.write(&i, 0, 0, &[7u8; 4096])), (0x02, 0x04, 0x03));
+    let mut cap = [0u8; 8];
+    let c = w.run(
+        &i,
+        0,
+        &[sbc::READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        Data::In(&mut cap),
+    );
+    assert_eq!(sense(&c), (0x02, 0x04, 0x03));
+    // The controller still answers for the unit, and the other LUN is ready.
+    let mut inq = [0u8; 96];
+    let c = w.run(&i, 0, &[sbc::INQUIRY, 0, 0, 0, 96, 0], Data::In(&mut inq));
+    assert_eq!(c.status, GOOD);
+    assert_eq!(w.none(&i, 1, &tur).status, GOOD);
+    // Starting: IN PROCESS OF BECOMING READY until the spin-up is over.
+    assert_eq!(
+        w.a.spindle(&w.bid, 1, true).unwrap(),
+        acm_sim::state::Drives::Starting
+    );
+    assert_eq!(sense(&w.none(&i, 0, &tur)), (0x02, 0x04, 0x01));
+}

@@ -39,6 +39,9 @@ enum Cmd {
     /// Create or list LUNs of a box.
     #[command(subcommand)]
     Lun(LunCmd),
+    /// RAID groups of a box and their drives (Eco-mode, manual Appendix D).
+    #[command(subcommand)]
+    Raidgroup(RaidgroupCmd),
     /// The simulated host: disks, volume groups, logical volumes, mounts.
     #[command(subcommand)]
     Host(HostCmd),
@@ -84,6 +87,9 @@ enum Cmd {
         size: u64,
         #[arg(long)]
         encrypted: bool,
+        /// The RAID group the pool lives in (it keeps the group from stopping).
+        #[arg(long, value_name = "NUMBER")]
+        raidgroup: Option<u32>,
     },
     /// Set the physical capacity of a Snap Data Volume.
     Sdv {
@@ -219,9 +225,54 @@ enum LunCmd {
         /// back by UNMAP (ordinary LUNs).
         #[arg(long, conflicts_with_all = ["sdv", "access"])]
         thin: bool,
+        /// The RAID group the LUNs live on (default 0, whose drives always spin).
+        #[arg(long, value_name = "NUMBER", default_value_t = 0)]
+        raidgroup: u32,
     },
     /// One line per LUN: OLU, size, kind.
     List { name: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SpindleArg {
+    Start,
+    Stop,
+}
+
+#[derive(Subcommand)]
+enum RaidgroupCmd {
+    /// Create RAID group NUMBER (1 and up) of a box.
+    Create {
+        name: String,
+        number: u32,
+        /// An Eco-mode group: its drives can be stopped and started.
+        #[arg(long)]
+        eco: bool,
+        /// Seconds the drives take to spin up.
+        #[arg(long, value_name = "SECONDS", default_value_t = acm_sim::raidgroup::DEFAULT_SPIN_UP_SECS)]
+        spin_up: u64,
+        /// Seconds a group with a stop scheduled must stay idle before its
+        /// drives stop.
+        #[arg(long, value_name = "SECONDS", default_value_t = acm_sim::raidgroup::DEFAULT_IDLE_DELAY_SECS)]
+        idle_delay: u64,
+    },
+    /// One line per RAID group: number, mode, drive state, LUNs, and what
+    /// keeps a scheduled stop from taking effect.
+    List { name: String },
+    /// Start the drives of an Eco-mode group, or schedule their stop (the
+    /// `storageadm spindle` of Storage Cruiser on a real site).
+    Spindle {
+        name: String,
+        number: u32,
+        #[arg(value_enum)]
+        action: SpindleArg,
+        /// Wait until the drives are active (start) or stopped (stop).
+        #[arg(long)]
+        sync: bool,
+        /// With --sync: give up after this many seconds (exit status 1).
+        #[arg(long, value_name = "SECONDS", requires = "sync", default_value_t = 300)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -693,6 +744,7 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
         Cmd::Iscsi(c) => iscsi_cmd(c),
         Cmd::Box(c) => box_cmd(c),
         Cmd::Lun(c) => lun_cmd(c),
+        Cmd::Raidgroup(c) => raidgroup_cmd(c),
         Cmd::Host(c) => host_cmd(c),
         Cmd::Write {
             device,
@@ -759,8 +811,12 @@ fn run(cmd: Cmd) -> Result<(), Failure> {
             name,
             size,
             encrypted,
+            raidgroup,
         } => with_array(|a| {
             let bid = a.bid_by_name(&name)?;
+            if let Some(n) = raidgroup {
+                a.set_pool_raidgroup(&bid, n)?;
+            }
             a.admin(&bid, |s| {
                 s.pool.capacity_bytes = size;
                 s.pool.encrypted = encrypted;
@@ -946,6 +1002,7 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
             physical,
             access,
             thin,
+            raidgroup,
         } => with_array(|a| {
             let bid = a.bid_by_name(&name)?;
             let kind = if sdv {
@@ -961,7 +1018,12 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
                 LunKind::Standard
             };
             let label = if thin { "thin" } else { kind_label(&kind) };
-            for olu in a.create_luns_provisioned(&bid, size, count, kind, thin)? {
+            a.check_group(&bid, raidgroup)?;
+            let made = a.create_luns_provisioned(&bid, size, count, kind, thin)?;
+            for olu in &made {
+                a.set_lun_raidgroup(&bid, *olu, raidgroup)?;
+            }
+            for olu in made {
                 println!("{olu} {name} {size} {label}");
             }
             Ok(())
@@ -979,6 +1041,99 @@ fn lun_cmd(c: LunCmd) -> Result<(), Failure> {
                     );
                 }
             }
+            Ok(())
+        }
+    }
+}
+
+/// `acmsim raidgroup`: RAID groups and the drives of Eco-mode groups.
+fn raidgroup_cmd(c: RaidgroupCmd) -> Result<(), Failure> {
+    use acm_sim::state::Drives;
+    match c {
+        RaidgroupCmd::Create {
+            name,
+            number,
+            eco,
+            spin_up,
+            idle_delay,
+        } => with_array(|a| {
+            let bid = a.bid_by_name(&name)?;
+            Ok(a.raidgroup_create(&bid, number, eco, spin_up, idle_delay)?)
+        }),
+        RaidgroupCmd::List { name } => {
+            let groups = with_array(|a| {
+                let bid = a.bid_by_name(&name)?;
+                Ok(a.raidgroups(&bid)?)
+            })?;
+            println!(
+                "{:<10} {:<6} {:<8} {:<16} Kept-By",
+                "RAID-Group", "Mode", "Drives", "LUNs"
+            );
+            for g in groups {
+                let luns = if g.luns.is_empty() {
+                    "-".to_string()
+                } else {
+                    g.luns
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                println!(
+                    "{:<10} {:<6} {:<8} {:<16} {}",
+                    g.number,
+                    if g.eco { "eco" } else { "normal" },
+                    g.drives.label(),
+                    luns,
+                    g.kept_by.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
+        RaidgroupCmd::Spindle {
+            name,
+            number,
+            action,
+            sync,
+            timeout,
+        } => {
+            let start = action == SpindleArg::Start;
+            let mut drives = with_array(|a| {
+                let bid = a.bid_by_name(&name)?;
+                Ok(a.spindle(&bid, number, start)?)
+            })?;
+            let want = if start {
+                Drives::Active
+            } else {
+                Drives::Stopped
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+            let mut kept_by = None;
+            while sync && drives != want {
+                if std::time::Instant::now() >= deadline {
+                    let why = kept_by
+                        .map(|k| format!(" (kept by {k})"))
+                        .unwrap_or_default();
+                    return Err(Failure(
+                        "SIM1011",
+                        format!(
+                            "RAID group {number} of box {name} is still {} after {timeout} seconds{why}",
+                            drives.label()
+                        ),
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let g = with_array(|a| {
+                    let bid = a.bid_by_name(&name)?;
+                    Ok(a.raidgroups(&bid)?)
+                })?
+                .into_iter()
+                .find(|g| g.number == number);
+                let Some(g) = g else { break };
+                drives = g.drives;
+                kept_by = g.kept_by;
+            }
+            println!("{name} {number} {}", drives.label());
             Ok(())
         }
     }
