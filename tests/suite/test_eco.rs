@@ -371,3 +371,24 @@ fn raidgroup_refusals() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn host_access_defers_a_scheduled_stop_until_the_group_is_idle() {
+    let s = scene(&[1]);
+    assert_eq!(spindle(&s, "stop", &[]), "B1 1 stopping\n");
+    // Written to every 300 ms for 2.5 s: more than the 1 s idle delay in all,
+    // never idle for that long, so the drives keep spinning.
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_millis(2500) {
+        acmsim(
+            &s,
+            &["write", "/dev/hdisk1", "--seed", "3", "--length", "64K"],
+        );
+        assert_eq!(group(&s, 1).0, "stopping");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Left alone, they stop after the delay.
+    let t = Instant::now();
+    assert_eq!(spindle(&s, "stop", &["--sync"]), "B1 1 stopped\n");
+    assert!(t.elapsed() >= Duration::from_millis(300), "{:?}", t.elapsed());
+}
