@@ -13,11 +13,16 @@
 #   mgmt_fanout_50_vs_1      the display over 50 / over 1 (target <= 4)
 #   mgmt_fanout_50_sequential_ms   the same over 50 with ACM_FANOUT=1 (one
 #                            server at a time, as before the fan-out)
-#   mgmt_fanout_50_cpu_ms    CPU time the whole machine spent during the
-#                            display over 50 (client, daemons, programs)
+#   mgmt_fanout_50_cpu_ms    CPU time of the display over 50: the client, the
+#                            daemons and the programs they run, counted with
+#                            perf for those processes only (without perf, the
+#                            whole machine's busy time, which counts other
+#                            work too); median of 5
 #   mgmt_fanout_50_floor_ms  that CPU time over the machine's cores: the
 #                            physical limit of the display on this machine
-#   mgmt_fanout_50_vs_floor  the display over 50 / its floor
+#   mgmt_fanout_50_vs_floor  the display's wall time over the floor of the
+#                            same run (1.0: every core busy with the display
+#                            throughout), median of 5
 #
 #   BENCH_MGMT_DIR=dir scripts/bench-mgmt.sh   (keeps the scratch roots in dir)
 set -euo pipefail
@@ -63,6 +68,13 @@ on() {
 #                          held), file backend, median of 3 (each a new server)
 #   repo_pg_dispdev_ms     the same with the repository in PostgreSQL (target < 200)
 #   repo_pg_setdev_ms      the same with PostgreSQL (target < 200)
+#   repo_file_addsrv_ms    stgxfwcmaddsrv of one more server, file backend,
+#                          median of 3 (each a new server)
+#   repo_file_modsrv_ms    stgxfwcmmodsrv -p of one of them, median of 3
+#   repo_file_delsrv_ms    stgxfwcmdelsrv of one of them, median of 3
+#   repo_pg_addsrv_ms      the same three with PostgreSQL: they read and write
+#   repo_pg_modsrv_ms      the servers only, never the 100,000 device rows
+#   repo_pg_delsrv_ms
 #
 # The repository is written as repository data of 500 servers with 200 disks
 # each and taken in with stgrepcnv -d; `stgrepcnv -Xto postgresql` copies it
@@ -110,7 +122,8 @@ IpAddress=127.0.0.1" >"$mgr/etc/opt/swstorage/swnode.ini"
   repo_on "$mgr" acmsim box create RB >/dev/null
   repo_on "$mgr" acmsim lun create RB --size 64K --count "$per" >/dev/null
   local first=$r/EXTRA1 peers=""
-  for i in 1 2 3 4 5 6; do
+  # EXTRA1..6 are fetched from; EXTRA7..12 are added, changed and deleted.
+  for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
     local root=$r/EXTRA$i
     mkdir -p "$root/etc/opt/swstorage"
     echo "ServerName=EXTRA$i
@@ -152,6 +165,18 @@ ManagerName=MGR" >"$root/etc/opt/swstorage/swnode.ini"
     fi
     echo "repo_$1_dispdev_ms $(median "${v[@]}")"
     echo "repo_$1_setdev_ms $(median "${w[@]}")"
+    # The server commands, on EXTRA FIRST+6..FIRST+8 (new to the repository).
+    local a=() m=() d=()
+    for ((k = $2 + 6; k < $2 + 9; k++)); do a+=("$(ms_on stgxfwcmaddsrv -n "EXTRA$k" -i 127.0.0.1 -p 1226)"); done
+    for ((k = $2 + 6; k < $2 + 9; k++)); do m+=("$(ms_on stgxfwcmmodsrv -n "EXTRA$k" -p 1300)"); done
+    for ((k = $2 + 6; k < $2 + 9; k++)); do d+=("$(ms_on stgxfwcmdelsrv -n "EXTRA$k")"); done
+    if repo_on "$mgr" stgxfwcmdispsrv -n "EXTRA$(($2 + 6))" >/dev/null 2>&1; then
+      echo "bench-mgmt: EXTRA$(($2 + 6)) is still registered after stgxfwcmdelsrv" >&2
+      exit 1
+    fi
+    echo "repo_$1_addsrv_ms $(median "${a[@]}")"
+    echo "repo_$1_modsrv_ms $(median "${m[@]}")"
+    echo "repo_$1_delsrv_ms $(median "${d[@]}")"
   }
 
   # PostgreSQL, when there is one to start; the copy is taken before the
@@ -191,8 +216,8 @@ ManagerName=MGR" >"$root/etc/opt/swstorage/swnode.ini"
     ini postgresql
     figures pg 4
   else
-    echo "repo_pg_dispdev_ms n/a"
-    echo "repo_pg_setdev_ms n/a"
+    local f
+    for f in dispdev setdev addsrv modsrv delsrv; do echo "repo_pg_${f}_ms n/a"; done
   fi
   repo_cleanup
   repo_pg_data=
@@ -280,19 +305,54 @@ for n in 1 10 50; do
 done
 echo "mgmt_fanout_50_vs_1 $(ratio "${at[50]}" "${at[1]}")"
 seq_ms() { ACM_FANOUT=1 display_ms; }
-# busy_ms: CPU milliseconds of the whole machine so far (all but idle and iowait).
-busy_ms() { awk '/^cpu /{print ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / 100}' /proc/stat; }
-cpu_of_display() {
-  local b0 b1
-  b0=$(busy_ms)
-  display_ms >/dev/null
-  b1=$(busy_ms)
-  echo $((b1 - b0))
+# The display's CPU time, counted in the same runs as its wall-clock time so
+# the two compare: with perf, the task clock of exactly the processes the
+# display involves (the client, every daemon and the programs they start,
+# which perf's counters inherit), whatever else the machine runs; without
+# perf, the whole machine's busy time from /proc/stat (which counts any
+# other work on the machine too).
+daemon_pids=$(for r in "${roots[@]}"; do cat "$r/var/opt/FJSVswstf/stgxfws.pid"; done | paste -sd, -)
+# busy_ms: CPU milliseconds of the whole machine so far (all but idle, iowait and steal).
+busy_ms() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($2 + $3 + $4 + $7 + $8) * 1000 / hz}' /proc/stat; }
+counted=machine
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null -- true 2>/dev/null; then
+  counted=processes
+fi
+# wall_and_cpu: "wall_ms cpu_ms" of one display over every registered server.
+wall_and_cpu() {
+  local t0 t1 b0 b1
+  if [[ $counted == processes ]]; then
+    local f=$work/perf.$$ c=$work/perf-client.$$ pp
+    perf stat -x, -e task-clock -p "$daemon_pids" -o "$f" &
+    pp=$!
+    sleep 0.5 # perf attaches to every daemon thread
+    t0=$(now_ns)
+    ACM_ROOT=$mgr ACMSIM_HOME=$work/sim perf stat -x, -e task-clock -o "$c" -- "$bin/swstdevdisp" >/dev/null
+    t1=$(now_ns)
+    sleep 0.2 # the daemons' last bookkeeping after the answers
+    kill -INT "$pp"
+    wait "$pp" || true
+    awk -F, -v w=$(((t1 - t0) / 1000000)) '$3 == "task-clock" {ms += $1} END {printf "%d %d\n", w, ms}' "$f" "$c"
+  else
+    b0=$(busy_ms)
+    t0=$(now_ns)
+    on "$mgr" swstdevdisp >/dev/null
+    t1=$(now_ns)
+    b1=$(busy_ms)
+    awk -v w=$(((t1 - t0) / 1000000)) -v b0="$b0" -v b1="$b1" 'BEGIN {printf "%d %d\n", w, b1 - b0}'
+  fi
 }
-cpu=$(median_of_5 cpu_of_display)
 cores=$(nproc)
-echo "mgmt_fanout_50_cpu_ms $cpu"
-floor=$((cpu / cores))
-echo "mgmt_fanout_50_floor_ms $floor"
-echo "mgmt_fanout_50_vs_floor $(ratio "${at[50]}" "$floor")"
+walls=() cpus=() vs=()
+for _ in 1 2 3 4 5; do
+  read -r w c < <(wall_and_cpu)
+  walls+=("$w")
+  cpus+=("$c")
+  # This run's wall time over its own floor (its CPU time spread over every core).
+  vs+=("$(awk -v w="$w" -v c="$c" -v n="$cores" 'BEGIN {if (c > 0) printf "%.2f\n", w * n / c; else print 0}')")
+done
+echo "# CPU counted for: $counted (perf: the display's processes; machine: all of /proc/stat)"
+echo "mgmt_fanout_50_cpu_ms $(median "${cpus[@]}")"
+echo "mgmt_fanout_50_floor_ms $(($(median "${cpus[@]}") / cores))"
+echo "mgmt_fanout_50_vs_floor $(median "${vs[@]}")"
 echo "mgmt_fanout_50_sequential_ms $(median_of_5 seq_ms)"

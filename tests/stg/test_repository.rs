@@ -192,6 +192,56 @@ fn servers_are_added_changed_shown_and_deleted(b: Backend) {
     }
     ok(&s, "stgxfwcmdelsrv", &["-n", "SV9"]);
     assert_eq!(tokens(&ok(&s, "stgxfwcmdispsrv", &[])).len(), 2);
+    // Registered again after a deletion: last, in registration order.
+    let sv2 = peer(&s, "SV2");
+    write(
+        &s.root().join("etc/opt/swstorage/peers.ini"),
+        &format!("SV9={}\nSV2={}\n", sv1(&s).display(), sv2.display()),
+    );
+    for name in ["SV2", "SV9"] {
+        ok(
+            &s,
+            "stgxfwcmaddsrv",
+            &["-n", name, "-i", "127.0.0.1", "-p", "1226"],
+        );
+    }
+    let names = |s: &Scratch| -> Vec<String> {
+        tokens(&ok(s, "stgxfwcmdispsrv", &[]))
+            .iter()
+            .skip(1)
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    assert_eq!(names(&s), ["MGR", "SV2", "SV9"]);
+    // A change file is all or nothing: a refusal on its last line keeps the
+    // earlier lines from being saved.
+    ok(&s, "stgxfwcmsetdev", &["-n", "SV9"]);
+    let file = s.path().join("changes");
+    write(
+        &file,
+        "SV9 127.0.0.1 1226\nSV2 192.0.2.2 1400\nSV1 127.0.0.1 1226\n",
+    );
+    let f = file.to_str().unwrap();
+    refuse(&s, "stgxfwcmmodsrv", &["-f", f], "swstf1002");
+    assert_eq!(names(&s), ["MGR", "SV2", "SV9"]);
+    assert_eq!(tokens(&ok(&s, "stgxfwcmdispdev", &["-n", "SV9"])).len(), 4);
+}
+
+/// A Managed Server `name` that answers as itself: its own state root, with
+/// MGR as its Management Server (a local peer once `peers.ini` names it).
+fn peer(s: &Scratch, name: &str) -> PathBuf {
+    let root = s.path().join(name);
+    write(
+        &root.join("etc/opt/swstorage/swnode.ini"),
+        &format!(
+            "ServerName={name}\nManagerIpAddress=127.0.0.1\nManagerPort=1226\nManagerName=MGR\n"
+        ),
+    );
+    write(
+        &root.join("etc/opt/swstorage/peers.ini"),
+        &format!("MGR={}\n", s.root().display()),
+    );
+    root
 }
 
 fn devices_are_fetched_shown_and_deleted(b: Backend) {
@@ -387,6 +437,56 @@ fn until(pg: &Server, sql: &str) {
         assert!(t0.elapsed() < Duration::from_secs(20), "never: {sql}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The server commands touch no device row: with every device record in
+/// the database damaged (a whole-document change would decode them all and
+/// fail), a server is still added, changed, renamed and deleted; the
+/// devices of a renamed server follow it, still as they were.
+#[test]
+fn postgresql_server_commands_read_no_device() {
+    let Some(s) = site(Backend::Postgres, 2) else {
+        return;
+    };
+    let pg = s.pg.as_ref().unwrap();
+    ok(&s, "stgxfwcmsetdev", &["-n", "SV1"]);
+    pg.psql("acm", "UPDATE acm_devices SET record = 'damaged'");
+    let out = run(&s, "stgxfwcmdispdev", &["-n", "SV1"]);
+    assert_eq!(out.status.code(), Some(1), "the damage is visible");
+    let sv2 = peer(&s, "SV2");
+    write(
+        &s.root().join("etc/opt/swstorage/peers.ini"),
+        &format!("SV1={}\nSV2={}\n", sv1(&s).display(), sv2.display()),
+    );
+    ok(
+        &s,
+        "stgxfwcmaddsrv",
+        &["-n", "SV2", "-i", "127.0.0.1", "-p", "1226"],
+    );
+    ok(&s, "stgxfwcmmodsrv", &["-n", "SV2", "-p", "1300"]);
+    write(
+        &sv2.join("etc/opt/swstorage/swnode.ini"),
+        "ServerName=SV3\nManagerIpAddress=127.0.0.1\nManagerPort=1226\nManagerName=MGR\n",
+    );
+    write(
+        &s.root().join("etc/opt/swstorage/peers.ini"),
+        &format!("SV1={}\nSV3={}\n", sv1(&s).display(), sv2.display()),
+    );
+    ok(&s, "stgxfwcmmodsrv", &["-n", "SV2", "-s", "SV3"]);
+    let t = tokens(&ok(&s, "stgxfwcmdispsrv", &[]));
+    assert_eq!(t[3], ["SV3", "Managed-Server", "127.0.0.1", "1300"]);
+    let err =
+        String::from_utf8_lossy(&run(&s, "stgxfwcmdelsrv", &["-n", "SV1"]).stderr).into_owned();
+    assert!(err.starts_with("swstf1008 "), "{err}");
+    ok(&s, "stgxfwcmdelsrv", &["-n", "SV3"]);
+    assert_eq!(tokens(&ok(&s, "stgxfwcmdispsrv", &[])).len(), 3);
+    assert_eq!(
+        pg.psql(
+            "acm",
+            "SELECT count(*) FROM acm_devices WHERE server = 'SV1' AND record = 'damaged'"
+        ),
+        "3"
+    );
 }
 
 #[test]

@@ -390,5 +390,9 @@ fn host_access_defers_a_scheduled_stop_until_the_group_is_idle() {
     // Left alone, they stop after the delay.
     let t = Instant::now();
     assert_eq!(spindle(&s, "stop", &["--sync"]), "B1 1 stopped\n");
-    assert!(t.elapsed() >= Duration::from_millis(300), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
 }

@@ -646,3 +646,70 @@ fn a_display_over_ten_servers_costs_the_slowest_and_stops_at_the_first_failure()
         .collect();
     assert_eq!(shown, ["MGR", "SV1", "SV2", "SV3"], "{err}");
 }
+
+#[test]
+fn package_backup_asks_its_servers_at_once_and_reports_in_their_order() {
+    let net = Net::new();
+    let m = net.server("MGR", None);
+    net.start(&m);
+    // Three Managed Servers, each 800 ms away: one after the other the
+    // backup would take 2.4 s (plus the work).
+    let delay = Duration::from_millis(800);
+    let names = ["SV1", "SV2", "SV3"];
+    let _servers: Vec<Server> = names
+        .iter()
+        .map(|name| {
+            let s = net.server(name, Some(&m));
+            net.start(&s);
+            let port = slow_link(s.port, delay).to_string();
+            m.ok(
+                "stgxfwcmaddsrv",
+                &["-n", name, "-i", "127.0.0.1", "-p", &port],
+            );
+            s
+        })
+        .collect();
+    let store = net.dir.path().join("pkg_store");
+    std::fs::create_dir_all(&store).unwrap();
+    m.ok(
+        "stgmgrinfoset",
+        &["-d", store.to_str().unwrap(), "-c", "ASCII"],
+    );
+    let t = Instant::now();
+    let out = m.ok("stgmgrinfobkup", &["-t", "RegiData"]);
+    let took = t.elapsed();
+    assert!(took >= delay, "{took:?}");
+    assert!(
+        took < delay * 2,
+        "three servers cost {took:?}, not about one"
+    );
+    // Each server's start line, then its end line, in the servers' order.
+    let lines: Vec<(String, String)> = out
+        .lines()
+        .filter_map(|l| {
+            let id = l.split_whitespace().next()?.to_string();
+            let server = l.rsplit("Server name=").next()?.to_string();
+            l.contains("Server name=").then_some((id, server))
+        })
+        .collect();
+    let mut want = Vec::new();
+    for server in ["MGR", "SV1", "SV2", "SV3"] {
+        want.push(("swstf3014".to_string(), server.to_string()));
+        want.push(("swstf3020".to_string(), server.to_string()));
+    }
+    assert_eq!(lines, want, "{out}");
+    assert!(out.trim_end().ends_with(
+        "swstf3021 The normal end of the backup of management information was carried out by all servers."
+    ));
+    // The status file kept every server's record, though they ended together.
+    let shown = m.ok("stgmgrinfodisp", &[]);
+    for server in ["MGR", "SV1", "SV2", "SV3"] {
+        assert!(
+            shown.contains(&format!("Server:      {server}\n")),
+            "{shown}"
+        );
+        let saved =
+            std::fs::read_to_string(store.join(server).join("RegiData/swnode.ini")).unwrap();
+        assert!(saved.contains(&format!("ServerName={server}")), "{saved}");
+    }
+}

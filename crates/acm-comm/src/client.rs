@@ -1,8 +1,10 @@
 //! One request to a daemon, with bounded connect and request timeouts.
 //!
-//! The client is used by command-line tools, so each call builds its own small
-//! current-thread runtime and tears it down before returning; every await is
-//! under one of the two timeouts, so a call can never hang.
+//! The client is used by command-line tools: each thread that calls it keeps
+//! one small current-thread runtime for its later calls (a fan-out thread
+//! asks several servers; building a runtime per call costs a new epoll
+//! instance, timer and blocking pool each time); every await is under one of
+//! the two timeouts, so a call can never hang.
 
 use crate::tls::Identity;
 use crate::wire::{ExecRequest, ExecResponse};
@@ -95,13 +97,6 @@ fn call(
         addr: addr.to_owned(),
         detail: format!("invalid server name {server_name:?}: {e}"),
     })?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommError::Connect {
-            addr: addr.to_owned(),
-            detail: format!("cannot start the I/O runtime: {e}"),
-        })?;
     let connector = TlsConnector::from(id.client_config());
     let request = Request::builder()
         .method(method)
@@ -113,10 +108,55 @@ fn call(
             addr: addr.to_owned(),
             detail: format!("cannot build the request: {e}"),
         })?;
-    let result = rt.block_on(run(addr, name, connector, request, t));
-    // Don't wait for a stuck name lookup (a blocking task) on the way out.
-    rt.shutdown_background();
-    result
+    with_runtime(addr, |rt| {
+        rt.block_on(run(addr, name, connector, request, t))
+    })
+}
+
+/// A thread's runtime, kept for the thread's later calls.
+struct ThreadRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for ThreadRuntime {
+    /// Don't wait for a stuck name lookup (a blocking task) on the way out.
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+thread_local! {
+    static RUNTIME: std::cell::RefCell<ThreadRuntime> =
+        const { std::cell::RefCell::new(ThreadRuntime(None)) };
+}
+
+/// Runs `f` with this thread's runtime, building it on first use.
+fn with_runtime<T>(
+    addr: &str,
+    f: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, CommError>,
+) -> Result<T, CommError> {
+    RUNTIME.with(|cell| {
+        // A call never nests another on the same thread; if it ever did, the
+        // inner call gets a runtime of its own rather than a panic.
+        let Ok(mut held) = cell.try_borrow_mut() else {
+            let own = ThreadRuntime(Some(new_runtime(addr)?));
+            return f(own.0.as_ref().expect("built"));
+        };
+        if held.0.is_none() {
+            held.0 = Some(new_runtime(addr)?);
+        }
+        f(held.0.as_ref().expect("built"))
+    })
+}
+
+fn new_runtime(addr: &str) -> Result<tokio::runtime::Runtime, CommError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommError::Connect {
+            addr: addr.to_owned(),
+            detail: format!("cannot start the I/O runtime: {e}"),
+        })
 }
 
 async fn run(

@@ -18,6 +18,7 @@ use acm_core::msg::{Failure, Family};
 use acm_core::paths;
 use acm_core::store::{Lock, StateFile, StoreError};
 use acm_core::time;
+use acm_manager::fanout;
 use acm_manager::forward;
 use acm_manager::node;
 use acm_manager::registry::ServerRecord;
@@ -271,12 +272,17 @@ fn install(server_dir: &Path, kind: DataType, archive: &[u8]) -> Result<(), Stri
 }
 
 /// Backs up `types` of `server` into `dir`, recording each in the status.
+/// Servers are backed up concurrently, so the status file is read, changed
+/// and saved under one lock of this process (one `stgmgrinfobkup` runs at a
+/// time, under its lock file): no server's record overwrites another's.
 fn back_up(dir: &Path, server: &str, types: &[DataType]) -> Result<(), String> {
+    static STATUS: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let name = component(server).ok_or_else(|| format!("unusable server name {server}"))?;
     let server_dir = dir.join(name);
     for &t in types {
         let archive = agent::call(server, &["collect", t.name()]).map_err(|f| f.to_string())?;
         install(&server_dir, t, &archive)?;
+        let _held = STATUS.lock().unwrap_or_else(|p| p.into_inner());
         let file = status_file(dir);
         let mut status: Status = file.load().map_err(|e| e.to_string())?.unwrap_or_default();
         status
@@ -288,7 +294,20 @@ fn back_up(dir: &Path, server: &str, types: &[DataType]) -> Result<(), String> {
     Ok(())
 }
 
+/// One server's backup as the printing thread sees it: when it started,
+/// how it ended, and when.
+struct Outcome {
+    started: u64,
+    result: Result<(), String>,
+    ended: u64,
+}
+
 /// `stgmgrinfobkup [-n serverName] [-t backupType]`.
+///
+/// The servers are backed up concurrently (at most `ACM_FANOUT` at once,
+/// [`acm_manager::fanout`]); each server's start line and its end or
+/// failure line are printed together, in the servers' order, with the times
+/// its backup really started and ended.
 pub fn stgmgrinfobkup(argv: Argv) -> ExitCode {
     forward::run_local(&BKUP, argv, |args| {
         let reg = registration()?;
@@ -300,20 +319,30 @@ pub fn stgmgrinfobkup(argv: Argv) -> ExitCode {
             },
         )?;
         let mut failed = 0;
-        for (server, types) in plan(args)? {
+        let at = dir.clone();
+        let ask = move |(server, types): &(String, Vec<DataType>)| {
+            let started = time::now_secs();
+            let result = back_up(&at, server, types);
+            Outcome {
+                started,
+                result,
+                ended: time::now_secs(),
+            }
+        };
+        fanout::in_order(plan(args)?, fanout::limit(), ask, |(server, _), o| {
             println!(
                 "{}",
                 messages::info(
                     3014,
                     format!(
                         "Backup of management information is started. Start time={}, Server name={server}",
-                        stamp(time::now_secs())
+                        stamp(o.started)
                     )
                 )
             );
-            let end = |r: Result<(), String>| (r, stamp(time::now_secs()));
-            match end(back_up(&dir, &server, &types)) {
-                (Ok(()), at) => println!(
+            let at = stamp(o.ended);
+            match o.result {
+                Ok(()) => println!(
                     "{}",
                     messages::info(
                         3020,
@@ -322,12 +351,13 @@ pub fn stgmgrinfobkup(argv: Argv) -> ExitCode {
                         )
                     )
                 ),
-                (Err(why), at) => {
+                Err(why) => {
                     failed += 1;
-                    eprintln!("{}", messages::server_backup_failed(&at, &server, &why));
+                    eprintln!("{}", messages::server_backup_failed(&at, server, &why));
                 }
             }
-        }
+            true
+        });
         if failed > 0 {
             return Err(messages::some_backups_failed(failed));
         }

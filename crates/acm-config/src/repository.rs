@@ -75,6 +75,42 @@ pub fn update_devices(
         .map_err(|Refusal(f)| f)
 }
 
+/// Registers `record` last, under the repository lock, once `check` (which
+/// sees the registered servers) accepts it; no device is read.
+pub fn add_server(
+    command: &str,
+    record: ServerRecord,
+    check: impl FnOnce(&[ServerRecord]) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    open()?
+        .add_server(command, record, |s| check(s).map_err(Refusal))
+        .map_err(|Refusal(f)| f)
+}
+
+/// Changes the registered servers in place, under the repository lock;
+/// `change` returns its renames, `(old, new)`, whose devices follow.
+pub fn update_servers(
+    command: &str,
+    change: impl FnOnce(&mut Vec<ServerRecord>) -> Result<Vec<(String, String)>, Failure>,
+) -> Result<(), Failure> {
+    open()?
+        .update_servers(command, |s| change(s).map_err(Refusal))
+        .map_err(|Refusal(f)| f)
+}
+
+/// Removes the server `name` and its devices, under the repository lock,
+/// once `check` (the registered servers, the number of devices held for
+/// `name`) accepts it.
+pub fn remove_server(
+    command: &str,
+    name: &str,
+    check: impl FnOnce(&[ServerRecord], usize) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    open()?
+        .remove_server(command, name, |s, n| check(s, n).map_err(Refusal))
+        .map_err(|Refusal(f)| f)
+}
+
 /// The Management Server's own record, from its node registry.
 pub fn manager_record() -> ServerRecord {
     let me = node::checked();

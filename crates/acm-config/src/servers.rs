@@ -10,7 +10,7 @@ use acm_core::msg::{Failure, Family};
 use acm_core::report::{col, Column, Kind, Table};
 use acm_manager::forward;
 use acm_manager::node;
-use acm_manager::registry::{Contents, ServerRecord};
+use acm_manager::registry::ServerRecord;
 use acm_manager::remote;
 use std::process::ExitCode;
 
@@ -124,11 +124,7 @@ pub fn stgxfwcmaddsrv(argv: Argv) -> ExitCode {
         };
         refuse_duplicate(&repository::registered()?)?;
         contact(&record)?;
-        repository::update(ADDSRV.name, |c| {
-            refuse_duplicate(&c.servers)?;
-            c.servers.push(record);
-            Ok(())
-        })?;
+        repository::add_server(ADDSRV.name, record, refuse_duplicate)?;
         completed(&ADDSRV);
         Ok(())
     })
@@ -188,32 +184,38 @@ pub fn parse_changes(file: &str, text: &str) -> Result<Vec<Change>, Failure> {
     Ok(changes)
 }
 
-/// Applies `changes` to `c` in order; returns the changed records. Refuses an
-/// unknown server, the Management Server (its address and name are its node
-/// registry's), and a new name that is taken.
-pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, Failure> {
+/// What [`apply`] did: the changed records, and the renames `(old, new)` in
+/// the order made (the devices of a renamed server follow it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applied {
+    pub changed: Vec<ServerRecord>,
+    pub renames: Vec<(String, String)>,
+}
+
+/// Applies `changes` to the registered servers in order. Refuses an unknown
+/// server, the Management Server (its address and name are its node
+/// registry's), and a new name that is taken. Works on the server records
+/// alone, so that no device is read to change a server.
+pub fn apply(servers: &mut [ServerRecord], changes: &[Change]) -> Result<Applied, Failure> {
     let manager = repository::manager_record();
-    let mut changed = Vec::new();
+    let mut applied = Applied::default();
     for ch in changes {
         if ch.name == manager.name {
             return Err(messages::manager_record(&ch.name));
         }
-        let at = c
-            .servers
+        let at = servers
             .iter()
             .position(|s| s.name == ch.name)
             .ok_or_else(|| messages::unknown_server(&ch.name))?;
         if let Some(new) = &ch.new_name {
             check_name(new)?;
-            let taken = new != &ch.name
-                && repository::servers(&c.servers)
-                    .iter()
-                    .any(|s| &s.name == new);
+            let taken =
+                new != &ch.name && repository::servers(servers).iter().any(|s| &s.name == new);
             if taken {
                 return Err(messages::duplicate_server(new));
             }
         }
-        let s = &mut c.servers[at];
+        let s = &mut servers[at];
         if let Some(ip) = &ch.ip {
             s.ip = ip.clone();
         }
@@ -222,13 +224,11 @@ pub fn apply(c: &mut Contents, changes: &[Change]) -> Result<Vec<ServerRecord>, 
         }
         if let Some(new) = &ch.new_name {
             s.name = new.clone();
-            if let Some(devs) = c.devices.remove(&ch.name) {
-                c.devices.insert(new.clone(), devs);
-            }
+            applied.renames.push((ch.name.clone(), new.clone()));
         }
-        changed.push(c.servers[at].clone());
+        applied.changed.push(servers[at].clone());
     }
-    Ok(changed)
+    Ok(applied)
 }
 
 /// `stgxfwcmmodsrv -n serverName [-s newServerName] [-i ipAddress] [-p portNumber]`
@@ -259,11 +259,13 @@ pub fn stgxfwcmmodsrv(argv: Argv) -> ExitCode {
         };
         repository::require_manager(MODSRV.name)?;
         // Check everything and reach every changed server before saving anything.
-        let mut trial = repository::read()?;
-        for record in apply(&mut trial, &changes)? {
+        let mut trial = repository::registered()?;
+        for record in apply(&mut trial, &changes)?.changed {
             contact(&record)?;
         }
-        repository::update(MODSRV.name, |c| apply(c, &changes).map(|_| ()))?;
+        repository::update_servers(MODSRV.name, |servers| {
+            apply(servers, &changes).map(|a| a.renames)
+        })?;
         completed(&MODSRV);
         Ok(())
     })
@@ -274,16 +276,13 @@ pub fn stgxfwcmdelsrv(argv: Argv) -> ExitCode {
     forward::run_local(&DELSRV, argv, |args| {
         let name = required(&DELSRV, args, "-n")?;
         repository::require_manager(DELSRV.name)?;
-        repository::update(DELSRV.name, |c| {
-            if repository::server(&c.servers, name)?.manager {
+        repository::remove_server(DELSRV.name, name, |servers, devices| {
+            if repository::server(servers, name)?.manager {
                 return Err(messages::is_management_server(name));
             }
-            let devices = c.devices.get(name).map_or(0, Vec::len);
             if devices > 0 {
                 return Err(messages::has_devices(name, devices));
             }
-            c.servers.retain(|s| s.name != name);
-            c.devices.remove(name);
             Ok(())
         })?;
         completed(&DELSRV);

@@ -201,7 +201,7 @@ fn all_servers(spec: &Spec, rest: &[String]) -> ExitCode {
     let json = rest.iter().any(|a| a == acm_core::report::JSON);
     let (program, family, rest) = (spec.name, spec.family, rest.to_vec());
     let ask = move |s: &crate::registry::ServerRecord| {
-        remote::exec(&s.name, program, &naming(&s.name, &rest), &[], family)
+        remote::exec_at(s, program, &naming(&s.name, &rest), &[], family)
     };
     let mut rows: Vec<serde_json::Value> = Vec::new();
     let mut header: Option<Vec<u8>> = None;

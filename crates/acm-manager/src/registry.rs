@@ -131,6 +131,63 @@ pub trait Repository {
         })
         .map(|_| ())
     }
+
+    /// Adds `record` as the last registered server, under the repository
+    /// lock, once `check` (which sees the registered servers) accepts it.
+    /// No device is read.
+    fn add_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        record: ServerRecord,
+        check: impl FnOnce(&[ServerRecord]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.update(holder, |c| {
+            check(&c.servers)?;
+            c.servers.push(record);
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
+    /// Changes the registered servers in place, under the repository lock,
+    /// without reading any device: `change` edits the records (it neither
+    /// adds nor removes one) and returns the renames it made, `(old, new)` in
+    /// the order made, whose devices follow their server.
+    fn update_servers<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Vec<ServerRecord>) -> Result<Vec<(String, String)>, E>,
+    ) -> Result<(), E> {
+        self.update(holder, |c| {
+            for (old, new) in change(&mut c.servers)? {
+                if old != new {
+                    if let Some(devices) = c.devices.remove(&old) {
+                        c.devices.insert(new, devices);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
+    /// Removes the server `name` and its devices, under the repository lock,
+    /// once `check` accepts it; `check` sees the registered servers and the
+    /// number of devices held for `name` (counted, not read).
+    fn remove_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        name: &str,
+        check: impl FnOnce(&[ServerRecord], usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.update(holder, |c| {
+            check(&c.servers, c.devices.get(name).map_or(0, Vec::len))?;
+            c.servers.retain(|s| s.name != name);
+            c.devices.remove(name);
+            Ok(())
+        })
+        .map(|_| ())
+    }
 }
 
 /// The backend the Management Server's configuration chooses.
@@ -188,6 +245,29 @@ impl Repository for Backend {
         change: impl FnOnce(&[ServerRecord], &mut Vec<DeviceRecord>) -> Result<(), E>,
     ) -> Result<(), E> {
         delegate!(self, r => r.update_devices(holder, server, change))
+    }
+    fn add_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        record: ServerRecord,
+        check: impl FnOnce(&[ServerRecord]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        delegate!(self, r => r.add_server(holder, record, check))
+    }
+    fn update_servers<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Vec<ServerRecord>) -> Result<Vec<(String, String)>, E>,
+    ) -> Result<(), E> {
+        delegate!(self, r => r.update_servers(holder, change))
+    }
+    fn remove_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        name: &str,
+        check: impl FnOnce(&[ServerRecord], usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        delegate!(self, r => r.remove_server(holder, name, check))
     }
 }
 

@@ -134,12 +134,43 @@ pub fn exec(
         return spawn(program, args, stdin, Some(root), &[], family);
     }
     let record = locate(server, family)?;
-    let out = over_network(&record, program, args, stdin, family);
+    logged_over_network(&record, program, args, stdin, family)
+}
+
+/// [`exec`] on a server whose record the caller already holds (a Table 8.2
+/// display has just read every record): the same, without opening the
+/// repository again for each server, which on PostgreSQL is a connection.
+pub fn exec_at(
+    record: &ServerRecord,
+    program: &str,
+    args: &[String],
+    stdin: &[u8],
+    family: Family,
+) -> Result<Output, Failure> {
+    if record.name == node::local_name() {
+        return spawn(program, args, stdin, None, &[], family);
+    }
+    if let Some(root) = local_peer_root(&record.name) {
+        return spawn(program, args, stdin, Some(root), &[], family);
+    }
+    logged_over_network(record, program, args, stdin, family)
+}
+
+/// [`over_network`], with the request in the command log.
+fn logged_over_network(
+    record: &ServerRecord,
+    program: &str,
+    args: &[String],
+    stdin: &[u8],
+    family: Family,
+) -> Result<Output, Failure> {
+    let out = over_network(record, program, args, stdin, family);
     acm_core::log::Run::request(
         family,
         program,
         &format!(
-            "server={server} address={}:{} args={args:?} -> {}",
+            "server={} address={}:{} args={args:?} -> {}",
+            record.name,
             record.ip,
             record.port,
             match &out {
@@ -184,55 +215,39 @@ pub fn spawn(
         )
     };
     let mut child = cmd.spawn().map_err(broken)?;
-    let mut input = child.stdin.take();
-    let data = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        if let Some(i) = input.as_mut() {
-            let _ = i.write_all(&data);
+    // Standard input needs a thread only when there is something to write
+    // (the program may fill its output pipes before it reads it all); an
+    // empty one is a pipe closed at once, as before.
+    let feeder = match child.stdin.take() {
+        Some(mut input) if !stdin.is_empty() => {
+            let data = stdin.to_vec();
+            Some(std::thread::spawn(move || {
+                let _ = input.write_all(&data);
+            }))
         }
-    });
-    // Each stream keeps at most MAX_OUTPUT bytes and reads the rest away (so the
-    // program never blocks on a full pipe); more than that is a refusal.
-    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut over = false;
-            if let Some(r) = r {
-                let mut r = r.take(MAX_OUTPUT as u64 + 1);
-                let _ = r.read_to_end(&mut buf);
-                if buf.len() > MAX_OUTPUT {
-                    over = true;
-                    buf.truncate(MAX_OUTPUT);
-                    let _ = std::io::copy(&mut r.into_inner(), &mut std::io::sink());
-                }
-            }
-            (buf, over)
-        })
+        _ => None,
     };
-    let out_reader = drain(child.stdout.take().map(|o| Box::new(o) as _));
-    let err_reader = drain(child.stderr.take().map(|e| Box::new(e) as _));
     // The same bound as a request to a daemon: a local program that never
     // ends must not hang its caller.
     let limit = timeouts().request;
-    let started = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait().map_err(broken)? {
-            Some(st) => break st,
-            None if started.elapsed() >= limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Failure::refused(
-                    family,
-                    TIMEOUT,
-                    format!("{program} did not end within {} s.", limit.as_secs()),
-                ));
-            }
-            None => std::thread::sleep(Duration::from_millis(5)),
-        }
+    let deadline = std::time::Instant::now() + limit;
+    let collected = collect(&mut child, deadline);
+    if !matches!(collected, Ok(Some(_))) {
+        // Ended first, so that a feeder blocked on a program that never
+        // read its input gets a broken pipe rather than waiting forever.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    let Some((status, (stdout, out_over), (stderr, err_over))) = collected.map_err(broken)? else {
+        return Err(Failure::refused(
+            family,
+            TIMEOUT,
+            format!("{program} did not end within {} s.", limit.as_secs()),
+        ));
     };
-    let _ = feeder.join();
-    let (stdout, out_over) = out_reader.join().unwrap_or_default();
-    let (stderr, err_over) = err_reader.join().unwrap_or_default();
     if out_over || err_over {
         return Err(Failure::refused(
             family,
@@ -245,6 +260,106 @@ pub fn spawn(
         stdout,
         stderr,
     })
+}
+
+/// One output stream of a child: what it printed (at most [`MAX_OUTPUT`]
+/// bytes kept, the rest read away so the program never blocks on a full
+/// pipe) and whether it printed more.
+struct Drain {
+    pipe: Option<std::fs::File>,
+    kept: Vec<u8>,
+    over: bool,
+}
+
+impl Drain {
+    fn new(pipe: Option<impl Into<std::os::fd::OwnedFd>>) -> Drain {
+        Drain {
+            pipe: pipe.map(|p| std::fs::File::from(p.into())),
+            kept: Vec::new(),
+            over: false,
+        }
+    }
+
+    /// Reads what is there (the pipe polled readable, so this does not
+    /// block); the end of the stream closes it.
+    fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        let Some(mut pipe) = self.pipe.as_ref() else {
+            return Ok(());
+        };
+        match pipe.read(buf) {
+            Ok(0) => self.pipe = None,
+            Ok(n) => {
+                let room = MAX_OUTPUT.saturating_sub(self.kept.len());
+                self.kept.extend_from_slice(&buf[..n.min(room)]);
+                self.over |= n > room;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+}
+
+/// What a child printed on its two streams, and its exit status, read on
+/// this thread alone (one `poll` over both pipes, then the exit): no helper
+/// threads and no fixed polling interval, which a daemon pays on every
+/// request. `None` when `deadline` passed first.
+#[allow(clippy::type_complexity)]
+fn collect(
+    child: &mut std::process::Child,
+    deadline: std::time::Instant,
+) -> std::io::Result<Option<(std::process::ExitStatus, (Vec<u8>, bool), (Vec<u8>, bool))>> {
+    use std::os::fd::AsRawFd;
+    let mut streams = [
+        Drain::new(child.stdout.take()),
+        Drain::new(child.stderr.take()),
+    ];
+    let mut buf = vec![0u8; 64 << 10];
+    while streams.iter().any(|s| s.pipe.is_some()) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        let mut fds: Vec<libc::pollfd> = streams
+            .iter()
+            .map(|s| libc::pollfd {
+                fd: s.pipe.as_ref().map_or(-1, |p| p.as_raw_fd()),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let ms = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd records that
+        // lives across the call; a negative fd is ignored by poll.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        for (s, p) in streams.iter_mut().zip(&fds) {
+            if p.revents != 0 {
+                s.read_some(&mut buf)?;
+            }
+        }
+    }
+    // Both streams ended: the program is exiting. Its status follows at
+    // once; wait for it in short, growing steps, still under the deadline.
+    let mut pause = Duration::from_micros(50);
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
+    };
+    let [out, err] = streams;
+    Ok(Some((status, (out.kept, out.over), (err.kept, err.over))))
 }
 
 fn exit_status(s: &std::process::ExitStatus) -> i32 {
@@ -298,10 +413,24 @@ pub fn locate(server: &str, family: Family) -> Result<ServerRecord, Failure> {
     serde_json::from_slice(&out.stdout).map_err(|_| not_registered())
 }
 
-/// This server's TLS identity.
+/// This server's TLS identity, loaded once per process and shared: a display
+/// over fifty servers would otherwise read and parse the certificates and
+/// the key, and build the TLS configuration, fifty times. The threads of a
+/// fan-out wait for the first load rather than each doing it; a failure is
+/// not kept, so the next call tries again.
 pub fn identity(family: Family) -> Result<Identity, Failure> {
-    Identity::load(&node::tls_dir())
-        .map_err(|e| Failure::refused(family, NO_IDENTITY, e.to_string()))
+    static LOADED: std::sync::Mutex<Option<(PathBuf, Identity)>> = std::sync::Mutex::new(None);
+    let dir = node::tls_dir();
+    let mut held = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((at, id)) = held.as_ref() {
+        if *at == dir {
+            return Ok(id.clone());
+        }
+    }
+    let id =
+        Identity::load(&dir).map_err(|e| Failure::refused(family, NO_IDENTITY, e.to_string()))?;
+    *held = Some((dir, id.clone()));
+    Ok(id)
 }
 
 /// Runs a program on a registered server through its daemon.
@@ -353,4 +482,54 @@ pub fn comm_failure(family: Family, server: &str, e: CommError) -> Failure {
         number,
         format!("Communication with the server {server} failed: {e}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::time::Instant;
+
+    fn sh(script: &str) -> std::process::Child {
+        Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sh")
+    }
+
+    #[test]
+    fn both_streams_and_the_status_are_collected() {
+        // More than a pipe holds on stdout, interleaved with stderr.
+        let mut c = sh("echo out; echo err >&2; head -c 300000 /dev/zero; echo end >&2; exit 3");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let (status, (out, over), (err, err_over)) = collect(&mut c, deadline).unwrap().unwrap();
+        assert_eq!(status.code(), Some(3));
+        assert_eq!(out.len(), 4 + 300_000);
+        assert!(out.starts_with(b"out\n"));
+        assert_eq!(err, b"err\nend\n");
+        assert!(!over && !err_over);
+    }
+
+    #[test]
+    fn a_program_that_does_not_end_is_given_up_at_the_deadline() {
+        let mut c = sh("exec sleep 30");
+        let t = Instant::now();
+        let got = collect(&mut c, t + Duration::from_millis(300)).unwrap();
+        assert!(got.is_none());
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+
+    #[test]
+    fn a_program_that_closes_its_streams_first_is_still_waited_for() {
+        let mut c = sh("exec >&- 2>&-; sleep 0.2; exit 7");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let (status, (out, _), (err, _)) = collect(&mut c, deadline).unwrap().unwrap();
+        assert_eq!(status.code(), Some(7));
+        assert!(out.is_empty() && err.is_empty());
+    }
 }

@@ -365,4 +365,72 @@ impl Repository for PgRepository {
             Ok(())
         })
     }
+
+    fn add_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        record: ServerRecord,
+        check: impl FnOnce(&[ServerRecord]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.change(holder, |tx| {
+            check(&servers_in(tx)?).map_err(Fail::Refused)?;
+            tx.execute(
+                "INSERT INTO acm_servers (position, name, ip, port, manager)
+                 SELECT coalesce(max(position), 0) + 1, $1, $2, $3, $4 FROM acm_servers",
+                &[
+                    &record.name,
+                    &record.ip,
+                    &i32::from(record.port),
+                    &record.manager,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn update_servers<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut Vec<ServerRecord>) -> Result<Vec<(String, String)>, E>,
+    ) -> Result<(), E> {
+        self.change(holder, |tx| {
+            let before = servers_in(tx)?;
+            let mut after = before.clone();
+            let renames = change(&mut after).map_err(Fail::Refused)?;
+            if after != before {
+                write_servers(tx, &after)?;
+            }
+            // In the order made, as the whole-document form moves them; a
+            // stale list under the new name is replaced, as there.
+            for (old, new) in renames.iter().filter(|(o, n)| o != n) {
+                tx.execute("DELETE FROM acm_devices WHERE server = $1", &[new])?;
+                tx.execute(
+                    "UPDATE acm_devices SET server = $2 WHERE server = $1",
+                    &[old, new],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn remove_server<E: From<StoreError>>(
+        &self,
+        holder: &str,
+        name: &str,
+        check: impl FnOnce(&[ServerRecord], usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.change(holder, |tx| {
+            let servers = servers_in(tx)?;
+            let held: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM acm_devices WHERE server = $1",
+                    &[&name],
+                )?
+                .get(0);
+            check(&servers, usize::try_from(held).unwrap_or(usize::MAX)).map_err(Fail::Refused)?;
+            tx.execute("DELETE FROM acm_devices WHERE server = $1", &[&name])?;
+            tx.execute("DELETE FROM acm_servers WHERE name = $1", &[&name])?;
+            Ok(())
+        })
+    }
 }
