@@ -821,3 +821,80 @@ fn a_standard_profile_box_copies_opc_by_token_and_refuses_the_rest() {
         "{err}"
     );
 }
+
+#[test]
+fn an_xcopy_profile_box_copies_opc_by_extended_copy_and_says_so() {
+    let s = Scratch::new();
+    let ini = s.root().join("etc/opt/swstorage/swnode.ini");
+    std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
+    std::fs::write(&ini, "ServerName=job2\n").unwrap();
+    // An array with EXTENDED COPY and no ROD tokens; LUNs larger than one
+    // command's segments (16 of 32 MiB), so the copy takes several.
+    ok(&s, &["box", "create", "B1", "--profile", "xcopy"]);
+    assert!(ok(&s, &["box", "show", "B1"]).contains("Profile     : xcopy\n"));
+    ok(
+        &s,
+        &[
+            "lun", "create", "B1", "--size", "600M", "--count", "2", "--thin",
+        ],
+    );
+    ok(&s, &["lun", "create", "B1", "--size", "8M", "--count", "2"]);
+    let addr = start(&s, &[]);
+    for lun in 0..4 {
+        let dev = format!("/dev/hdisk{}", lun + 1);
+        ok(
+            &s,
+            &[
+                "host",
+                "attach-url",
+                &dev,
+                &format!("iscsi://{addr}/{IQN}/{lun}"),
+            ],
+        );
+    }
+    let run = |cmd: &str, args: &[&str]| acm_testkit::run(&s, &acm_testkit::bin(cmd), args);
+    let note = |out: &std::process::Output, id: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(err.starts_with(&format!("{id} ")), "{err}");
+        assert!(err.contains("EXTENDED COPY"), "{err}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sw = |cmd: &str, args: &[&str]| acm_testkit::ok(&s, &acm_testkit::bin(cmd), args);
+    sw("swstsvrset", &[]);
+    sw("swstdevinfoset", &["-t", "/dev/hdisk1"]);
+    sw("swstdevinfoset", &["-b", "/dev/hdisk2"]);
+    sw("swstbkpolset", &["-s", "1", "/dev/hdisk1"]);
+    ok(
+        &s,
+        &["write", "/dev/hdisk1", "--seed", "51", "--length", "64M"],
+    );
+    ok(
+        &s,
+        &[
+            "write",
+            "/dev/hdisk1",
+            "--seed",
+            "52",
+            "--offset",
+            "590M",
+            "--length",
+            "10M",
+        ],
+    );
+    let source = checksum(&s, "/dev/hdisk1");
+    let out = run("swstbackup", &["/dev/hdisk1"]);
+    assert_eq!(note(&out, "swst0741"), "/dev/hdisk1 swstbackup completed\n");
+    assert_eq!(checksum(&s, "/dev/hdisk2"), source, "the backup");
+    assert!(sw("swstbackstat", &["/dev/hdisk1"]).contains("succeeded"));
+    // Replication: an OPC snapshot the same way; QuickOPC refused.
+    sw("swsrpsetvol", &["/dev/hdisk3", "/dev/hdisk4"]);
+    ok(&s, &["write", "/dev/hdisk3", "--seed", "53"]);
+    let original = checksum(&s, "/dev/hdisk3");
+    let out = run("swsrpmake", &["/dev/hdisk3", "/dev/hdisk4"]);
+    assert!(note(&out, "swsrp0741").contains("swsrpmake completed"));
+    assert_eq!(checksum(&s, "/dev/hdisk4"), original, "the replica");
+    let out = run("swsrpmake", &["-T", "/dev/hdisk3", "/dev/hdisk4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("swsrp0634 "));
+}

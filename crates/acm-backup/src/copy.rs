@@ -103,12 +103,18 @@ pub fn start(kind: m::CopyKind, from: &BoxInfo, to: &BoxInfo) -> Result<m::Sessi
         define_only: false,
     };
     match driver_for(from).start(&req) {
-        // An array without the vendor commands: OPC by ROD token, when it
-        // offers them (the copy is whole when this returns).
+        // An array without the vendor commands: OPC by ROD token, or by
+        // EXTENDED COPY, when it offers them (the copy is whole when this
+        // returns, so the source is still quiesced by the pre-processing).
         Err(e) if kind == m::CopyKind::Opc && e.copy_error() == Some(&CopyError::InvalidOpcode) => {
-            match acm_model::offload::copy_by_token(from, to) {
-                Ok(true) => Ok(0),
-                Ok(false) => Err(refused(kind, &e)),
+            match acm_model::offload::copy_offloaded(from, to) {
+                Ok(Some(how)) => {
+                    if how == acm_model::offload::How::ExtendedCopy {
+                        eprintln!("{}", messages::copied_by_extended_copy());
+                    }
+                    Ok(0)
+                }
+                Ok(None) => Err(refused(kind, &e)),
                 Err(e) => Err(refused(kind, &e)),
             }
         }

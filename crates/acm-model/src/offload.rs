@@ -4,9 +4,91 @@
 //! LUN) and written to the destination (WRITE USING TOKEN on its LUN): what
 //! OPC's logical copy promises, the data as of the command. The copy is
 //! whole when the command ends, so no session remains to report on.
+//!
+//! An array that offers EXTENDED COPY but no tokens copies the blocks as
+//! they are while the copy runs: a point-in-time copy only because the
+//! source stays quiesced by the command's pre-processing until the copy has
+//! ended (the command returns after it), which the command says.
 
 use crate::extent::BoxInfo;
-use acm_scsi::driver::DriverError;
+use acm_scsi::driver::{Driver, DriverError};
+use acm_scsi::sbc::offload::Segment;
+
+/// How a standard-profile copy was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// By point-in-time ROD token.
+    Token,
+    /// By EXTENDED COPY, the source quiesced throughout.
+    ExtendedCopy,
+}
+
+/// Copies `from` onto `to` with what the source's device offers: a ROD
+/// token, else EXTENDED COPY; `Ok(None)` when it offers neither (nothing
+/// was sent beyond INQUIRY).
+pub fn copy_offloaded(from: &BoxInfo, to: &BoxInfo) -> Result<Option<How>, DriverError> {
+    if copy_by_token(from, to)? {
+        return Ok(Some(How::Token));
+    }
+    let mut src = acm_host::scsi::driver_to(&from.box_id, from.olu);
+    if !src.offers_extended_copy()? {
+        return Ok(None);
+    }
+    extended_copy(&mut src, from, to)?;
+    Ok(Some(How::ExtendedCopy))
+}
+
+/// The most blocks one segment copies (its count is 16 bits).
+const SEGMENT_BLOCKS: u64 = u16::MAX as u64;
+
+/// EXTENDED COPY of `from` onto `to`, the source's LUN as copy manager, in
+/// as many commands as its operating parameters ask.
+fn extended_copy(
+    src: &mut Driver<Box<dyn acm_scsi::transport::Transport>>,
+    from: &BoxInfo,
+    to: &BoxInfo,
+) -> Result<(), DriverError> {
+    if from.blocks != to.blocks {
+        return Err(DriverError::Argument(format!(
+            "the volumes differ in size ({} and {} blocks)",
+            from.blocks, to.blocks
+        )));
+    }
+    let limits = src.copy_limits()?;
+    let from_id = src.lu_designator()?;
+    let to_id = acm_host::scsi::driver_to(&to.box_id, to.olu).lu_designator()?;
+    let mut per_segment = SEGMENT_BLOCKS;
+    if limits.max_segment_bytes > 0 {
+        per_segment = per_segment.min(u64::from(limits.max_segment_bytes) / 512);
+    }
+    // Two target descriptors of 32 bytes, then 28 bytes a segment.
+    let by_list = (u64::from(limits.max_descriptor_list).saturating_sub(64) / 28).max(1);
+    let per_command = u64::from(limits.max_segments).clamp(1, by_list) as usize;
+    if per_segment == 0 || limits.max_targets < 2 {
+        return Err(DriverError::Malformed(format!(
+            "the copy manager takes {} targets and {} bytes a segment",
+            limits.max_targets, limits.max_segment_bytes
+        )));
+    }
+    let mut segments = Vec::new();
+    let mut at = 0;
+    while at < from.blocks {
+        let n = (from.blocks - at).min(per_segment);
+        segments.push(Segment {
+            src: 0,
+            dst: 1,
+            blocks: n as u16,
+            src_lba: from.start_lba + at,
+            dst_lba: to.start_lba + at,
+        });
+        at += n;
+    }
+    let list_id = list_id() as u8;
+    for (i, chunk) in segments.chunks(per_command).enumerate() {
+        src.extended_copy(list_id.wrapping_add(i as u8), &[&from_id, &to_id], chunk)?;
+    }
+    Ok(())
+}
 
 /// The most blocks one range descriptor names (a token holds up to 64).
 const RANGE_BLOCKS: u64 = 1 << 25;
@@ -15,7 +97,7 @@ const MAX_RANGES: usize = 64;
 
 /// Copies `from` onto `to` by ROD token; `Ok(false)` when the source's
 /// device offers no tokens (nothing was sent beyond INQUIRY).
-pub fn copy_by_token(from: &BoxInfo, to: &BoxInfo) -> Result<bool, DriverError> {
+fn copy_by_token(from: &BoxInfo, to: &BoxInfo) -> Result<bool, DriverError> {
     let mut src = acm_host::scsi::driver_to(&from.box_id, from.olu);
     if !src.offers_tokens()? {
         return Ok(false);

@@ -97,9 +97,14 @@ pub fn start(t: &Target, kind: CopyKind, opts: StartOptions) -> Result<m::Sessio
                 && !opts.define_only =>
         {
             let (from, to) = (t.from().box_info.clone(), t.to().box_info.clone());
-            match acm_model::offload::copy_by_token(&from, &to) {
-                Ok(true) => Ok(0),
-                Ok(false) => Err(refused(kind, t.from(), &e)),
+            match acm_model::offload::copy_offloaded(&from, &to) {
+                Ok(Some(how)) => {
+                    if how == acm_model::offload::How::ExtendedCopy {
+                        eprintln!("{}", messages::copied_by_extended_copy());
+                    }
+                    Ok(0)
+                }
+                Ok(None) => Err(refused(kind, t.from(), &e)),
                 Err(e) => Err(refused(kind, t.from(), &e)),
             }
         }

@@ -273,6 +273,17 @@ impl<T: Transport> Driver<T> {
     /// lists POPULATE TOKEN and WRITE USING TOKEN. A device without the page
     /// offers none.
     pub fn offers_tokens(&mut self) -> Result<bool, DriverError> {
+        self.offers_offload(sbc::SA_POPULATE_TOKEN, sbc::SA_WRITE_USING_TOKEN)
+    }
+
+    /// Whether the LUN is a copy manager for EXTENDED COPY (LID1): VPD page
+    /// 8Fh lists it.
+    pub fn offers_extended_copy(&mut self) -> Result<bool, DriverError> {
+        self.offers_offload(sbc::SA_EXTENDED_COPY_LID1, sbc::SA_EXTENDED_COPY_LID1)
+    }
+
+    /// Whether VPD page 8Fh lists EXTENDED COPY with both service actions.
+    fn offers_offload(&mut self, sa1: u8, sa2: u8) -> Result<bool, DriverError> {
         let pages = self.inquiry(true, 0x00)?;
         if !pages.get(4..).is_some_and(|p| p.contains(&0x8F)) {
             return Ok(false);
@@ -292,10 +303,7 @@ impl<T: Transport> Driver<T> {
                 while i + 1 < list.len() {
                     let n = usize::from(list[i + 1]);
                     let sas = list.get(i + 2..i + 2 + n).unwrap_or(&[]);
-                    if list[i] == sbc::EXTENDED_COPY
-                        && sas.contains(&sbc::SA_POPULATE_TOKEN)
-                        && sas.contains(&sbc::SA_WRITE_USING_TOKEN)
-                    {
+                    if list[i] == sbc::EXTENDED_COPY && sas.contains(&sa1) && sas.contains(&sa2) {
                         return Ok(true);
                     }
                     i += 2 + n;
@@ -332,6 +340,48 @@ impl<T: Transport> Driver<T> {
         let (cdb, p) = sbc::offload::write_using_token(list_id, token, 0, delete, ranges);
         self.exec(&cdb, Buf::Out(&p))?;
         Ok(self.rod_info(list_id)?.transfer_count)
+    }
+
+    /// The LUN's own designator for EXTENDED COPY target descriptors: the
+    /// first NAA designation descriptor of VPD page 83h associated with the
+    /// logical unit (header and designator, as the page gives them).
+    pub fn lu_designator(&mut self) -> Result<Vec<u8>, DriverError> {
+        let page = self.inquiry(true, 0x83)?;
+        let mut d = page.get(4..).unwrap_or(&[]);
+        while d.len() >= 4 {
+            let n = 4 + usize::from(d[3]);
+            let Some(one) = d.get(..n) else { break };
+            // Association 00b (the logical unit), designator type 3 (NAA).
+            if (one[1] >> 4) & 0x03 == 0 && one[1] & 0x0F == 3 {
+                return Ok(one.to_vec());
+            }
+            d = &d[n..];
+        }
+        Err(malformed(
+            "VPD page 83h names no NAA designator of the logical unit".into(),
+        ))
+    }
+
+    /// What this copy manager takes in one EXTENDED COPY.
+    pub fn copy_limits(&mut self) -> Result<sbc::offload::CopyLimits, DriverError> {
+        let mut buf = vec![0u8; 64];
+        let cdb = sbc::offload::copy_operating_parameters(64);
+        let got = 64 - self.exec(&cdb, Buf::In(&mut buf))?;
+        buf.truncate(got);
+        sbc::offload::parse_copy_limits(&buf).map_err(malformed)
+    }
+
+    /// EXTENDED COPY (LID1) of `segments` between the LUNs `designators`
+    /// name, this LUN being the copy manager; done when it returns.
+    pub fn extended_copy(
+        &mut self,
+        list_id: u8,
+        designators: &[&[u8]],
+        segments: &[sbc::offload::Segment],
+    ) -> Result<(), DriverError> {
+        let (cdb, p) = sbc::offload::extended_copy_lid1(list_id, designators, segments);
+        self.exec(&cdb, Buf::Out(&p))?;
+        Ok(())
     }
 
     fn rod_info(&mut self, list_id: u32) -> Result<sbc::offload::RodInfo, DriverError> {

@@ -383,6 +383,100 @@ pub mod offload {
         )
     }
 
+    /// One block-to-block segment of EXTENDED COPY: `blocks` from `src_lba`
+    /// of target `src` to `dst_lba` of target `dst` (indexes into the
+    /// parameter list's target descriptors).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Segment {
+        pub src: u16,
+        pub dst: u16,
+        pub blocks: u16,
+        pub src_lba: u64,
+        pub dst_lba: u64,
+    }
+
+    /// EXTENDED COPY (LID1): identification descriptor targets (E4h), one
+    /// per designator (a VPD 83h designation descriptor, 512-byte blocks),
+    /// and block-to-block segments (02h); the list's result is held under
+    /// `list_id`.
+    pub fn extended_copy_lid1(
+        list_id: u8,
+        designators: &[&[u8]],
+        segments: &[Segment],
+    ) -> ([u8; 16], Vec<u8>) {
+        let mut targets = Vec::new();
+        for d in designators {
+            let mut e = [0u8; 32];
+            e[0] = 0xE4;
+            let n = d.len().min(24);
+            e[4..4 + n].copy_from_slice(&d[..n]);
+            // Block device parameters: 512-byte disk blocks.
+            e[29..32].copy_from_slice(&[0, 2, 0]);
+            targets.extend_from_slice(&e);
+        }
+        let mut segs = Vec::new();
+        for s in segments {
+            let mut e = [0u8; 28];
+            e[0] = 0x02;
+            e[2..4].copy_from_slice(&24u16.to_be_bytes());
+            e[4..6].copy_from_slice(&s.src.to_be_bytes());
+            e[6..8].copy_from_slice(&s.dst.to_be_bytes());
+            e[10..12].copy_from_slice(&s.blocks.to_be_bytes());
+            e[12..20].copy_from_slice(&s.src_lba.to_be_bytes());
+            e[20..28].copy_from_slice(&s.dst_lba.to_be_bytes());
+            segs.extend_from_slice(&e);
+        }
+        let mut p = vec![0u8; 16];
+        p[0] = list_id;
+        p[2..4].copy_from_slice(&(targets.len() as u16).to_be_bytes());
+        p[8..12].copy_from_slice(&(segs.len() as u32).to_be_bytes());
+        p.extend(targets);
+        p.extend(segs);
+        let mut c = [0u8; 16];
+        c[0] = EXTENDED_COPY;
+        c[1] = SA_EXTENDED_COPY_LID1;
+        c[10..14].copy_from_slice(&(p.len() as u32).to_be_bytes());
+        (c, p)
+    }
+
+    /// RECEIVE COPY RESULTS, OPERATING PARAMETERS.
+    pub fn copy_operating_parameters(alloc: u32) -> [u8; 16] {
+        let mut c = [0u8; 16];
+        c[0] = RECEIVE_COPY_RESULTS;
+        c[1] = SA_COPY_OPERATING_PARAMETERS;
+        c[10..14].copy_from_slice(&alloc.to_be_bytes());
+        c
+    }
+
+    /// What a copy manager takes in one EXTENDED COPY (LID1).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct CopyLimits {
+        pub max_targets: u16,
+        pub max_segments: u16,
+        /// Bytes of target and segment descriptors together.
+        pub max_descriptor_list: u32,
+        /// Bytes one segment may copy (0: no limit).
+        pub max_segment_bytes: u32,
+    }
+
+    /// Parses OPERATING PARAMETERS data (SPC-4 §6.18.4).
+    pub fn parse_copy_limits(d: &[u8]) -> Result<CopyLimits, String> {
+        if d.len() < 20 {
+            return Err(format!(
+                "operating parameters are {} bytes, need 20",
+                d.len()
+            ));
+        }
+        let u16_at = |i: usize| u16::from_be_bytes([d[i], d[i + 1]]);
+        let u32_at = |i: usize| u32::from_be_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
+        Ok(CopyLimits {
+            max_targets: u16_at(8),
+            max_segments: u16_at(10),
+            max_descriptor_list: u32_at(12),
+            max_segment_bytes: u32_at(16),
+        })
+    }
+
     /// RECEIVE ROD TOKEN INFORMATION for `list_id`.
     pub fn receive_rod_token_information(list_id: u32, alloc: u32) -> [u8; 16] {
         let mut c = [0u8; 16];

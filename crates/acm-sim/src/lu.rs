@@ -377,10 +377,7 @@ pub fn execute(
         }
         // The vendor copy-session commands, and the opcodes nobody answers;
         // a box of the standard profile answers no vendor command.
-        if array
-            .state(bid)
-            .is_some_and(|st| st.profile == crate::state::Profile::Standard)
-        {
+        if array.state(bid).is_some_and(|st| !st.profile.vendor()) {
             return error(&CopyError::InvalidOpcode);
         }
         let u = units.unit(bid, olu);
@@ -400,6 +397,18 @@ pub fn execute(
     };
     if let Err(e) = op.check(cdb) {
         return error(&e);
+    }
+    // An array of the XCOPY profile knows the third-party copy opcodes but
+    // not their ROD token service actions.
+    if matches!(
+        (op.opcode, op.sa),
+        (
+            EXTENDED_COPY,
+            Some(SA_POPULATE_TOKEN | SA_WRITE_USING_TOKEN)
+        ) | (RECEIVE_COPY_RESULTS, Some(SA_RECEIVE_ROD_TOKEN_INFORMATION))
+    ) && array.state(bid).is_some_and(|st| !st.profile.tokens())
+    {
+        return error(&invalid_cdb(1));
     }
     let u = units.unit(bid, olu);
     u.known.insert(nexus.clone());
@@ -861,7 +870,11 @@ impl Lu<'_> {
             0x00 => vpd(0x00, &[0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0, 0xB1]),
             0x80 => standard::vpd_serial(&id),
             0x83 => device_id(&id),
-            0x8F => xcopy::third_party_copy_vpd(),
+            0x8F => xcopy::third_party_copy_vpd(
+                self.array
+                    .state(&self.bid)
+                    .is_none_or(|st| st.profile.tokens()),
+            ),
             0x86 => {
                 let mut b = vec![0u8; 60];
                 b[1] = 0x01; // SIMPSUP: simple task attribute

@@ -125,6 +125,23 @@ pub enum Profile {
     /// The standard set only, copy offload included: the vendor commands
     /// are invalid operation codes, as on another maker's array.
     Standard,
+    /// The standard set with EXTENDED COPY but no ROD tokens (POPULATE
+    /// TOKEN, WRITE USING TOKEN and RECEIVE ROD TOKEN INFORMATION are
+    /// invalid): an array that offers only the copy VMware's XCOPY uses,
+    /// and so no point-in-time copy.
+    Xcopy,
+}
+
+impl Profile {
+    /// Whether the vendor copy-session commands are answered.
+    pub fn vendor(self) -> bool {
+        self == Profile::Vendor
+    }
+
+    /// Whether point-in-time ROD tokens are offered.
+    pub fn tokens(self) -> bool {
+        self != Profile::Xcopy
+    }
 }
 
 impl BoxState {

@@ -184,6 +184,7 @@ enum IscsiCmd {
 enum ProfileArg {
     Vendor,
     Standard,
+    Xcopy,
 }
 
 #[derive(Subcommand)]
@@ -192,8 +193,9 @@ enum BoxCmd {
     Create {
         name: String,
         /// The command sets its LUNs answer: `vendor` (the standard set and
-        /// the vendor copy-session commands) or `standard` (the standard set
-        /// with copy offload only, as another maker's array).
+        /// the vendor copy-session commands), `standard` (the standard set
+        /// with copy offload only, as another maker's array) or `xcopy` (the
+        /// standard set with EXTENDED COPY but no ROD tokens).
         #[arg(long, value_enum, default_value = "vendor")]
         profile: ProfileArg,
     },
@@ -947,6 +949,7 @@ fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
             let profile = match profile {
                 ProfileArg::Vendor => acm_sim::state::Profile::Vendor,
                 ProfileArg::Standard => acm_sim::state::Profile::Standard,
+                ProfileArg::Xcopy => acm_sim::state::Profile::Xcopy,
             };
             println!("{}", a.create_box_profiled(&name, profile)?);
             Ok(())
@@ -971,6 +974,7 @@ fn box_cmd(c: BoxCmd) -> Result<(), Failure> {
             let profile = match s.profile {
                 acm_sim::state::Profile::Vendor => "vendor",
                 acm_sim::state::Profile::Standard => "standard",
+                acm_sim::state::Profile::Xcopy => "xcopy",
             };
             println!("Profile     : {profile}");
             println!("LUNs        : {}", s.luns.len());

@@ -37,3 +37,13 @@ pub fn repository_error(detail: impl Display) -> Failure {
         ),
     )
 }
+
+/// An OPC made with EXTENDED COPY on an array without point-in-time copy:
+/// the note the command prints (standard error) beside its completion.
+pub fn copied_by_extended_copy() -> acm_core::msg::Message {
+    acm_core::msg::Message::new(
+        F,
+        741,
+        "The array offers no point-in-time copy: the copy was made with EXTENDED COPY while the source stayed quiesced, and was complete when the command ended.",
+    )
+}

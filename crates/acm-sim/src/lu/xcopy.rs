@@ -336,27 +336,30 @@ fn operating_parameters() -> Vec<u8> {
 }
 
 /// VPD page 8Fh, Third-party Copy: the Supported Commands descriptor
-/// (EXTENDED COPY LID1, POPULATE TOKEN, WRITE USING TOKEN; RECEIVE COPY
-/// RESULTS' service actions) and the Block Device ROD Token Limits.
-pub(super) fn third_party_copy_vpd() -> Vec<u8> {
-    let commands: &[(u8, &[u8])] = &[
+/// (EXTENDED COPY LID1 and RECEIVE COPY RESULTS' service actions; with
+/// `tokens`, POPULATE TOKEN, WRITE USING TOKEN and RECEIVE ROD TOKEN
+/// INFORMATION too) and, with `tokens`, the Block Device ROD Token Limits.
+pub(super) fn third_party_copy_vpd(tokens: bool) -> Vec<u8> {
+    let (xcopy, results): (&[u8], &[u8]) = if tokens {
         (
-            EXTENDED_COPY,
             &[
                 SA_EXTENDED_COPY_LID1,
                 SA_POPULATE_TOKEN,
                 SA_WRITE_USING_TOKEN,
             ],
-        ),
-        (
-            RECEIVE_COPY_RESULTS,
             &[
                 SA_COPY_STATUS,
                 SA_OPERATING_PARAMETERS,
                 SA_RECEIVE_ROD_TOKEN_INFORMATION,
             ],
-        ),
-    ];
+        )
+    } else {
+        (
+            &[SA_EXTENDED_COPY_LID1],
+            &[SA_COPY_STATUS, SA_OPERATING_PARAMETERS],
+        )
+    };
+    let commands: &[(u8, &[u8])] = &[(EXTENDED_COPY, xcopy), (RECEIVE_COPY_RESULTS, results)];
     let mut list = Vec::new();
     for (op, sas) in commands {
         list.push(*op);
@@ -370,6 +373,8 @@ pub(super) fn third_party_copy_vpd() -> Vec<u8> {
     }
     let n = (desc.len() - 4) as u16;
     desc[2..4].copy_from_slice(&n.to_be_bytes());
-    desc.extend(super::rod::limits_descriptor());
+    if tokens {
+        desc.extend(super::rod::limits_descriptor());
+    }
     vpd(0x8F, &desc)
 }
