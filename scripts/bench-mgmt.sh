@@ -20,6 +20,9 @@
 #                            work too); median of 5
 #   mgmt_fanout_50_floor_ms  that CPU time over the machine's cores: the
 #                            physical limit of the display on this machine
+#   mgmt_fanout_50_manager_cpu_ms  of that, the Management Server's own
+#                            command (what 50 servers cost it on a site where
+#                            each Managed Server has its own CPU)
 #   mgmt_fanout_50_vs_floor  the display's wall time over the floor of the
 #                            same run (1.0: every core busy with the display
 #                            throughout), median of 5
@@ -332,22 +335,23 @@ wall_and_cpu() {
     sleep 0.2 # the daemons' last bookkeeping after the answers
     kill -INT "$pp"
     wait "$pp" || true
-    awk -F, -v w=$(((t1 - t0) / 1000000)) '$3 == "task-clock" {ms += $1} END {printf "%d %d\n", w, ms}' "$f" "$c"
+    awk -F, -v w=$(((t1 - t0) / 1000000)) -v c="$c" '$3 == "task-clock" {ms += $1; if (FILENAME == c) own += $1} END {printf "%d %d %d\n", w, ms, own}' "$f" "$c"
   else
     b0=$(busy_ms)
     t0=$(now_ns)
     on "$mgr" swstdevdisp >/dev/null
     t1=$(now_ns)
     b1=$(busy_ms)
-    awk -v w=$(((t1 - t0) / 1000000)) -v b0="$b0" -v b1="$b1" 'BEGIN {printf "%d %d\n", w, b1 - b0}'
+    awk -v w=$(((t1 - t0) / 1000000)) -v b0="$b0" -v b1="$b1" 'BEGIN {printf "%d %d 0\n", w, b1 - b0}'
   fi
 }
 cores=$(nproc)
-walls=() cpus=() vs=()
+walls=() cpus=() vs=() owns=()
 for _ in 1 2 3 4 5; do
-  read -r w c < <(wall_and_cpu)
+  read -r w c own < <(wall_and_cpu)
   walls+=("$w")
   cpus+=("$c")
+  owns+=("$own")
   # This run's wall time over its own floor (its CPU time spread over every core).
   vs+=("$(awk -v w="$w" -v c="$c" -v n="$cores" 'BEGIN {if (c > 0) printf "%.2f\n", w * n / c; else print 0}')")
 done
@@ -355,4 +359,8 @@ echo "# CPU counted for: $counted (perf: the display's processes; machine: all o
 echo "mgmt_fanout_50_cpu_ms $(median "${cpus[@]}")"
 echo "mgmt_fanout_50_floor_ms $(($(median "${cpus[@]}") / cores))"
 echo "mgmt_fanout_50_vs_floor $(median "${vs[@]}")"
+# What the Management Server itself spends (its command and the programs it
+# starts for itself): on a site, where every Managed Server has its own CPU,
+# this is what fifty servers cost it (0 without perf).
+echo "mgmt_fanout_50_manager_cpu_ms $(median "${owns[@]}")"
 echo "mgmt_fanout_50_sequential_ms $(median_of_5 seq_ms)"
