@@ -1215,10 +1215,7 @@ fn host_cmd(c: HostCmd) -> Result<(), Failure> {
                 .block_disk(&device)
                 .filter(|_| device.starts_with("/dev/"))
                 .ok_or_else(|| host_refused(format!("{device} is not a block disk")))?;
-            let backing = acm_core::blockdev::loops()
-                .into_iter()
-                .find(|l| l.device == lo)
-                .map(|l| l.backing);
+            let backing = our_loop(&lo).map(|l| l.backing);
             match backing {
                 Some(file) if std::fs::metadata(&file).is_ok() => {
                     println!("{lo} {}", file.display())
@@ -1481,12 +1478,22 @@ fn block_device(name: &str, olu: u32) -> Result<(String, std::path::PathBuf), Fa
     acm_sim::client::block(&paths::sim_home(), name, olu).map_err(|e| Failure("SIM1009", e))
 }
 
-/// Whether a block disk's loop device still reaches a live block face.
-fn block_alive(lo: &str) -> bool {
+/// Loop device `lo` if it is this home's: its backing file is in this
+/// home's block face. Loop device numbers are the machine's, so once ours
+/// was detached the same number may back another home's face, which is
+/// neither ours to report nor ours to unmount or detach.
+fn our_loop(lo: &str) -> Option<acm_core::blockdev::Loop> {
+    // The kernel names a loop device's backing file by its absolute path.
+    let home = paths::sim_home();
+    let face = acm_sim::block::mount_point(&std::fs::canonicalize(&home).unwrap_or(home));
     acm_core::blockdev::loops()
         .into_iter()
-        .find(|l| l.device == lo)
-        .is_some_and(|l| std::fs::metadata(&l.backing).is_ok())
+        .find(|l| l.device == lo && l.backing.starts_with(&face))
+}
+
+/// Whether a block disk's loop device still reaches a live block face.
+fn block_alive(lo: &str) -> bool {
+    our_loop(lo).is_some_and(|l| std::fs::metadata(&l.backing).is_ok())
 }
 
 /// `acmsim host recover`: see `docs/block-disks.md` ("After a killed array
@@ -1509,7 +1516,7 @@ fn recover(store: &HostStore) -> Result<(), Failure> {
     for (dev, d) in &stale {
         let lo = d.block.clone().unwrap_or_default();
         let mut points = Vec::new();
-        if blockdev::device_number(&lo).is_some() {
+        if our_loop(&lo).is_some() {
             let mounts = blockdev::mounts_of(&lo);
             for m in mounts.iter().rev() {
                 let mp = m.mount_point.to_string_lossy().into_owned();
@@ -1523,7 +1530,7 @@ fn recover(store: &HostStore) -> Result<(), Failure> {
                 points.push((mp, if ro { "ro".to_string() } else { String::new() }));
             }
             points.reverse();
-            if blockdev::loops().iter().any(|l| l.device == lo) {
+            if our_loop(&lo).is_some() {
                 blockdev::loop_detach(&lo).map_err(host_refused)?;
                 println!("{dev}: detached the stale {lo}");
             }
