@@ -14,6 +14,9 @@ use crate::extent::BoxInfo;
 use acm_scsi::driver::{Driver, DriverError};
 use acm_scsi::sbc::offload::Segment;
 
+/// The driver of one LUN, as the host opens it.
+type Lun = Driver<Box<dyn acm_scsi::transport::Transport>>;
+
 /// How a standard-profile copy was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum How {
@@ -27,15 +30,17 @@ pub enum How {
 /// token, else EXTENDED COPY; `Ok(None)` when it offers neither (nothing
 /// was sent beyond INQUIRY).
 pub fn copy_offloaded(from: &BoxInfo, to: &BoxInfo) -> Result<Option<How>, DriverError> {
-    if copy_by_token(from, to)? {
-        return Ok(Some(How::Token));
-    }
     let mut src = acm_host::scsi::driver_to(&from.box_id, from.olu);
-    if !src.offers_extended_copy()? {
-        return Ok(None);
+    let offers = src.offload_offers()?;
+    if offers.tokens {
+        copy_by_token(&mut src, from, to)?;
+        Ok(Some(How::Token))
+    } else if offers.extended_copy {
+        extended_copy(&mut src, from, to)?;
+        Ok(Some(How::ExtendedCopy))
+    } else {
+        Ok(None)
     }
-    extended_copy(&mut src, from, to)?;
-    Ok(Some(How::ExtendedCopy))
 }
 
 /// The most blocks one segment copies (its count is 16 bits).
@@ -43,11 +48,7 @@ const SEGMENT_BLOCKS: u64 = u16::MAX as u64;
 
 /// EXTENDED COPY of `from` onto `to`, the source's LUN as copy manager, in
 /// as many commands as its operating parameters ask.
-fn extended_copy(
-    src: &mut Driver<Box<dyn acm_scsi::transport::Transport>>,
-    from: &BoxInfo,
-    to: &BoxInfo,
-) -> Result<(), DriverError> {
+fn extended_copy(src: &mut Lun, from: &BoxInfo, to: &BoxInfo) -> Result<(), DriverError> {
     if from.blocks != to.blocks {
         return Err(DriverError::Argument(format!(
             "the volumes differ in size ({} and {} blocks)",
@@ -95,13 +96,8 @@ const RANGE_BLOCKS: u64 = 1 << 25;
 /// The most range descriptors of one command.
 const MAX_RANGES: usize = 64;
 
-/// Copies `from` onto `to` by ROD token; `Ok(false)` when the source's
-/// device offers no tokens (nothing was sent beyond INQUIRY).
-fn copy_by_token(from: &BoxInfo, to: &BoxInfo) -> Result<bool, DriverError> {
-    let mut src = acm_host::scsi::driver_to(&from.box_id, from.olu);
-    if !src.offers_tokens()? {
-        return Ok(false);
-    }
+/// Copies `from` onto `to` by ROD token, `src` being the source's LUN.
+fn copy_by_token(src: &mut Lun, from: &BoxInfo, to: &BoxInfo) -> Result<(), DriverError> {
     if from.blocks != to.blocks {
         return Err(DriverError::Argument(format!(
             "the volumes differ in size ({} and {} blocks)",
@@ -138,7 +134,7 @@ fn copy_by_token(from: &BoxInfo, to: &BoxInfo) -> Result<bool, DriverError> {
             to.blocks
         )));
     }
-    Ok(true)
+    Ok(())
 }
 
 /// A list identifier no other command of this host is likely to use now.

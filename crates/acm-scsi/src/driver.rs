@@ -269,24 +269,15 @@ impl<T: Transport> Driver<T> {
 
     // ---- standard copy offload (SBC-3 ROD tokens) -------------------------
 
-    /// Whether the LUN offers point-in-time copies by token: VPD page 8Fh
-    /// lists POPULATE TOKEN and WRITE USING TOKEN. A device without the page
-    /// offers none.
-    pub fn offers_tokens(&mut self) -> Result<bool, DriverError> {
-        self.offers_offload(sbc::SA_POPULATE_TOKEN, sbc::SA_WRITE_USING_TOKEN)
-    }
-
-    /// Whether the LUN is a copy manager for EXTENDED COPY (LID1): VPD page
-    /// 8Fh lists it.
-    pub fn offers_extended_copy(&mut self) -> Result<bool, DriverError> {
-        self.offers_offload(sbc::SA_EXTENDED_COPY_LID1, sbc::SA_EXTENDED_COPY_LID1)
-    }
-
-    /// Whether VPD page 8Fh lists EXTENDED COPY with both service actions.
-    fn offers_offload(&mut self, sa1: u8, sa2: u8) -> Result<bool, DriverError> {
+    /// Which copy offload the LUN offers, from the EXTENDED COPY service
+    /// actions VPD page 8Fh lists (one read of the page): point-in-time
+    /// tokens (POPULATE TOKEN and WRITE USING TOKEN) and EXTENDED COPY
+    /// (LID1). A device without the page offers neither.
+    pub fn offload_offers(&mut self) -> Result<OffloadOffers, DriverError> {
+        let none = OffloadOffers::default();
         let pages = self.inquiry(true, 0x00)?;
         if !pages.get(4..).is_some_and(|p| p.contains(&0x8F)) {
-            return Ok(false);
+            return Ok(none);
         }
         let d = self.inquiry(true, 0x8F)?;
         let mut at = 4;
@@ -303,15 +294,19 @@ impl<T: Transport> Driver<T> {
                 while i + 1 < list.len() {
                     let n = usize::from(list[i + 1]);
                     let sas = list.get(i + 2..i + 2 + n).unwrap_or(&[]);
-                    if list[i] == sbc::EXTENDED_COPY && sas.contains(&sa1) && sas.contains(&sa2) {
-                        return Ok(true);
+                    if list[i] == sbc::EXTENDED_COPY {
+                        return Ok(OffloadOffers {
+                            tokens: sas.contains(&sbc::SA_POPULATE_TOKEN)
+                                && sas.contains(&sbc::SA_WRITE_USING_TOKEN),
+                            extended_copy: sas.contains(&sbc::SA_EXTENDED_COPY_LID1),
+                        });
                     }
                     i += 2 + n;
                 }
             }
             at += 4 + len;
         }
-        Ok(false)
+        Ok(none)
     }
 
     /// POPULATE TOKEN of `ranges` (LBA, blocks) of this LUN, then RECEIVE
@@ -795,4 +790,13 @@ mod tests {
             Err(DriverError::Transport(TransportError::Timeout(_)))
         ));
     }
+}
+
+/// The standard copy offload a LUN offers ([`Driver::offload_offers`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OffloadOffers {
+    /// Point-in-time ROD tokens: POPULATE TOKEN and WRITE USING TOKEN.
+    pub tokens: bool,
+    /// EXTENDED COPY (LID1).
+    pub extended_copy: bool,
 }

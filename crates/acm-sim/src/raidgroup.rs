@@ -275,11 +275,21 @@ impl Array {
     /// catch-up, after the copies have moved.
     pub(crate) fn power_tick(&mut self) {
         let now = self.now_ns();
-        for bid in self.box_ids() {
+        // Most boxes have no group on the move: nothing is collected for them
+        // (this runs at every request).
+        let moving_boxes: Vec<Bid> = self
+            .boxes
+            .iter()
+            .filter(|(_, b)| {
+                b.state
+                    .raid_groups
+                    .values()
+                    .any(|g| matches!(g.drives, Drives::Starting | Drives::Stopping))
+            })
+            .map(|(bid, _)| *bid)
+            .collect();
+        for bid in moving_boxes {
             let Some(st) = self.state(&bid) else { continue };
-            if st.raid_groups.is_empty() {
-                continue;
-            }
             let moving: Vec<(u32, RaidGroup)> = st
                 .raid_groups
                 .iter()
