@@ -453,6 +453,170 @@ pub fn revision_key() -> (String, String) {
     ("meta".to_string(), "revision".to_string())
 }
 
+/// Where a document's record file lives in its directory: the one
+/// description of a list's files, read by its [`Store`].
+#[derive(Debug)]
+pub struct Layout {
+    /// The record file's name.
+    pub file: &'static str,
+    /// The lock file every change serialises through.
+    pub lock: &'static str,
+    /// The document's format name, checked on every open.
+    pub format: &'static str,
+    /// Its record layout's version.
+    pub version: u32,
+    /// The file of the earlier layout (one JSON document of `format`,
+    /// version 1), imported once.
+    pub earlier_file: &'static str,
+}
+
+impl Layout {
+    /// The record file of this layout at `path`, locked through `lock`
+    /// (a copy saved elsewhere, as `swstresback` keeps one).
+    pub fn file_at(&'static self, path: PathBuf, lock: PathBuf) -> RecordFile {
+        RecordFile::new(path, lock, self.format, self.version)
+    }
+}
+
+/// A locked store of one document in a directory of its own: the backup
+/// and replication management lists and the simulated host are each one.
+/// Every access first imports the earlier layout once, and every error
+/// comes back as the owner's error (its message and ID) through `err`, so
+/// the owners keep only what is theirs: which records a change depends on.
+#[derive(Debug)]
+pub struct Store<D, E> {
+    dir: PathBuf,
+    file: RecordFile,
+    layout: &'static Layout,
+    /// Who holds the lock while the earlier layout is imported.
+    importer: fn() -> String,
+    err: fn(StoreError) -> E,
+    doc: std::marker::PhantomData<fn() -> D>,
+}
+
+// Not derived: a derived Clone would ask the document and error to be Clone.
+impl<D, E> Clone for Store<D, E> {
+    fn clone(&self) -> Self {
+        Store {
+            dir: self.dir.clone(),
+            file: self.file.clone(),
+            layout: self.layout,
+            importer: self.importer,
+            err: self.err,
+            doc: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<D, E> Store<D, E>
+where
+    D: Document + DeserializeOwned,
+{
+    /// The document of `layout` kept in `dir`; nothing is created until the
+    /// first change.
+    pub fn open_at(
+        dir: impl AsRef<Path>,
+        layout: &'static Layout,
+        importer: fn() -> String,
+        err: fn(StoreError) -> E,
+    ) -> Self {
+        let dir = dir.as_ref();
+        Store {
+            dir: dir.to_path_buf(),
+            file: layout.file_at(dir.join(layout.file), dir.join(layout.lock)),
+            layout,
+            importer,
+            err,
+            doc: std::marker::PhantomData,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(self.layout.lock)
+    }
+
+    /// The record file itself, for what only its owner knows how to read.
+    pub fn file(&self) -> &RecordFile {
+        &self.file
+    }
+
+    /// Imports a document of the earlier layout once (see
+    /// [`RecordFile::import_earlier`]); returns it when this call did.
+    pub fn import_earlier(&self) -> Result<Option<D>, E> {
+        self.file
+            .import_earlier(
+                &self.dir.join(self.layout.earlier_file),
+                self.layout.format,
+                &(self.importer)(),
+            )
+            .map_err(self.err)
+    }
+
+    /// The current document (its default when never saved).
+    pub fn load(&self) -> Result<D, E> {
+        self.import_earlier()?;
+        self.file.load().map_err(self.err)
+    }
+
+    /// The part of the document held by the records `gather` picks.
+    pub fn load_part(
+        &self,
+        gather: impl FnOnce(&Reader<'_>) -> Result<Records, StoreError>,
+    ) -> Result<D, E> {
+        self.import_earlier()?;
+        self.file.load_part(gather).map_err(self.err)
+    }
+
+    /// Runs `gather` on a consistent view of the records.
+    pub fn read<T>(
+        &self,
+        gather: impl FnOnce(&Reader<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, E> {
+        self.import_earlier()?;
+        self.file.read(gather).map_err(self.err)
+    }
+
+    /// Runs `change` on the whole document under the lock (see
+    /// [`RecordFile::update`]).
+    pub fn update<R>(
+        &self,
+        holder: &str,
+        change: impl FnOnce(&mut D) -> Result<R, E>,
+    ) -> Result<(R, Delta), E> {
+        self.import_earlier()?;
+        self.file.update(holder, self.err, change)
+    }
+
+    /// Runs `change` on the part `gather` picks, under the lock (see
+    /// [`RecordFile::update_part`]).
+    pub fn update_part<R>(
+        &self,
+        holder: &str,
+        gather: impl FnOnce(&Reader<'_>) -> Result<Records, StoreError>,
+        change: impl FnOnce(&mut D) -> Result<R, E>,
+    ) -> Result<(R, Delta), E> {
+        self.import_earlier()?;
+        self.file.update_part(holder, self.err, gather, change)
+    }
+
+    /// Replaces the whole document under the lock without reading it (it
+    /// may be damaged): what a recovery from a saved copy writes.
+    pub fn replace(&self, holder: &str, doc: &D) -> Result<(), E> {
+        let _lock = Lock::acquire(&self.lock_path(), holder).map_err(self.err)?;
+        self.file
+            .replace(&doc.to_records(&Records::new()))
+            .map_err(self.err)
+    }
+}
+
 /// The revision a change writes, when it is one of `delta`'s records.
 pub fn revision_of(delta: &Delta) -> Option<u64> {
     delta

@@ -15,9 +15,9 @@
 
 use crate::{Disk, Host, HostError};
 use acm_core::paths;
-use acm_core::records::{self, Document, RecordFile, Records};
+use acm_core::records::{self, Document, Records};
 use acm_core::store::StoreError;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Format name of the host state file.
 pub const HOST_FORMAT: &str = "acmsim-host";
@@ -81,11 +81,21 @@ impl Document for Host {
     }
 }
 
-/// Access to the simulated host's state file and its lock (`lock`).
+/// Where the host's files are in its directory.
+pub static LAYOUT: records::Layout = records::Layout {
+    file: HOST_FILE,
+    lock: "lock",
+    format: HOST_FORMAT,
+    version: HOST_VERSION,
+    earlier_file: EARLIER_FILE,
+};
+
+/// Access to the simulated host's state file and its lock (`lock`): the
+/// generic [`records::Store`], with the parts of the host each change
+/// depends on.
 #[derive(Debug, Clone)]
 pub struct HostStore {
-    dir: PathBuf,
-    file: RecordFile,
+    store: records::Store<Host, HostError>,
 }
 
 impl HostStore {
@@ -96,36 +106,20 @@ impl HostStore {
 
     /// A host kept in `dir`; nothing is created until the first change.
     pub fn open_at(dir: impl AsRef<Path>) -> HostStore {
-        let dir = dir.as_ref();
         HostStore {
-            dir: dir.to_path_buf(),
-            file: RecordFile::new(
-                dir.join(HOST_FILE),
-                dir.join("lock"),
-                HOST_FORMAT,
-                HOST_VERSION,
-            ),
+            store: records::Store::open_at(dir, &LAYOUT, holder, HostError::from),
         }
     }
 
     /// Path of the state file.
     pub fn path(&self) -> &Path {
-        self.file.path()
-    }
-
-    /// Imports a host of the earlier layout (one JSON document) once.
-    fn import_earlier(&self) -> Result<(), HostError> {
-        let earlier = self.dir.join(EARLIER_FILE);
-        self.file
-            .import_earlier::<Host>(&earlier, HOST_FORMAT, &holder())?;
-        Ok(())
+        self.store.path()
     }
 
     /// The current host; empty when nothing was ever saved. Needs no lock:
     /// a reader sees the last committed change.
     pub fn load(&self) -> Result<Host, HostError> {
-        self.import_earlier()?;
-        let mut h: Host = self.file.load()?;
+        let mut h: Host = self.store.load()?;
         adopt_kernel_mounts(&mut h);
         Ok(h)
     }
@@ -135,8 +129,7 @@ impl HostStore {
     /// disks, and the mounts. Resolving any of `devices` on it gives what it
     /// gives on the whole host.
     pub fn load_for(&self, devices: &[&str]) -> Result<Host, HostError> {
-        self.import_earlier()?;
-        let mut h: Host = self.file.load_part(|r| {
+        let mut h: Host = self.store.load_part(|r| {
             let mut part = Records::new();
             r.pick_kind(&mut part, VG)?;
             r.pick_kind(&mut part, MOUNT)?;
@@ -165,8 +158,7 @@ impl HostStore {
     /// The device node recorded for the disk on LUN `olu` of `box_id`, if any:
     /// disks with a node are few, so all of them are read at once.
     pub fn nodes(&self) -> Result<Vec<(Lun, String)>, HostError> {
-        self.import_earlier()?;
-        let rows = self.file.read(|r| r.kind(IX_NODE))?;
+        let rows = self.store.read(|r| r.kind(IX_NODE))?;
         Ok(rows
             .into_iter()
             .filter_map(|(lun, node)| {
@@ -185,23 +177,20 @@ impl HostStore {
         &self,
         f: impl FnOnce(&mut Host) -> Result<T, HostError>,
     ) -> Result<T, HostError> {
-        self.import_earlier()?;
         let f = |h: &mut Host| {
             adopt_kernel_mounts(h);
             f(h)
         };
-        Ok(self.file.update(&holder(), HostError::from, f)?.0)
+        Ok(self.store.update(&holder(), f)?.0)
     }
 
     /// Attaches `device` to the LUN of `disk` (refused as [`Host::attach`]
     /// refuses), reading only the records that decision needs.
     pub fn attach(&self, device: &str, disk: Disk) -> Result<(), HostError> {
-        self.import_earlier()?;
         let lun = lun_key(&disk.box_id, disk.olu);
-        self.file
+        self.store
             .update_part(
                 &holder(),
-                HostError::from,
                 |r| {
                     let mut part = Records::new();
                     r.pick(&mut part, DISK, device)?;

@@ -16,7 +16,8 @@ pub use crate::extent::{BoxInfo, MAX_SIZE};
 use crate::messages::backup as messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::records::{self, Document, RecordFile, Records};
+use acm_core::records::{self, Document, Records};
+use acm_core::store::StoreError;
 use acm_host::DeviceKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -299,11 +300,20 @@ impl Document for BackupList {
     }
 }
 
-/// Access to the list file and its lock.
+/// Where the list's files are in the data directory.
+pub static LAYOUT: records::Layout = records::Layout {
+    file: LIST_FILE,
+    lock: LIST_LOCK,
+    format: LIST_FORMAT,
+    version: LIST_VERSION,
+    earlier_file: EARLIER_FILE,
+};
+
+/// Access to the list file and its lock: the generic [`records::Store`],
+/// with the parts of the list each change depends on.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    dir: PathBuf,
-    file: RecordFile,
+    store: records::Store<BackupList, Failure>,
 }
 
 impl Default for ListStore {
@@ -320,42 +330,30 @@ impl ListStore {
 
     /// A list kept in `dir`.
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
-        let dir = dir.as_ref();
         ListStore {
-            dir: dir.to_path_buf(),
-            file: Self::file_at(dir.join(LIST_FILE), dir.join(LIST_LOCK)),
+            store: records::Store::open_at(
+                dir,
+                &LAYOUT,
+                || "swst (import)".to_string(),
+                messages::list_error,
+            ),
         }
     }
 
-    fn file_at(path: PathBuf, lock: PathBuf) -> RecordFile {
-        RecordFile::new(path, lock, LIST_FORMAT, LIST_VERSION)
-    }
-
     pub fn path(&self) -> &Path {
-        self.file.path()
-    }
-
-    /// Imports a list of the earlier layout (one JSON document) once.
-    fn import_earlier(&self) -> Result<(), Failure> {
-        self.file
-            .import_earlier::<BackupList>(
-                &self.dir.join(EARLIER_FILE),
-                LIST_FORMAT,
-                "swst (import)",
-            )
-            .map(drop)
-            .map_err(messages::list_error)
+        self.store.path()
     }
 
     /// The current list (empty when never saved).
     pub fn load(&self) -> Result<BackupList, Failure> {
-        self.import_earlier()?;
-        self.file.load().map_err(messages::list_error)
+        self.store.load()
     }
 
     /// A list saved elsewhere (by `swstresback`), read without changing it.
-    pub fn load_saved(path: &Path) -> Result<BackupList, acm_core::store::StoreError> {
-        Self::file_at(path.to_path_buf(), path.with_extension("lock")).load()
+    pub fn load_saved(path: &Path) -> Result<BackupList, StoreError> {
+        LAYOUT
+            .file_at(path.to_path_buf(), path.with_extension("lock"))
+            .load()
     }
 
     /// The part of the list about `devices` and the extents `extents` touch:
@@ -365,20 +363,17 @@ impl ListStore {
         devices: &[&str],
         extents: &[&BoxInfo],
     ) -> Result<BackupList, Failure> {
-        self.import_earlier()?;
-        self.file
-            .load_part(|r| {
-                let mut part = Records::new();
-                r.pick(&mut part, META, CONFIGURED)?;
-                for d in devices {
-                    r.pick(&mut part, DEVICE, d)?;
-                }
-                for b in extents {
-                    pick_on_lun(r, &mut part, b)?;
-                }
-                Ok(part)
-            })
-            .map_err(messages::list_error)
+        self.store.load_part(|r| {
+            let mut part = Records::new();
+            r.pick(&mut part, META, CONFIGURED)?;
+            for d in devices {
+                r.pick(&mut part, DEVICE, d)?;
+            }
+            for b in extents {
+                pick_on_lun(r, &mut part, b)?;
+            }
+            Ok(part)
+        })
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f` succeeds.
@@ -387,8 +382,7 @@ impl ListStore {
         holder: &str,
         f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.import_earlier()?;
-        Ok(self.file.update(holder, messages::list_error, f)?.0)
+        Ok(self.store.update(holder, f)?.0)
     }
 
     /// As [`ListStore::update`], on the part of the list that registering or
@@ -404,28 +398,22 @@ impl ListStore {
         extent: Option<&BoxInfo>,
         f: impl FnOnce(&mut BackupList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.import_earlier()?;
-        let (out, _) = self.file.update_part(
-            holder,
-            messages::list_error,
-            |r| {
-                let mut part = Records::new();
-                r.pick(&mut part, META, CONFIGURED)?;
-                for kind in [DEVICE, POLICY, HISTORY, NEXT_VERSION, SYNC] {
-                    r.pick(&mut part, kind, device)?;
-                }
-                if let Some(b) = extent {
-                    pick_on_lun(r, &mut part, b)?;
-                }
-                if r.get(DEVICE, device)?.is_some() {
-                    r.pick_kind(&mut part, HISTORY)?;
-                    r.pick_kind(&mut part, SYNC)?;
-                }
-                Ok(part)
-            },
-            f,
-        )?;
-        Ok(out)
+        let gather = |r: &records::Reader<'_>| {
+            let mut part = Records::new();
+            r.pick(&mut part, META, CONFIGURED)?;
+            for kind in [DEVICE, POLICY, HISTORY, NEXT_VERSION, SYNC] {
+                r.pick(&mut part, kind, device)?;
+            }
+            if let Some(b) = extent {
+                pick_on_lun(r, &mut part, b)?;
+            }
+            if r.get(DEVICE, device)?.is_some() {
+                r.pick_kind(&mut part, HISTORY)?;
+                r.pick_kind(&mut part, SYNC)?;
+            }
+            Ok(part)
+        };
+        Ok(self.store.update_part(holder, gather, f)?.0)
     }
 }
 

@@ -65,9 +65,18 @@ pub fn indexed_pair(index_key: &str) -> &str {
     index_key.split_once('\0').map_or("", |(_, p)| p)
 }
 
+/// Where the list's files are in the replication data directory.
+pub static LAYOUT: records::Layout = records::Layout {
+    file: FILE,
+    lock: LOCK,
+    format: FORMAT,
+    version: VERSION,
+    earlier_file: EARLIER_FILE,
+};
+
 /// The list's record file in the replication data directory `dir`.
 pub fn file_in(dir: &Path) -> RecordFile {
-    RecordFile::new(dir.join(FILE), dir.join(LOCK), FORMAT, VERSION)
+    LAYOUT.file_at(dir.join(FILE), dir.join(LOCK))
 }
 
 /// Adds to `into` each pair (and its record) that an index record of `kind`

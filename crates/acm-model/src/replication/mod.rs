@@ -17,8 +17,7 @@ use crate::extent::BoxInfo;
 use crate::messages::replication as messages;
 use acm_core::msg::Failure;
 use acm_core::paths;
-use acm_core::records::{self, Delta, Document, RecordFile, Records};
-use acm_core::store::Lock;
+use acm_core::records::{self, Delta, Document, Records};
 use acm_host::DeviceKind;
 use layout::{IX_BOX, IX_GROUP, IX_VOLUME, META, NEXT_SEQ, PAIR};
 use serde::{Deserialize, Serialize};
@@ -230,11 +229,12 @@ impl Document for ReplicationList {
     }
 }
 
-/// The replication management list on disk.
+/// The replication management list on disk: the generic
+/// [`records::Store`], with the parts of the list each change depends on
+/// and the repository copy that follows it.
 #[derive(Debug, Clone)]
 pub struct ListStore {
-    dir: PathBuf,
-    file: RecordFile,
+    store: records::Store<ReplicationList, Failure>,
     /// The repository's copy ([`crate::repository`]), following every change.
     repository: repository::Copy,
 }
@@ -255,28 +255,30 @@ impl ListStore {
     pub fn open_at(dir: impl AsRef<Path>) -> ListStore {
         let dir = dir.as_ref();
         ListStore {
-            dir: dir.to_path_buf(),
-            file: layout::file_in(dir),
+            store: records::Store::open_at(
+                dir,
+                &layout::LAYOUT,
+                || "swsrp (import)".to_string(),
+                messages::list_error,
+            ),
             repository: repository::Copy::in_data_dir(dir),
         }
     }
 
     pub fn path(&self) -> &Path {
-        self.file.path()
+        self.store.path()
     }
 
     /// Imports a list of the earlier layout (one JSON document) once; the
     /// repository copy of the earlier layout is replaced by one of the list.
+    /// Called before every access, so that the store's own import finds
+    /// nothing left to do.
     fn import_earlier(&self) -> Result<(), Failure> {
-        let earlier = self.dir.join(layout::EARLIER_FILE);
-        let imported: Option<ReplicationList> = self
-            .file
-            .import_earlier(&earlier, LIST_FORMAT, "swsrp (import)")
-            .map_err(messages::list_error)?;
-        if let Some(list) = imported {
+        if let Some(list) = self.store.import_earlier()? {
             self.repository.replace(&list)?;
             let earlier_copy = self
-                .dir
+                .store
+                .dir()
                 .join(repository::REPOSITORY_DIR)
                 .join(repository::EARLIER_COPY_FILE);
             let _ = std::fs::remove_file(earlier_copy);
@@ -287,21 +289,14 @@ impl ListStore {
     /// Replaces the whole list without reading it (it may be damaged), under
     /// the lock: what `swsrprecoverres -r` writes.
     pub fn replace(&self, holder: &str, list: &ReplicationList) -> Result<(), Failure> {
-        let _lock =
-            Lock::acquire(&self.dir.join(LIST_LOCK), holder).map_err(messages::list_error)?;
-        self.file
-            .replace(&list.to_records(&Records::new()))
-            .map_err(messages::list_error)
+        self.store.replace(holder, list)
     }
 
     /// The current list (empty when never saved): its pair records, not its
     /// index records.
     pub fn load(&self) -> Result<ReplicationList, Failure> {
         self.import_earlier()?;
-        let mut pairs: Vec<Stored<Pair>> = self
-            .file
-            .read(|r| r.decode_kind(PAIR))
-            .map_err(messages::list_error)?;
+        let mut pairs: Vec<Stored<Pair>> = self.store.read(|r| r.decode_kind(PAIR))?;
         pairs.sort_by_key(|s| s.seq);
         Ok(ReplicationList {
             pairs: pairs.into_iter().map(|s| s.pair).collect(),
@@ -317,18 +312,16 @@ impl ListStore {
         group: Option<&str>,
     ) -> Result<ReplicationList, Failure> {
         self.import_earlier()?;
-        self.file
-            .load_part(|r| {
-                let mut part = Records::new();
-                for v in volumes {
-                    layout::gather(r, &mut part, IX_VOLUME, v)?;
-                }
-                if let Some(g) = group {
-                    layout::gather(r, &mut part, IX_GROUP, g)?;
-                }
-                Ok(part)
-            })
-            .map_err(messages::list_error)
+        self.store.load_part(|r| {
+            let mut part = Records::new();
+            for v in volumes {
+                layout::gather(r, &mut part, IX_VOLUME, v)?;
+            }
+            if let Some(g) = group {
+                layout::gather(r, &mut part, IX_GROUP, g)?;
+            }
+            Ok(part)
+        })
     }
 
     /// Runs `f` on the current list under the lock, saving only when `f`
@@ -341,7 +334,7 @@ impl ListStore {
         f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         self.import_earlier()?;
-        let (out, delta) = self.file.update(holder, messages::list_error, f)?;
+        let (out, delta) = self.store.update(holder, f)?;
         self.follow(&delta)?;
         Ok(out)
     }
@@ -359,9 +352,8 @@ impl ListStore {
         f: impl FnOnce(&mut ReplicationList) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         self.import_earlier()?;
-        let (out, delta) = self.file.update_part(
+        let (out, delta) = self.store.update_part(
             holder,
-            messages::list_error,
             |r| {
                 let mut part = Records::new();
                 for v in [original, replica] {
