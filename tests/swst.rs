@@ -7,8 +7,6 @@
 mod common;
 #[path = "swst/test_backup.rs"]
 mod test_backup;
-#[path = "swst/test_backup_cli.rs"]
-mod test_backup_cli;
 #[path = "swst/test_common.rs"]
 mod test_common;
 #[path = "swst/test_concurrency.rs"]

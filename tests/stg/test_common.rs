@@ -3,35 +3,34 @@
 
 use crate::common;
 
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
-    };
+acm_testkit::programs! {
+    cmmodnode "stgcmmodnode" [],
+    envdisp "stgenvdisp" [],
+    addsrv "stgxfwcmaddsrv" ["-n", "SV1", "-i", "127.0.0.1"],
+    modsrv "stgxfwcmmodsrv" ["-n", "SV1"],
+    delsrv "stgxfwcmdelsrv" [],
+    dispsrv "stgxfwcmdispsrv" [],
+    setdev "stgxfwcmsetdev" [],
+    deldev "stgxfwcmdeldev" ["-n", "SV1"],
+    dispdev "stgxfwcmdispdev" [],
+    disppat "stgxfwcmdisppat" ["-n", "SV1"],
+    repcnv "stgrepcnv" [],
+    mgrinfoset "stgmgrinfoset" ["-d", "/x"],
+    mgrinfobkup "stgmgrinfobkup" [],
+    mgrinfodisp "stgmgrinfodisp" [],
+    capture "acmcapture" [],
+    agent "stgagent" [],
+    fwcom "stgfwcom" [],
+    startacm "startacm" [],
+    stopacm "stopacm" [],
+    setup "acmsetup" ["node"],
 }
 
-program!(cmmodnode, "stgcmmodnode", vec![]);
-program!(envdisp, "stgenvdisp", vec![]);
-program!(
-    addsrv,
-    "stgxfwcmaddsrv",
-    vec!["-n", "SV1", "-i", "127.0.0.1"]
-);
-program!(modsrv, "stgxfwcmmodsrv", vec!["-n", "SV1"]);
-program!(delsrv, "stgxfwcmdelsrv", vec![]);
-program!(dispsrv, "stgxfwcmdispsrv", vec![]);
-program!(setdev, "stgxfwcmsetdev", vec![]);
-program!(deldev, "stgxfwcmdeldev", vec!["-n", "SV1"]);
-program!(dispdev, "stgxfwcmdispdev", vec![]);
-program!(disppat, "stgxfwcmdisppat", vec!["-n", "SV1"]);
-program!(repcnv, "stgrepcnv", vec![]);
-program!(mgrinfoset, "stgmgrinfoset", vec!["-d", "/x"]);
-program!(mgrinfobkup, "stgmgrinfobkup", vec![]);
-program!(mgrinfodisp, "stgmgrinfodisp", vec![]);
-program!(capture, "acmcapture", vec![]);
-program!(agent, "stgagent", vec![]);
-program!(fwcom, "stgfwcom", vec![]);
-program!(startacm, "startacm", vec![]);
-program!(stopacm, "stopacm", vec![]);
+#[test]
+fn every_configuration_program_has_the_common_tests() {
+    use acm_core::program::Package;
+    acm_testkit::assert_covers(COVERED, &[Package::Framework, Package::Common]);
+}
 
 /// Every program of this family but `acmsetup` (the suite's set-up tool, which
 /// refuses nothing by user): all are root-only.

@@ -23,6 +23,11 @@ impl Program for Acmsim {
 
 common_tests!(Acmsim);
 
+#[test]
+fn the_simulator_console_is_the_only_program_of_its_package() {
+    acm_testkit::assert_covers(&[Acmsim::name()], &[acm_core::program::Package::Simulator]);
+}
+
 fn sim(s: &Scratch) -> Command {
     s.cmd(&Acmsim::path())
 }

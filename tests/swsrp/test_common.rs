@@ -3,29 +3,27 @@
 
 use crate::common;
 
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
-    };
+acm_testkit::programs! {
+    setvol "swsrpsetvol" ["-u", "/dev/hdisk1"],
+    volinfo "swsrpvolinfo" [],
+    delvol "swsrpdelvol" ["-e", "/dev/hdisk1"],
+    recbuffstat "swsrprecbuffstat" ["-L"],
+    recbuffset "swsrprecbuffset" ["-Xbuffid", "1", "-Xbuffuse", "SEND"],
+    startsync "swsrpstartsync" ["-y", "/dev/hdisk1"],
+    make "swsrpmake" ["-T", "/dev/hdisk1"],
+    stat "swsrpstat" [],
+    cancel "swsrpcancel" ["-T", "/dev/hdisk1"],
+    chsync "swsrpchsync" ["-F", "Sync", "/dev/hdisk1"],
+    revsync "swsrprevsync" ["/dev/hdisk1"],
+    recoverres "swsrprecoverres" [],
+    wait "swsrpwait" ["-t", "1"],
+    peer "swsrppeer" internal,
 }
 
-program!(setvol, "swsrpsetvol", vec!["-u", "/dev/hdisk1"]);
-program!(volinfo, "swsrpvolinfo", vec![]);
-program!(delvol, "swsrpdelvol", vec!["-e", "/dev/hdisk1"]);
-program!(recbuffstat, "swsrprecbuffstat", vec!["-L"]);
-program!(
-    recbuffset,
-    "swsrprecbuffset",
-    vec!["-Xbuffid", "1", "-Xbuffuse", "SEND"]
-);
-program!(startsync, "swsrpstartsync", vec!["-y", "/dev/hdisk1"]);
-program!(make, "swsrpmake", vec!["-T", "/dev/hdisk1"]);
-program!(stat, "swsrpstat", vec![]);
-program!(cancel, "swsrpcancel", vec!["-T", "/dev/hdisk1"]);
-program!(chsync, "swsrpchsync", vec!["-F", "Sync", "/dev/hdisk1"]);
-program!(revsync, "swsrprevsync", vec!["/dev/hdisk1"]);
-program!(recoverres, "swsrprecoverres", vec![]);
-program!(wait, "swsrpwait", vec!["-t", "1"]);
+#[test]
+fn every_replication_program_has_the_common_tests() {
+    acm_testkit::assert_covers(COVERED, &[acm_core::program::Package::Replication]);
+}
 
 #[test]
 fn non_root_callers_are_refused() {

@@ -3,20 +3,39 @@
 
 use crate::common;
 
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
-    };
+acm_testkit::programs! {
+    svrset "swstsvrset" [],
+    svrdisp "swstsvrdisp" [],
+    devinfoset "swstdevinfoset" ["-t"],
+    devdisp "swstdevdisp" [],
+    bkpolset "swstbkpolset" [],
+    bkpoldisp "swstbkpoldisp" [],
+    bkpoldel "swstbkpoldel" ["-h", "job2"],
+    backup "swstbackup" ["-T"],
+    backstat "swstbackstat" [],
+    restore "swstrestore" ["-g", "1"],
+    cancelrest "swstcancelrest" ["-emergency"],
+    reststat "swstreststat" [],
+    histdisp "swsthistdisp" [],
+    histdel "swsthistdel" ["-g", "1"],
+    startsync "swststartsync" ["-Xdevmap", "/tmp/map"],
+    cancelsync "swstcancelsync" ["-all"],
+    syncstat "swstsyncstat" [],
+    execstat "swstexecstat" [],
+    canceltrk "swstcanceltrk" ["-bd", "/dev/hdisk2"],
+    trkstat "swsttrkstat" [],
+    srsemtch "swstsrsemtch" [],
+    resback "swstresback" [],
+    resrst "swstresrst" [],
+    estupdate "swstestupdate" ["status"],
+    sdv "swstsdv" ["stat", "-G", "/dev/hdisk4"],
+    wait "swstwait" ["-t", "1"],
 }
 
-program!(svrset, "swstsvrset", vec![]);
-program!(svrdisp, "swstsvrdisp", vec![]);
-program!(devinfoset, "swstdevinfoset", vec!["-t"]);
-program!(devdisp, "swstdevdisp", vec![]);
-program!(bkpolset, "swstbkpolset", vec![]);
-program!(bkpoldisp, "swstbkpoldisp", vec![]);
-program!(bkpoldel, "swstbkpoldel", vec!["-h", "job2"]);
-program!(wait, "swstwait", vec!["-t", "1"]);
+#[test]
+fn every_backup_program_has_the_common_tests() {
+    acm_testkit::assert_covers(COVERED, &[acm_core::program::Package::Backup]);
+}
 
 /// Every backup management command (manual 8.1, and swstwait): all are root-only.
 fn all() -> Vec<&'static str> {

@@ -205,15 +205,6 @@ fn srsemtch_clears_holds_without_sessions_and_leftovers() {
 
 // swstsrsemtch takes no operand; swstresback and swstresrst take no option, so
 // their missing operand is tested in `refusals`.
-macro_rules! program {
-    ($module:ident, $name:literal) => {
-        acm_testkit::program_tests!($module, $name, super::mbin($name), vec![]);
-    };
-}
-
-program!(srsemtch, "swstsrsemtch");
-program!(resback, "swstresback");
-program!(resrst, "swstresrst");
 
 /// Damages the simulated array's store: the array service is stopped (so
 /// it holds no copy in memory) and the store file scribbled over.

@@ -656,13 +656,3 @@ fn swstreststat_shows_each_transaction_volume() {
 }
 
 // ----- the tests every command passes -----
-
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::rbin($name), $($missing)+);
-    };
-}
-
-program!(restore_common, "swstrestore", vec!["-g", "1"]);
-program!(cancelrest_common, "swstcancelrest", vec!["-emergency"]);
-program!(reststat_common, "swstreststat", vec![]);

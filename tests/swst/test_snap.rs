@@ -533,12 +533,3 @@ fn sdv_refusals() {
 }
 
 // ----- help, bad option, missing operand -----
-
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
-    };
-}
-
-program!(estupdate, "swstestupdate", vec!["status"]);
-program!(sdv, "swstsdv", vec!["stat", "-G", "/dev/hdisk4"]);

@@ -397,16 +397,3 @@ fn civil(z: i64) -> (i64, u32, u32) {
         d,
     )
 }
-
-macro_rules! program {
-    ($module:ident, $name:literal, $($missing:tt)+) => {
-        acm_testkit::program_tests!($module, $name, super::common::bin($name), $($missing)+);
-    };
-}
-
-program!(startsync, "swststartsync", vec!["-Xdevmap", "/tmp/map"]);
-program!(cancelsync, "swstcancelsync", vec!["-all"]);
-program!(syncstat, "swstsyncstat", vec![]);
-program!(canceltrk, "swstcanceltrk", vec!["-bd", "/dev/hdisk2"]);
-program!(trkstat, "swsttrkstat", vec![]);
-program!(execstat, "swstexecstat", vec![]);

@@ -77,11 +77,26 @@ impl Spec {
 /// with clap): the first line of clap's rendering without its `error: `, and
 /// the hint that `--help` explains, so a refusal stays one `ID text` line.
 pub fn console_usage_line(rendered: &str) -> String {
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let first = first.strip_prefix("error: ").unwrap_or(first).trim();
+    let mut lines = rendered.lines().skip_while(|l| l.trim().is_empty());
+    let head = lines.next().unwrap_or("");
+    let head = head.strip_prefix("error: ").unwrap_or(head).trim();
+    // A line that ends in a colon introduces a list on the indented lines
+    // below (the missing arguments): they belong to the message.
+    let first = match head.strip_suffix(':') {
+        Some(intro) => {
+            let items: Vec<&str> = lines
+                .take_while(|l| l.starts_with(' ') && !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            if items.is_empty() {
+                head.to_string()
+            } else {
+                format!("{intro}: {}", items.join(", "))
+            }
+        }
+        None => head.to_string(),
+    };
+    let first = first.as_str();
     // An argument echoed in the message is cut short: a line stays a line.
     let shown: String = first.chars().take(300).collect();
     let cut = if shown.len() < first.len() { "..." } else { "" };
@@ -211,6 +226,19 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_console_usage_line_names_the_missing_arguments() {
+        let clap = "error: the following required arguments were not provided:\n  <NAME>\n  --size <SIZE>\n\nUsage: acmsim box create <NAME>\n";
+        assert_eq!(
+            console_usage_line(clap),
+            "the following required arguments were not provided: <NAME>, --size <SIZE> (see --help)"
+        );
+        assert_eq!(
+            console_usage_line("error: unexpected argument '--x' found\n\nUsage: acmsim\n"),
+            "unexpected argument '--x' found (see --help)"
+        );
+    }
 
     const BACKUP: Spec = Spec {
         name: "swstbackup",

@@ -136,9 +136,14 @@ macro_rules! test_missing_operand {
 }
 
 /// All the common tests that apply: help and a bad option for every command,
-/// a missing operand for a command that takes one (`no_operand` leaves it out).
+/// a missing operand for a command that takes one (`no_operand` leaves it out);
+/// an internal helper (`internal`: run by the daemon with a request on its
+/// standard input, no help for an operator) gets the bad-argument test only.
 #[macro_export]
 macro_rules! common_tests {
+    ($p:ty, internal) => {
+        $crate::test_rejects_bad_option!($p);
+    };
     ($p:ty, no_operand) => {
         $crate::test_accepts_help!($p);
         $crate::test_rejects_bad_option!($p);
@@ -156,6 +161,9 @@ macro_rules! common_tests {
 /// for a command without an operand, which then gets no missing-operand test.
 #[macro_export]
 macro_rules! program_tests {
+    ($module:ident, $name:literal, $path:expr, internal) => {
+        $crate::program_tests!(@module $module, $name, $path, vec![], internal);
+    };
     ($module:ident, $name:literal, $path:expr, vec![]) => {
         $crate::program_tests!(@module $module, $name, $path, vec![], no_operand);
     };
@@ -184,6 +192,44 @@ macro_rules! program_tests {
             $crate::common_tests!(P $(, $kind)?);
         }
     };
+}
+
+/// The common tests of every program a test binary covers, from one table
+/// of rows `module "name" [missing-operand args]` (`[]`: the program takes
+/// no operand) or `module "name" internal`: a [`program_tests!`] module per
+/// row, and `COVERED`, the names of the table, which [`assert_covers`]
+/// compares with the program table so that a program without its common
+/// tests fails the build's tests.
+#[macro_export]
+macro_rules! programs {
+    ($( $module:ident $name:literal $args:tt ),+ $(,)?) => {
+        $( $crate::programs!(@row $module $name $args); )+
+        /// The programs this table gives common tests.
+        pub const COVERED: &[&str] = &[$($name),+];
+    };
+    (@row $module:ident $name:literal internal) => {
+        $crate::program_tests!($module, $name, $crate::bin($name), internal);
+    };
+    (@row $module:ident $name:literal [$($arg:literal),*]) => {
+        $crate::program_tests!($module, $name, $crate::bin($name), vec![$($arg),*]);
+    };
+}
+
+/// Fails unless `covered` names exactly the programs of `packages` in the
+/// program table ([`acm_core::program::ALL`]), each once.
+pub fn assert_covers(covered: &[&str], packages: &[acm_core::program::Package]) {
+    let mut want: Vec<&str> = acm_core::program::ALL
+        .iter()
+        .filter(|p| packages.contains(&p.package))
+        .map(|p| p.name)
+        .collect();
+    let mut have = covered.to_vec();
+    want.sort_unstable();
+    have.sort_unstable();
+    assert_eq!(
+        have, want,
+        "the common tests' table and the program table disagree"
+    );
 }
 
 /// A test's prerequisite is missing (root, a built binary, a tool): under
