@@ -647,6 +647,10 @@ impl Readable {
     }
 }
 
+/// From this many records of one kind on, [`Reader::decode_kind`] decodes
+/// the rest on every core: a list of 10,000 pairs is mostly JSON decoding.
+const PARALLEL_DECODE: usize = 1000;
+
 /// A consistent read-only view of a record file.
 pub struct Reader<'a> {
     table: Option<redb::ReadOnlyTable<(&'static str, &'static str), &'static [u8]>>,
@@ -700,18 +704,55 @@ impl Reader<'_> {
 
     /// Every record of `kind`, each value decoded where it lies (no copy of
     /// the records first): how a display reads a whole list.
-    pub fn decode_kind<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, StoreError> {
+    pub fn decode_kind<T: DeserializeOwned + Send>(
+        &self,
+        kind: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         let Some(t) = &self.table else {
             return Ok(out);
         };
+        let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
         for row in t.range((kind, "")..).map_err(|e| self.file.damaged(e))? {
             let (k, v) = row.map_err(|e| self.file.damaged(e))?;
             let (k_kind, key) = k.value();
             if k_kind != kind {
                 break;
             }
-            out.push(decode(kind, key, v.value()).map_err(|e| self.file.damaged(e))?);
+            if raw.is_empty() && out.len() < PARALLEL_DECODE {
+                out.push(decode(kind, key, v.value()).map_err(|e| self.file.damaged(e))?);
+            } else {
+                // Many records: the rest are decoded on every core below.
+                raw.push((key.to_string(), v.value().to_vec()));
+            }
+        }
+        if raw.is_empty() {
+            return Ok(out);
+        }
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let per = raw.len().div_ceil(workers);
+        let parts: Vec<Result<Vec<T>, String>> = std::thread::scope(|scope| {
+            let running: Vec<_> = raw
+                .chunks(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|(key, v)| decode::<T>(kind, key, v))
+                            .collect::<Result<Vec<T>, String>>()
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a decoder panicked".into()))
+                })
+                .collect()
+        });
+        for part in parts {
+            out.extend(part.map_err(|e| self.file.damaged(e))?);
         }
         Ok(out)
     }

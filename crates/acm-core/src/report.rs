@@ -172,12 +172,10 @@ impl Table {
     /// The manual's table: headers, then a line per row (see [`crate::table`]).
     pub fn text(&self) -> String {
         let header: Vec<&str> = self.columns.iter().map(|c| c.header).collect();
-        let rows: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|c| c.text.clone()).collect())
-            .collect();
-        crate::table::table(&header, &rows)
+        crate::table::lines(
+            &header,
+            self.rows.iter().map(|r| r.iter().map(|c| c.text.as_str())),
+        )
     }
 
     /// Prints the table as `args` ask: JSON with [`JSON`], else the text.

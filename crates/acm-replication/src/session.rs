@@ -274,17 +274,34 @@ pub struct Row {
     pub server: String,
     pub original: String,
     pub replica: String,
-    pub direction: String,
-    pub status: String,
-    pub execute: String,
-    pub trk: String,
-    pub update: String,
-    pub rcv: String,
-    pub split: String,
-    pub xfer: String,
-    pub snap_gen: String,
-    pub copy_da: String,
-    pub date: String,
+    pub direction: Text,
+    pub status: Text,
+    pub execute: Text,
+    pub trk: Text,
+    pub update: Text,
+    pub rcv: Text,
+    pub split: Text,
+    pub xfer: Text,
+    pub snap_gen: Text,
+    pub copy_da: Text,
+    /// The session's last transition (seconds), 0 when there is none: the
+    /// Date column, formatted only when shown ([`Row::date`]).
+    pub transition_time: u64,
+}
+
+/// A cell: mostly one of a few fixed words, so borrowed (a display of
+/// 10,000 pairs would otherwise allocate each word of each row).
+pub type Text = std::borrow::Cow<'static, str>;
+
+impl Row {
+    /// The Date column.
+    pub fn date(&self) -> String {
+        if self.transition_time > 0 {
+            acm_core::time::format_seconds(self.transition_time)
+        } else {
+            NO_DATE.into()
+        }
+    }
 }
 
 /// The `swsrpstat` row of `pair` seen from `server`. Without `reverse_only`, a
@@ -306,10 +323,10 @@ pub fn row(server: &str, pair: &Pair, seen: &Seen, reverse_only: bool, w: Wordin
         xfer: NONE.into(),
         snap_gen: NONE.into(),
         copy_da: "off".into(),
-        date: NO_DATE.into(),
+        transition_time: 0,
     };
     if *seen == Seen::Unobtainable {
-        r.status = status_word(State::Unobtainable, w);
+        r.status = status_word(State::Unobtainable, w).into();
         return r;
     }
     let shown = if reverse_only {
@@ -323,11 +340,11 @@ pub fn row(server: &str, pair: &Pair, seen: &Seen, reverse_only: bool, w: Wordin
     let s = &o.info;
     let state = State::of(s);
     r.direction = if o.reverse { "reverse" } else { "regular" }.into();
-    r.status = status_word(state, w);
+    r.status = status_word(state, w).into();
     let active = s.status == Status::Active;
     r.execute = match state {
         State::Copying | State::Equivalent | State::Snap { .. } if active => {
-            format!("{}%", percent(s))
+            format!("{}%", percent(s)).into()
         }
         _ => NONE.into(),
     };
@@ -340,7 +357,7 @@ pub fn row(server: &str, pair: &Pair, seen: &Seen, reverse_only: bool, w: Wordin
     };
     r.update = match state {
         State::Tracking | State::CopyOnWrite | State::Generation { .. } => {
-            format!("{}%", update_percent(s))
+            format!("{}%", update_percent(s)).into()
         }
         _ => NONE.into(),
     };
@@ -366,14 +383,12 @@ pub fn row(server: &str, pair: &Pair, seen: &Seen, reverse_only: bool, w: Wordin
         }
     }
     if s.kind == CopyKind::SnapOpcPlus && s.generation > 0 {
-        r.snap_gen = s.generation.to_string();
+        r.snap_gen = s.generation.to_string().into();
     }
     if s.dest_access == m::DestAccess::NoAccess {
         r.copy_da = "on".into();
     }
-    if s.transition_time > 0 {
-        r.date = acm_core::time::format_seconds(s.transition_time);
-    }
+    r.transition_time = s.transition_time;
     r
 }
 

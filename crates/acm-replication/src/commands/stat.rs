@@ -100,23 +100,22 @@ impl StatColumns {
 
     /// The cells of `r` for these columns.
     pub fn cells(self, r: Row) -> Vec<String> {
+        let date = self.date.then(|| r.date());
         let mut v = vec![
             r.server,
             r.original,
             r.replica,
-            r.direction,
-            r.status,
-            r.execute,
+            r.direction.into_owned(),
+            r.status.into_owned(),
+            r.execute.into_owned(),
         ];
         if self.long {
-            v.extend([r.trk, r.update, r.rcv, r.split, r.xfer, r.snap_gen]);
+            v.extend([r.trk, r.update, r.rcv, r.split, r.xfer, r.snap_gen].map(|t| t.into_owned()));
         }
         if self.da {
-            v.push(r.copy_da);
+            v.push(r.copy_da.into_owned());
         }
-        if self.date {
-            v.push(r.date);
-        }
+        v.extend(date);
         v
     }
 }

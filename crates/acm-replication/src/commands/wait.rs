@@ -137,7 +137,9 @@ pub fn swsrpwait(argv: Argv) -> ExitCode {
         let started = Instant::now();
         let status_of = |p: &Pair| -> Result<String, Failure> {
             let seen = session::observe(p)?;
-            Ok(session::row(&local, p, &seen, false, Wording::default()).status)
+            Ok(session::row(&local, p, &seen, false, Wording::default())
+                .status
+                .into_owned())
         };
         let mut first = Vec::with_capacity(pairs.len());
         for p in &pairs {
