@@ -18,10 +18,6 @@ const BD2: &str = "/dev/hdisk3";
 const OTHER: &str = "/dev/hdisk4";
 const SPARE: &str = "/dev/hdisk5";
 
-fn rbin(name: &str) -> PathBuf {
-    common::bin(name)
-}
-
 fn rrun(s: &Scratch, cmd: &str, args: &[&str]) -> Output {
     common::run(s, cmd, args)
 }
