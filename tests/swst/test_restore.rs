@@ -9,7 +9,6 @@ use acm_host::{Disk, DiskIo, HostStore};
 use acm_sim::state::{LunKind, Rate};
 use acm_testkit::Scratch;
 use common::*;
-use std::path::PathBuf;
 use std::process::Output;
 
 const TD: &str = "/dev/hdisk1";
