@@ -539,13 +539,8 @@ where
         self.file.path()
     }
 
-    pub fn lock_path(&self) -> PathBuf {
+    fn lock_path(&self) -> PathBuf {
         self.dir.join(self.layout.lock)
-    }
-
-    /// The record file itself, for what only its owner knows how to read.
-    pub fn file(&self) -> &RecordFile {
-        &self.file
     }
 
     /// Imports a document of the earlier layout once (see
